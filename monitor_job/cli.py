@@ -1,0 +1,165 @@
+"""Entrypoint: container mode (no arguments) or the ``monitor-job`` CLI.
+
+Only this module maps errors to exit codes and one-line messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from monitor_job import __version__
+from monitor_job.contract import JobConfig, config_from_container, config_from_mapping, config_from_yaml
+from monitor_job.errors import EXIT_INTERNAL, EXIT_OK, ConfigError, MonitorJobError
+from monitor_job.outputs.summary import Outcome
+
+log = logging.getLogger("monitor_job")
+
+FORMATS = {
+    "csv": lambda header: {"csv": {"header": header, "output_columns_position": "START"}},
+    "json": lambda header: {"json": {"lines": True}},
+    "parquet": lambda header: {"parquet": {}},
+    "capture": lambda header: {
+        "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
+    },
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="monitor-job",
+        description="Open drop-in for the SageMaker Model Monitor analyzer. "
+        "With no arguments, runs in container mode from the SageMaker environment contract.",
+    )
+    parser.add_argument("--version", action="version", version=f"monitor-job {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    base = sub.add_parser("baseline", help="suggest statistics.json + constraints.json")
+    base.add_argument("--dataset", required=True, help="file or directory to analyse")
+    base.add_argument("--format", choices=sorted(FORMATS), default="csv")
+    base.add_argument("--header", action=argparse.BooleanOptionalAction, default=True,
+                      help="CSV has a header row (default: yes)")
+    base.add_argument("--output", required=True, help="output directory")
+    base.add_argument("--preprocessor", help="script defining preprocess_handler")
+    base.add_argument("--postprocessor", help="script defining postprocess_handler")
+    run = sub.add_parser("run", help="run a job described by a YAML file of contract keys")
+    run.add_argument("--config", required=True)
+    run.add_argument("--output", help="override output_path")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> JobConfig:
+    if args.command == "run":
+        return config_from_yaml(args.config, {"output_path": args.output})
+    env: dict[str, Any] = {
+        "dataset_format": FORMATS[args.format](args.header),
+        "dataset_source": args.dataset,
+        "output_path": args.output,
+        "record_preprocessor_script": args.preprocessor,
+        "post_analytics_processor_script": args.postprocessor,
+    }
+    return config_from_mapping({k: v for k, v in env.items() if v is not None})
+
+
+def write_message(config: JobConfig | None, message: str) -> None:
+    """SageMaker reads the first KB of the message file as the job's ExitMessage."""
+    target = config.output_message_file if config else None
+    if target is None and not sys.argv[1:]:
+        target = os.environ.get("output_message_file", "/opt/ml/output/message")
+    if not target:
+        return
+    try:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(message[:1024], encoding="utf-8")
+    except OSError as err:
+        log.warning("cannot write message file %s: %s", target, err)
+
+
+def run_job(config: JobConfig) -> Outcome:
+    """Run the job a config describes, on a session built here."""
+    from monitor_job.jobs.baseline import run_baseline
+    from monitor_job.runtime.spark import build_session
+
+    if config.is_monitoring:
+        raise ConfigError(
+            "monitoring runs (baseline_statistics / baseline_constraints set) are not "
+            "implemented yet in this version; only baseline jobs are"
+        )
+    spark = build_session()
+    outcome = run_baseline(spark, config)
+    if config.post_analytics_processor_script:
+        from monitor_job.jobs.postprocess import run_postprocessor
+
+        run_postprocessor(config.post_analytics_processor_script)
+    return outcome
+
+
+def print_summary(outcome: Outcome) -> None:
+    prof = outcome.profile
+    print(f"{outcome.kind}: {prof.item_count} rows, {len(prof.features)} features")
+    print(f"{'feature':<24} {'type':<11} {'present':>8} {'missing':>8}  detail")
+    for f in prof.features:
+        if f.numeric is not None:
+            s = f.numeric
+            present, missing = s.num_present, s.num_missing
+            detail = f"mean={s.mean:.4g} min={s.min:.4g} max={s.max:.4g}"
+        elif f.string is not None:
+            present, missing = f.string.num_present, f.string.num_missing
+            top = ", ".join(v for v, _ in (f.string.buckets or ())[:3])
+            detail = f"distinct~{f.string.distinct_count:.0f} top: {top}"
+        else:
+            present, missing, detail = 0, prof.item_count, ""
+        print(f"{f.name:<24} {f.inferred_type:<11} {present:>8} {missing:>8}  {detail}")
+    for path in outcome.files:
+        print(f"wrote {path}")
+    print(outcome.message)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, run, report. Returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=os.environ.get("MONITOR_JOB_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    config: JobConfig | None = None
+    try:
+        if argv:
+            args = _parser().parse_args(argv)
+            if args.command is None:
+                _parser().print_help()
+                return EXIT_OK
+            config = config_from_args(args)
+        else:
+            config = config_from_container()
+        log.info("config: %s", json.dumps({"dataset_source": config.dataset_source,
+                                            "output_path": config.output_path,
+                                            "dataset_format": config.dataset_format.kind,
+                                            "monitoring": config.is_monitoring}))
+        outcome = run_job(config)
+    except MonitorJobError as err:
+        line = f"{err.kind}: {err}".replace("\n", " ")
+        print(line, file=sys.stderr)
+        write_message(config, line)
+        return err.exit_code
+    except Exception as err:  # the last line of defence: still one clear line
+        line = f"InternalError: {type(err).__name__}: {err}".splitlines()[0]
+        log.exception("unexpected failure")
+        print(line, file=sys.stderr)
+        write_message(config, line)
+        return EXIT_INTERNAL
+    log.info("%s", outcome.message)
+    write_message(config, outcome.message)
+    if argv:
+        print_summary(outcome)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

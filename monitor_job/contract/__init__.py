@@ -1,0 +1,25 @@
+"""Parse the job's inputs (env, processingjobconfig.json, CLI, YAML) once into a frozen config."""
+
+from __future__ import annotations
+
+from monitor_job.contract.config import (
+    AnalysisType,
+    DatasetFormat,
+    JobConfig,
+    config_from_mapping,
+)
+from monitor_job.contract.sources import (
+    config_from_container,
+    config_from_yaml,
+    container_environment,
+)
+
+__all__ = [
+    "AnalysisType",
+    "DatasetFormat",
+    "JobConfig",
+    "config_from_container",
+    "config_from_mapping",
+    "config_from_yaml",
+    "container_environment",
+]

@@ -1,0 +1,284 @@
+"""The typed, frozen job configuration and its single parser.
+
+Every way of starting a job (container env, CLI, YAML) builds a plain mapping of the
+SageMaker environment-contract keys and hands it to :func:`config_from_mapping`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from monitor_job.errors import ConfigError
+
+CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
+FORMAT_KINDS = ("sagemakerCaptureJson", "csv", "json", "parquet")
+DRIFT_METHODS = ("LInfinity", "ChiSquared")
+PROBLEM_TYPES = ("Regression", "BinaryClassification", "MulticlassClassification")
+ENABLED = {"enabled": True, "disabled": False, "true": True, "false": False}
+
+DEFAULT_METRICS_DIR = "/opt/ml/output/metrics/cloudwatch"
+DEFAULT_MESSAGE_FILE = "/opt/ml/output/message"
+
+# Keys the contract knows; anything else in the environment is user env and ignored.
+KNOWN_KEYS = frozenset(
+    {
+        "dataset_format",
+        "dataset_source",
+        "output_path",
+        "baseline_statistics",
+        "baseline_constraints",
+        "start_time",
+        "end_time",
+        "metric_time",
+        "publish_cloudwatch_metrics",
+        "sagemaker_endpoint_name",
+        "sagemaker_monitoring_schedule_name",
+        "sagemaker_endpoint_datacapture_prefix",
+        "record_preprocessor_script",
+        "post_analytics_processor_script",
+        "analysis_type",
+        "problem_type",
+        "inference_attribute",
+        "probability_attribute",
+        "probability_threshold_attribute",
+        "ground_truth_attribute",
+        "positive_label",
+        "categorical_drift_method",
+        "cloudwatch_metrics_directory",
+        "output_message_file",
+        "max_bad_record_share",
+    }
+)
+
+
+class AnalysisType(str, Enum):
+    DATA_QUALITY = "DATA_QUALITY"
+    MODEL_QUALITY = "MODEL_QUALITY"
+
+
+@dataclass(frozen=True)
+class DatasetFormat:
+    """Parsed ``dataset_format``: one of the four kinds and its options."""
+
+    kind: str
+    capture_indices: tuple[str, ...] = ()
+    header: bool = False
+    output_columns_position: str = "START"
+    json_lines: bool = True
+
+    @property
+    def is_capture(self) -> bool:
+        return self.kind == "sagemakerCaptureJson"
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """Everything a run needs, validated before Spark starts."""
+
+    dataset_format: DatasetFormat
+    dataset_source: str
+    output_path: str
+    baseline_statistics: str | None = None
+    baseline_constraints: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    metric_time: datetime | None = None
+    publish_cloudwatch_metrics: bool = False
+    endpoint_name: str | None = None
+    schedule_name: str | None = None
+    record_preprocessor_script: str | None = None
+    post_analytics_processor_script: str | None = None
+    analysis_type: AnalysisType = AnalysisType.DATA_QUALITY
+    problem_type: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    probability_threshold_attribute: float | None = None
+    ground_truth_attribute: str | None = None
+    categorical_drift_method: str | None = None
+    cloudwatch_metrics_directory: str = DEFAULT_METRICS_DIR
+    output_message_file: str | None = None
+    max_bad_record_share: float = 0.1
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_monitoring(self) -> bool:
+        """A monitoring ("check") run: baseline files given. Otherwise a baseline ("suggest") run."""
+        return self.baseline_statistics is not None or self.baseline_constraints is not None
+
+
+def _text(env: Mapping[str, Any], key: str) -> str | None:
+    value = env.get(key)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_dataset_format(raw: object) -> DatasetFormat:
+    """Parse the ``dataset_format`` JSON (string or already-parsed mapping)."""
+    valid = ", ".join(FORMAT_KINDS)
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise ConfigError(
+                f"dataset_format is not valid JSON ({err.msg} at char {err.pos}): {raw!r}; "
+                f'expected e.g. {{"csv": {{"header": true}}}} with one of: {valid}'
+            ) from err
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        raise ConfigError(
+            f"dataset_format must be an object with exactly one key, one of: {valid}; got {raw!r}"
+        )
+    kind, opts = next(iter(raw.items()))
+    if kind not in FORMAT_KINDS:
+        raise ConfigError(f"dataset_format key {kind!r} is not supported; valid keys: {valid}")
+    opts = opts or {}
+    if not isinstance(opts, Mapping):
+        raise ConfigError(f"dataset_format.{kind} must be an object, got {opts!r}")
+    if kind == "sagemakerCaptureJson":
+        names = opts.get("captureIndexNames", list(CAPTURE_INDEX_NAMES))
+        if (
+            not isinstance(names, list)
+            or not names
+            or any(n not in CAPTURE_INDEX_NAMES for n in names)
+        ):
+            raise ConfigError(
+                f"dataset_format.sagemakerCaptureJson.captureIndexNames must be a non-empty list "
+                f"of {list(CAPTURE_INDEX_NAMES)}; got {names!r}"
+            )
+        # Output columns first, then input columns, whatever order the list has.
+        ordered = tuple(n for n in ("endpointOutput", "endpointInput") if n in names)
+        return DatasetFormat(kind=kind, capture_indices=ordered)
+    if kind == "csv":
+        header = opts.get("header", False)
+        if not isinstance(header, bool):
+            raise ConfigError(f"dataset_format.csv.header must be true or false; got {header!r}")
+        position = str(opts.get("output_columns_position", "START")).upper()
+        if position not in ("START", "END"):
+            raise ConfigError(
+                "dataset_format.csv.output_columns_position must be START or END; "
+                f"got {opts.get('output_columns_position')!r}"
+            )
+        return DatasetFormat(kind=kind, header=header, output_columns_position=position)
+    if kind == "json":
+        # The SDK writes "lines", the docs "line", the API "Line": accept all three.
+        lines = next((opts[k] for k in ("lines", "line", "Line") if k in opts), True)
+        if not isinstance(lines, bool):
+            raise ConfigError(f"dataset_format.json.lines must be true or false; got {lines!r}")
+        return DatasetFormat(kind=kind, json_lines=lines)
+    return DatasetFormat(kind=kind)
+
+
+_SPACES_AFTER_COLON = re.compile(r":\s+")
+
+
+def parse_timestamp(key: str, raw: str | None) -> datetime | None:
+    """ISO-8601 UTC; tolerates the docs' stray spaces (``2019-12-01T15: 20: 00Z``)."""
+    if raw is None:
+        return None
+    text = _SPACES_AFTER_COLON.sub(":", raw.strip())
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise ConfigError(
+            f"{key} is not an ISO-8601 timestamp: {raw!r}; expected e.g. 2019-12-01T15:20:00Z"
+        ) from err
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _switch(env: Mapping[str, Any], key: str, default: bool) -> bool:
+    raw = _text(env, key)
+    if raw is None:
+        return default
+    try:
+        return ENABLED[raw.lower()]
+    except KeyError as err:
+        raise ConfigError(f"{key} must be Enabled or Disabled; got {raw!r}") from err
+
+
+def _choice(env: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str | None:
+    raw = _text(env, key)
+    if raw is not None and raw not in choices:
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {raw!r}")
+    return raw
+
+
+def _float(env: Mapping[str, Any], key: str, default: float | None) -> float | None:
+    raw = _text(env, key)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as err:
+        raise ConfigError(f"{key} must be a number; got {raw!r}") from err
+
+
+def config_from_mapping(
+    env: Mapping[str, Any], *, container_mode: bool = False
+) -> JobConfig:
+    """Validate the environment-contract mapping and build the frozen :class:`JobConfig`."""
+    missing = [k for k in ("dataset_format", "dataset_source", "output_path") if not _text(env, k)]
+    if missing:
+        raise ConfigError(
+            f"missing required setting(s): {', '.join(missing)} "
+            "(environment variables in container mode, options on the command line)"
+        )
+    raw_format = env["dataset_format"]
+    dataset_format = parse_dataset_format(raw_format)
+
+    analysis_raw = (_text(env, "analysis_type") or "DATA_QUALITY").upper()
+    try:
+        analysis_type = AnalysisType(analysis_raw)
+    except ValueError as err:
+        valid = ", ".join(a.value for a in AnalysisType)
+        raise ConfigError(f"analysis_type must be one of {valid} (or absent); got {analysis_raw!r}") from err
+
+    start = parse_timestamp("start_time", _text(env, "start_time"))
+    end = parse_timestamp("end_time", _text(env, "end_time"))
+    if start and end and start >= end:
+        raise ConfigError(f"start_time {start.isoformat()} must be before end_time {end.isoformat()}")
+    metric_time = parse_timestamp("metric_time", _text(env, "metric_time")) or end
+
+    share = _float(env, "max_bad_record_share", 0.1)
+    assert share is not None
+    if not 0.0 <= share <= 1.0:
+        raise ConfigError(f"max_bad_record_share must be between 0 and 1; got {share}")
+
+    default_message = DEFAULT_MESSAGE_FILE if container_mode else None
+    return JobConfig(
+        dataset_format=dataset_format,
+        dataset_source=str(env["dataset_source"]).strip(),
+        output_path=str(env["output_path"]).strip(),
+        baseline_statistics=_text(env, "baseline_statistics"),
+        baseline_constraints=_text(env, "baseline_constraints"),
+        start_time=start,
+        end_time=end,
+        metric_time=metric_time,
+        publish_cloudwatch_metrics=_switch(env, "publish_cloudwatch_metrics", False),
+        endpoint_name=_text(env, "sagemaker_endpoint_name"),
+        schedule_name=_text(env, "sagemaker_monitoring_schedule_name"),
+        record_preprocessor_script=_text(env, "record_preprocessor_script"),
+        post_analytics_processor_script=_text(env, "post_analytics_processor_script"),
+        analysis_type=analysis_type,
+        problem_type=_choice(env, "problem_type", PROBLEM_TYPES),
+        inference_attribute=_text(env, "inference_attribute"),
+        probability_attribute=_text(env, "probability_attribute"),
+        probability_threshold_attribute=_float(env, "probability_threshold_attribute", None),
+        ground_truth_attribute=_text(env, "ground_truth_attribute"),
+        categorical_drift_method=_choice(env, "categorical_drift_method", DRIFT_METHODS),
+        cloudwatch_metrics_directory=_text(env, "cloudwatch_metrics_directory")
+        or DEFAULT_METRICS_DIR,
+        output_message_file=_text(env, "output_message_file") or default_message,
+        max_bad_record_share=share,
+        extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
+    )

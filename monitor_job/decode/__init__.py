@@ -1,0 +1,91 @@
+"""Capture records and tabular datasets -> one flat DataFrame of string columns.
+
+Built-in decoders run as Spark SQL; a user's ``preprocess_handler`` runs in batches.
+Every input record ends up decoded, skipped with a reason, or failed with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from monitor_job.contract import JobConfig
+from monitor_job.decode.capture import RAW, REASON, SKIPPED_REASONS, decode_capture_records
+from monitor_job.decode.layout import column_names, infer_layouts
+from monitor_job.decode.preprocess import HandlerSpec, discover_columns, run_handler
+from monitor_job.decode.tabular import read_tabular
+from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
+from monitor_job.io import InputListing
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+SAMPLE_LINES = 200
+
+__all__ = ["RAW", "REASON", "SKIPPED_REASONS", "Decoded", "decode_dataset"]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded rows (``c0..`` strings + reason + raw) and the feature names by position."""
+
+    frame: DataFrame
+    names: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+def _sample_lines(spark: SparkSession, files: list[str]) -> list[str]:
+    return [r[0] for r in spark.read.text(files).limit(SAMPLE_LINES).collect() if r[0]]
+
+
+def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing) -> Decoded:
+    """Decode the listed files according to ``dataset_format`` (and the handler, if any)."""
+    fmt = config.dataset_format
+    files = list(listing.files)
+    if not files:
+        raise EmptyInputError(
+            f"no input files under {listing.source}"
+            + (f" (searched {len(listing.searched)} hour prefix(es))" if listing.searched else "")
+        )
+    script = config.record_preprocessor_script
+    if script:
+        kind = "capture" if fmt.is_capture else fmt.kind
+        if kind == "parquet":
+            raise ConfigError(
+                "record_preprocessor_script works with sagemakerCaptureJson, csv and json "
+                "datasets, not parquet"
+            )
+        spec = HandlerSpec(script, kind)
+        spec.load()  # fail at start, with a clear message, if it cannot be imported
+        sample = _sample_lines(spark, files)
+        if not sample:
+            raise EmptyInputError(f"input files under {listing.source} hold no lines")
+        names = discover_columns(spec, sample)
+        if not names:
+            raise InputDataError(
+                f"preprocess_handler in {script} returned no columns for any of the first "
+                f"{len(sample)} records; nothing to analyse"
+            )
+        frame = run_handler(spark.read.text(files), spec, names, config.start_time, config.end_time)
+        return Decoded(frame, names, (f"preprocess_handler from {script}: columns {list(names)}",))
+    if fmt.is_capture:
+        sample = _sample_lines(spark, files)
+        if not sample:
+            raise EmptyInputError(f"capture files under {listing.source} hold no lines")
+        layouts = infer_layouts(sample, fmt.capture_indices)
+        missing = [i for i in fmt.capture_indices if i not in layouts]
+        if missing:
+            raise InputDataError(
+                f"cannot decode {', '.join(missing)} in any of the first {len(sample)} capture "
+                "records (expected CSV, JSON or BASE64 payloads holding tabular data); "
+                "use a record_preprocessor_script for other shapes"
+            )
+        ordered = {i: layouts[i] for i in fmt.capture_indices}
+        frame, _ = decode_capture_records(
+            spark.read.text(files), ordered, config.start_time, config.end_time
+        )
+        names = column_names(ordered.values())
+        note = ", ".join(f"{i}: {lay.kind} x{lay.width}" for i, lay in ordered.items())
+        return Decoded(frame, names, (f"capture layout {note}",))
+    frame, names = read_tabular(spark, fmt, files)
+    return Decoded(frame, names)

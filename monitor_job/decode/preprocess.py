@@ -1,0 +1,226 @@
+"""Run a user's ``preprocess_handler`` in batches (``mapInPandas``), failures as data.
+
+The handler is Python by nature; it runs once per record inside Arrow batches, never
+through ``rdd.map``. The output columns are discovered by running the handler on a small
+sample on the driver (key order kept, first seen first).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import logging
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor_job.decode.capture import RAW, REASON
+from monitor_job.decode.records import InferenceRecord
+from monitor_job.errors import HandlerError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import DataFrame
+
+SCALARS = (str, int, float, bool, type(None))
+RAW_LIMIT = 2000
+
+
+class BadShape(ValueError):
+    """The handler returned something that is not a row, a list of rows, or nothing."""
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    """Definition of the user's handler: where it lives and what it is fed."""
+
+    path: str
+    input_kind: str  # "capture" | "csv" | "json"
+
+    def load(self) -> tuple[Callable[..., Any], bool]:
+        return load_function(self.path, "preprocess_handler")
+
+
+def load_function(path: str, name: str) -> tuple[Callable[..., Any], bool]:
+    """Import ``name`` from the script at ``path``; return (function, takes_logger)."""
+    script = Path(path)
+    if not script.is_file():
+        raise HandlerError(f"{name} script {path} does not exist")
+    spec = importlib.util.spec_from_file_location(f"_mj_user_{script.stem}", script)
+    if spec is None or spec.loader is None:
+        raise HandlerError(f"cannot import {path} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:
+        raise HandlerError(
+            f"cannot import {path}: {type(err).__name__}: {err}".splitlines()[0]
+        ) from err
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise HandlerError(f"{path} does not define a function named {name}()")
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}  # type: ignore[assignment]
+    return fn, "logger" in params
+
+
+def normalize(result: Any) -> list[dict[str, Any] | list[Any]]:
+    """Handler result -> rows: dict (named) or list (positional). None/[] -> no rows."""
+    if result is None:
+        return []
+    if isinstance(result, dict):
+        return [result]
+    if isinstance(result, (list, tuple)):
+        if not result:
+            return []
+        if all(isinstance(v, dict) for v in result):
+            return list(result)
+        if all(isinstance(v, SCALARS) for v in result):
+            return [list(result)]
+        if all(isinstance(v, (list, tuple)) for v in result):
+            return [list(v) for v in result]
+    raise BadShape(f"handler returned {type(result).__name__}; expected dict, list or None")
+
+
+def to_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def handler_input(kind: str, line: str) -> Any:
+    if kind == "capture":
+        return InferenceRecord(json.loads(line))
+    if kind == "json":
+        return json.loads(line)
+    return line
+
+
+def call(fn: Callable[..., Any], takes_logger: bool, arg: Any, logger: logging.Logger) -> Any:
+    return fn(arg, logger) if takes_logger else fn(arg)
+
+
+def discover_columns(spec: HandlerSpec, lines: Sequence[str]) -> tuple[str, ...]:
+    """Column names from the handler's output on sample lines, in first-seen order."""
+    fn, takes_logger = spec.load()
+    logger = logging.getLogger("Preprocessing")
+    names: list[str] = []
+    width = 0
+    for line in lines:
+        try:
+            rows = normalize(call(fn, takes_logger, handler_input(spec.input_kind, line), logger))
+        except Exception:  # record-level failures are counted in the real run
+            continue
+        for row in rows:
+            if isinstance(row, dict):
+                names.extend(str(k) for k in row if str(k) not in names)
+            else:
+                width = max(width, len(row))
+    if not names:
+        names = [f"_c{i}" for i in range(width)]
+    return tuple(names)
+
+
+def _batch_runner(
+    spec: HandlerSpec, names: tuple[str, ...]
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    width = len(names)
+    index = {n: i for i, n in enumerate(names)}
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        import pandas as pd
+
+        fn, takes_logger = spec.load()
+        logger = logging.getLogger("Preprocessing")
+        columns = [f"c{i}" for i in range(width)] + [REASON, RAW]
+        for batch in batches:
+            out: list[list[Any]] = []
+            for line, skip in zip(batch["value"], batch[REASON]):
+                if skip is not None:
+                    out.append([None] * width + [skip, None])
+                    continue
+                try:
+                    arg = handler_input(spec.input_kind, line)
+                except (json.JSONDecodeError, TypeError):
+                    out.append([None] * width + ["malformed JSON line", line[:RAW_LIMIT]])
+                    continue
+                try:
+                    rows = normalize(call(fn, takes_logger, arg, logger))
+                except BadShape as err:
+                    out.append([None] * width + ["handler returned bad shape", f"{err}\n{line}"[:RAW_LIMIT]])
+                    continue
+                except Exception as err:
+                    tb = traceback.format_exc(limit=3)
+                    out.append(
+                        [None] * width
+                        + [f"handler exception: {type(err).__name__}", f"{line}\n{tb}"[:RAW_LIMIT]]
+                    )
+                    continue
+                if not rows:
+                    out.append([None] * width + ["dropped by handler", None])
+                for row in rows:
+                    values: list[Any] = [None] * width
+                    if isinstance(row, dict):
+                        unknown = [k for k in row if str(k) not in index]
+                        if unknown:
+                            out.append(
+                                [None] * width
+                                + ["handler returned unexpected key(s)", f"{unknown}\n{line}"[:RAW_LIMIT]]
+                            )
+                            continue
+                        for key, value in row.items():
+                            values[index[str(key)]] = to_text(value)
+                    elif len(row) != width:
+                        out.append([None] * width + ["wrong column count", line[:RAW_LIMIT]])
+                        continue
+                    else:
+                        values = [to_text(v) for v in row]
+                    out.append([*values, None, None])
+            yield pd.DataFrame(out, columns=columns, dtype=object)
+
+    return run
+
+
+def run_handler(
+    lines: DataFrame,
+    spec: HandlerSpec,
+    names: tuple[str, ...],
+    start: datetime | None,
+    end: datetime | None,
+) -> DataFrame:
+    """Apply the handler to every line (column ``value``); rows as ``c0..`` + reason + raw."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    reason = F.lit(None).cast("string")
+    if spec.input_kind == "capture":
+        meta = "$.eventMetadata"
+        ts = F.to_timestamp(F.get_json_object("value", f"{meta}.inferenceTime"))
+        shadow = F.get_json_object("value", f"{meta}.invocationSource") == "ShadowExperiment"
+        chain = F.when(shadow, "shadow experiment")
+        if start is not None or end is not None:
+            chain = chain.when(ts.isNull() & F.get_json_object("value", "$").isNotNull(),
+                               "missing or bad inferenceTime")
+            if start is not None:
+                chain = chain.when(ts < F.lit(start), "outside window")
+            if end is not None:
+                chain = chain.when(ts >= F.lit(end), "outside window")
+        reason = chain
+    prepared = lines.select("value", reason.alias(REASON))
+    schema = T.StructType(
+        [T.StructField(f"c{i}", T.StringType()) for i in range(len(names))]
+        + [T.StructField(REASON, T.StringType()), T.StructField(RAW, T.StringType())]
+    )
+    return prepared.mapInPandas(_batch_runner(spec, names), schema)

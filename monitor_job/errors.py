@@ -1,0 +1,75 @@
+"""Typed errors and their exit codes: the only place exit codes are defined.
+
+Only the entrypoint maps an error to an exit code and a one-line message.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_CONFIG = 2
+EXIT_INPUT = 3
+EXIT_EMPTY_INPUT = 4
+EXIT_BASELINE = 5
+EXIT_HANDLER = 6
+EXIT_OUTPUT = 7
+
+
+class MonitorJobError(Exception):
+    """Base class of every error the job reports to its caller."""
+
+    exit_code = EXIT_INTERNAL
+    kind = "InternalError"
+
+
+class ConfigError(MonitorJobError):
+    """The job's configuration (env, processingjobconfig.json, CLI, YAML) is invalid."""
+
+    exit_code = EXIT_CONFIG
+    kind = "ConfigError"
+
+
+class InputDataError(MonitorJobError):
+    """The dataset cannot be read or decoded."""
+
+    exit_code = EXIT_INPUT
+    kind = "InputDataError"
+
+
+class EmptyInputError(InputDataError):
+    """No records to analyse (empty dataset or empty window)."""
+
+    exit_code = EXIT_EMPTY_INPUT
+    kind = "NoData"
+
+
+class BaselineError(MonitorJobError):
+    """Baseline statistics or constraints are missing or unreadable."""
+
+    exit_code = EXIT_BASELINE
+    kind = "BaselineError"
+
+
+class HandlerError(MonitorJobError):
+    """A user script (preprocess_handler / postprocess_handler) cannot be loaded or failed."""
+
+    exit_code = EXIT_HANDLER
+    kind = "HandlerError"
+
+
+class OutputError(MonitorJobError):
+    """An output file cannot be written."""
+
+    exit_code = EXIT_OUTPUT
+    kind = "OutputError"
+
+
+ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
+    MonitorJobError,
+    ConfigError,
+    InputDataError,
+    EmptyInputError,
+    BaselineError,
+    HandlerError,
+    OutputError,
+)

@@ -1,0 +1,87 @@
+"""List input files, pruning capture hour directories outside the analysis window.
+
+Capture data sits under ``<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl``. An hour directory
+``hh`` holds ``[hh:00, hh+1:00)``; it is read only when that interval meets the window
+``[start, end)``. ``inferenceTime`` still decides membership record by record: the
+directory is only a pruning hint.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from monitor_job.errors import InputDataError
+
+_PART = re.compile(r"^\d{1,4}$")
+_SKIP_NAMES = ("_SUCCESS", ".crc")
+
+
+@dataclass(frozen=True)
+class InputListing:
+    """What was found under ``dataset_source``: files to read and what was searched."""
+
+    source: str
+    files: tuple[str, ...]
+    searched: tuple[str, ...] = field(default_factory=tuple)
+    pruned: tuple[str, ...] = field(default_factory=tuple)
+
+    def describe(self) -> str:
+        return (
+            f"{len(self.files)} file(s) under {self.source} "
+            f"({len(self.searched)} hour prefix(es) read, {len(self.pruned)} pruned)"
+        )
+
+
+def _partition_span(parts: list[str]) -> tuple[datetime, datetime] | None:
+    """Span covered by a trailing yyyy/mm/dd[/hh] path, or None when it is not one."""
+    for depth, unit in ((4, timedelta(hours=1)), (3, timedelta(days=1))):
+        if len(parts) < depth:
+            continue
+        tail = parts[-depth:]
+        if not all(_PART.match(p) for p in tail) or len(tail[0]) != 4:
+            continue
+        try:
+            nums = [int(p) for p in tail] + [0] * (4 - depth)
+            start = datetime(nums[0], nums[1], nums[2], nums[3], tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        return start, start + unit
+    return None
+
+
+def _wanted(name: str) -> bool:
+    return not name.startswith((".", "_")) and not name.endswith(_SKIP_NAMES)
+
+
+def list_input(
+    source: str, start: datetime | None = None, end: datetime | None = None
+) -> InputListing:
+    """Walk a local file or directory; prune partition directories outside ``[start, end)``."""
+    root = Path(source)
+    if root.is_file():
+        return InputListing(source=source, files=(str(root),))
+    if not root.is_dir():
+        raise InputDataError(f"dataset_source {source} does not exist or is not readable")
+    files: list[str] = []
+    searched: list[str] = []
+    pruned: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = Path(dirpath).relative_to(root).parts
+        span = _partition_span(list(rel))
+        if span is not None and (start or end):
+            lo, hi = span
+            if (end is not None and lo >= end) or (start is not None and hi <= start):
+                pruned.append(dirpath)
+                dirnames.clear()
+                continue
+        if span is not None and len(rel) >= 4 and _partition_span(list(rel[-4:])):
+            searched.append(dirpath)
+        dirnames.sort()
+        files.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _wanted(f))
+    return InputListing(
+        source=source, files=tuple(files), searched=tuple(searched), pruned=tuple(pruned)
+    )

@@ -1,0 +1,3 @@
+"""Whole jobs: wire contract -> io -> decode -> analyzers -> constraints -> outputs."""
+
+from __future__ import annotations

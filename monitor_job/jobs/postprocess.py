@@ -1,0 +1,21 @@
+"""Run the user's ``postprocess_handler()`` after a successful analysis."""
+
+from __future__ import annotations
+
+import logging
+
+from monitor_job.decode.preprocess import load_function
+from monitor_job.errors import HandlerError
+
+log = logging.getLogger("monitor_job")
+
+
+def run_postprocessor(path: str) -> None:
+    fn, _ = load_function(path, "postprocess_handler")
+    log.info("invoking postprocess_handler() from %s", path)
+    try:
+        fn()
+    except Exception as err:
+        raise HandlerError(
+            f"postprocess_handler() in {path} failed: {type(err).__name__}: {err}".splitlines()[0]
+        ) from err

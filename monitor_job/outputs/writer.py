@@ -1,0 +1,58 @@
+"""Write output files so that none is ever seen half-written.
+
+Every document is first written to a temporary file in the destination directory and
+fsynced; only when all of them are complete are they renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from monitor_job.errors import OutputError
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN/Infinity: the contract writes them as strings, like the container."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Mapping):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def dumps(document: Any) -> str:
+    return json.dumps(_clean(document), indent=2, allow_nan=False) + "\n"
+
+
+def write_text_files(directory: str, files: Mapping[str, str]) -> list[str]:
+    """Atomically publish ``{file name: text}`` into ``directory``; return the paths."""
+    target = Path(directory)
+    temps: list[tuple[str, Path]] = []
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target)
+            temps.append((tmp, target / name))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, final in temps:
+            os.replace(tmp, final)
+    except OSError as err:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write output to {directory}: {err.strerror or err}") from err
+    return [str(final) for _, final in temps]
+
+
+def write_json_files(directory: str, documents: Mapping[str, Any]) -> list[str]:
+    return write_text_files(directory, {name: dumps(doc) for name, doc in documents.items()})
