@@ -96,7 +96,7 @@ def rows_sql(text: str, layout: SideLayout) -> str:
     if layout.kind == "csv":
         return (
             f"transform(filter(split({text}, '\\r?\\n'), x -> trim(x) != ''), "
-            "x -> transform(split(x, ','), v -> trim(v)))"
+            "x -> transform(split(x, ','), v -> nullif(trim(v), '')))"
         )
     if layout.shape == "object":
         return f"array({_object_row_sql(text, layout)})"

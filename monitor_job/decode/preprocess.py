@@ -89,7 +89,8 @@ def normalize(result: Any) -> list[dict[str, Any] | list[Any]]:
 
 
 def to_text(value: Any) -> str | None:
-    if value is None:
+    """Cell text as the built-in decoders produce it: empty means missing."""
+    if value is None or value == "":
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -148,12 +149,16 @@ def _batch_runner(
         for batch in batches:
             out: list[list[Any]] = []
             for line, skip in zip(batch["value"], batch[REASON]):
-                if skip is not None:
+                # Arrow hands nulls over as None or NaN depending on the column: test the type.
+                if isinstance(skip, str):
                     out.append([None] * width + [skip, None])
+                    continue
+                if not isinstance(line, str):
+                    out.append([None] * width + ["empty line", None])
                     continue
                 try:
                     arg = handler_input(spec.input_kind, line)
-                except (json.JSONDecodeError, TypeError):
+                except (json.JSONDecodeError, TypeError, AttributeError):
                     out.append([None] * width + ["malformed JSON line", line[:RAW_LIMIT]])
                     continue
                 try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,8 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    # Python workers must run the driver's interpreter (the venv/image one, with pyarrow).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     master = master or os.environ.get("MONITOR_JOB_SPARK_MASTER")
     if master:
