@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from monitor_job import __version__
-from monitor_job.contract import JobConfig, config_from_container, config_from_mapping, config_from_yaml
+from monitor_job.contract import (
+    JobConfig,
+    config_from_container,
+    config_from_mapping,
+    config_from_yaml,
+    container_environment,
+)
+from monitor_job.contract.config import DEFAULT_MESSAGE_FILE
 from monitor_job.errors import EXIT_INTERNAL, EXIT_OK, ConfigError, MonitorJobError
 from monitor_job.outputs.summary import Outcome
 
@@ -66,11 +73,22 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
     return config_from_mapping({k: v for k, v in env.items() if v is not None})
 
 
-def write_message(config: JobConfig | None, message: str) -> None:
+def message_target(config: JobConfig | None, container_mode: bool) -> str | None:
+    """Where the exit message goes: the config's file, or in container mode the default
+    even when the config itself could not be parsed."""
+    if config is not None:
+        return config.output_message_file
+    if not container_mode:
+        return None
+    try:
+        env = container_environment()
+    except MonitorJobError:
+        env = {}
+    return str(env.get("output_message_file") or DEFAULT_MESSAGE_FILE)
+
+
+def write_message(target: str | None, message: str) -> None:
     """SageMaker reads the first KB of the message file as the job's ExitMessage."""
-    target = config.output_message_file if config else None
-    if target is None and not sys.argv[1:]:
-        target = os.environ.get("output_message_file", "/opt/ml/output/message")
     if not target:
         return
     try:
@@ -146,16 +164,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MonitorJobError as err:
         line = f"{err.kind}: {err}".replace("\n", " ")
         print(line, file=sys.stderr)
-        write_message(config, line)
+        write_message(message_target(config, not argv), line)
         return err.exit_code
     except Exception as err:  # the last line of defence: still one clear line
         line = f"InternalError: {type(err).__name__}: {err}".splitlines()[0]
         log.exception("unexpected failure")
         print(line, file=sys.stderr)
-        write_message(config, line)
+        write_message(message_target(config, not argv), line)
         return EXIT_INTERNAL
     log.info("%s", outcome.message)
-    write_message(config, outcome.message)
+    write_message(message_target(config, not argv), outcome.message)
     if argv:
         print_summary(outcome)
     return EXIT_OK

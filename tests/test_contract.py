@@ -1,0 +1,113 @@
+"""Config is parsed once, validated before Spark starts, with messages that name the value."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from monitor_job.cli import main
+from monitor_job.contract import config_from_mapping, config_from_yaml
+from monitor_job.contract.config import parse_dataset_format, parse_timestamp
+from monitor_job.errors import EXIT_CONFIG, ConfigError
+
+BASE = {"dataset_source": "/data", "output_path": "/out"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "attrs"),
+    [
+        ({"csv": {"header": True, "output_columns_position": "START"}}, "csv", {"header": True}),
+        ('{"csv": {}}', "csv", {"header": False}),
+        ({"json": {"lines": False}}, "json", {"json_lines": False}),
+        ({"json": {"line": False}}, "json", {"json_lines": False}),
+        ({"parquet": {}}, "parquet", {}),
+        (
+            {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}},
+            "sagemakerCaptureJson",
+            {"capture_indices": ("endpointOutput", "endpointInput")},
+        ),
+        (
+            {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}},
+            "sagemakerCaptureJson",
+            {"capture_indices": ("endpointInput",)},
+        ),
+    ],
+)
+def test_dataset_formats(raw, kind, attrs) -> None:
+    fmt = parse_dataset_format(raw)
+    assert fmt.kind == kind
+    for key, value in attrs.items():
+        assert getattr(fmt, key) == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        ({"avro": {}}, "dataset_format key 'avro' is not supported; valid keys: sagemakerCaptureJson, csv, json, parquet"),
+        ('{"csv": ', "dataset_format is not valid JSON"),
+        ({"csv": {}, "json": {}}, "exactly one key"),
+        ({"csv": {"header": "yes"}}, "dataset_format.csv.header must be true or false"),
+        ({"sagemakerCaptureJson": {"captureIndexNames": ["endpointFoo"]}}, "captureIndexNames"),
+    ],
+)
+def test_bad_dataset_format_names_the_value(raw, needle) -> None:
+    with pytest.raises(ConfigError, match=None) as err:
+        config_from_mapping({**BASE, "dataset_format": raw})
+    assert needle in str(err.value)
+
+
+def test_timestamps_tolerate_docs_spaces_and_reject_garbage() -> None:
+    assert parse_timestamp("start_time", "2019-12-01T15: 20: 00Z") == datetime(
+        2019, 12, 1, 15, 20, tzinfo=timezone.utc
+    )
+    with pytest.raises(ConfigError, match="end_time is not an ISO-8601 timestamp: 'yesterday'"):
+        config_from_mapping({**BASE, "dataset_format": {"csv": {}}, "end_time": "yesterday"})
+    with pytest.raises(ConfigError, match="must be before end_time"):
+        config_from_mapping(
+            {**BASE, "dataset_format": {"csv": {}}, "start_time": "2024-01-02T00:00:00Z", "end_time": "2024-01-01T00:00:00Z"}
+        )
+
+
+def test_missing_keys_and_bad_switches() -> None:
+    with pytest.raises(ConfigError, match="missing required setting.*dataset_source, output_path"):
+        config_from_mapping({"dataset_format": {"csv": {}}})
+    with pytest.raises(ConfigError, match="publish_cloudwatch_metrics must be Enabled or Disabled; got 'maybe'"):
+        config_from_mapping({**BASE, "dataset_format": {"csv": {}}, "publish_cloudwatch_metrics": "maybe"})
+    with pytest.raises(ConfigError, match="categorical_drift_method must be one of LInfinity, ChiSquared"):
+        config_from_mapping({**BASE, "dataset_format": {"csv": {}}, "categorical_drift_method": "KL"})
+
+
+def test_config_is_frozen_and_monitoring_is_derived() -> None:
+    config = config_from_mapping(
+        {**BASE, "dataset_format": {"csv": {}}, "baseline_constraints": "/b/c.json", "my_user_var": "x"}
+    )
+    assert config.is_monitoring
+    assert config.extra == {"my_user_var": "x"}
+    with pytest.raises(AttributeError):
+        config.output_path = "/elsewhere"  # type: ignore[misc]
+
+
+def test_yaml_config_rejects_unknown_keys(tmp_path) -> None:
+    good = tmp_path / "job.yaml"
+    good.write_text("dataset_format:\n  csv: {header: true}\ndataset_source: /d\noutput_path: /o\n")
+    assert config_from_yaml(str(good)).dataset_format.header is True
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dataset_format: {csv: {}}\ndataset_source: /d\noutput_path: /o\noutputpath: /x\n")
+    with pytest.raises(ConfigError, match="unknown key\\(s\\) outputpath"):
+        config_from_yaml(str(bad))
+
+
+def test_container_mode_config_error_exits_before_spark(tmp_path, monkeypatch, capsys) -> None:
+    """No SparkSession exists in this test's path: the error comes from parsing alone."""
+    monkeypatch.setenv("MONITOR_JOB_PROCESSING_CONFIG", str(tmp_path / "none.json"))
+    monkeypatch.setenv("dataset_format", json.dumps({"xml": {}}))
+    monkeypatch.setenv("dataset_source", str(tmp_path))
+    monkeypatch.setenv("output_path", str(tmp_path / "out"))
+    monkeypatch.setenv("output_message_file", str(tmp_path / "message"))
+    assert main([]) == EXIT_CONFIG
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("ConfigError: dataset_format key 'xml' is not supported; valid keys:")
+    assert (tmp_path / "message").read_text() == line
+    assert not (tmp_path / "out").exists()

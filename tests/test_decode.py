@@ -1,0 +1,186 @@
+"""Decoders: payload layouts, bad records as data, and the preprocess_handler contract."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor_job.contract import config_from_mapping
+from monitor_job.decode import REASON, decode_dataset
+from monitor_job.decode.layout import column_names, infer_layouts, json_layout
+from monitor_job.decode.preprocess import BadShape, HandlerSpec, discover_columns, normalize
+from monitor_job.decode.records import InferenceRecord
+from monitor_job.errors import HandlerError
+from monitor_job.io import list_input
+from tests.datasets import capture_line, write_lines
+
+CAPTURE = {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}}
+WHEN = "2024-03-01T10:15:00Z"
+
+
+@pytest.mark.parametrize(
+    ("payload", "names", "shape"),
+    [
+        ({"a": 1, "b": "x"}, ("a", "b"), "object"),
+        ({"instances": [1.0, 2.0, 5.0]}, (None,), "elements"),
+        ({"instances": [{"features": [28, 2, 13]}]}, (None, None, None), "elements"),
+        ([{"score": 0.9, "predicted_label": 1}], ("score", "predicted_label"), "elements"),
+        ([1, 2, 3], (None, None, None), "vector"),
+    ],
+)
+def test_json_layouts(payload, names, shape) -> None:
+    layout = json_layout(payload)
+    assert layout is not None
+    assert layout.names == names
+    assert layout.shape == shape
+
+
+def test_nested_objects_are_not_tabular() -> None:
+    assert json_layout({"a": {"b": 1}, "c": 2}) is None
+
+
+def test_column_names_output_first_positional() -> None:
+    lines = [capture_line('{"score": 0.5}', "1,2,3", "CSV", "text/csv", WHEN)]
+    lines[0] = lines[0].replace('"encoding": "CSV"}, "endpointOutput"', '"encoding": "CSV"}, "endpointOutput"')
+    layouts = infer_layouts(
+        [json.dumps({"captureData": {
+            "endpointInput": {"data": "1,2,3", "encoding": "CSV"},
+            "endpointOutput": {"data": '{"score": 0.5}', "encoding": "JSON"}}})],
+        ("endpointOutput", "endpointInput"),
+    )
+    assert column_names(layouts[i] for i in ("endpointOutput", "endpointInput")) == (
+        "score", "_c1", "_c2", "_c3",
+    )
+
+
+def _decode(spark, tmp_path, lines, **env):
+    write_lines(lines, tmp_path / "cap" / "ep" / "v" / "2024" / "03" / "01" / "10" / "f.jsonl")
+    config = config_from_mapping(
+        {"dataset_format": CAPTURE, "dataset_source": str(tmp_path / "cap"), "output_path": "/o", **env}
+    )
+    return decode_dataset(spark, config, list_input(config.dataset_source, config.start_time, config.end_time))
+
+
+def test_bad_records_are_counted_by_reason(spark, tmp_path) -> None:
+    good = capture_line("0.5", "1,2", "CSV", "text/csv", WHEN)
+    lines = [
+        good,
+        capture_line("0.7", "3,4", "BASE64", "text/csv", WHEN),
+        good.replace('"encoding": "CSV"', '"encoding": "BASE64"', 1),  # '1,2' is not base64
+        "{not json",
+        good.replace('"data": "1,2"', '"data": "1,2,3"'),
+        good.replace('"encoding": "CSV"', '"encoding": "XML"', 1),
+        capture_line("0.1\n0.2", "5,6\n7,8", "CSV", "text/csv", WHEN),
+        capture_line("0.1", "5,6", "CSV", "text/csv", "2024-03-01T11:00:00Z"),
+    ]
+    decoded = _decode(spark, tmp_path, lines, start_time="2024-03-01T10:00:00Z", end_time="2024-03-01T11:00:00Z")
+    rows = decoded.frame.collect()
+    reasons = sorted(r[REASON] for r in rows if r[REASON])
+    assert reasons == ["bad base64", "malformed JSON line", "outside window", "unknown encoding", "wrong column count"]
+    good_rows = [(r["c0"], r["c1"], r["c2"]) for r in rows if not r[REASON]]
+    assert good_rows == [("0.5", "1", "2"), ("0.7", "3", "4"), ("0.1", "5", "6"), ("0.2", "7", "8")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=80).map(lambda b: b.decode("latin-1")), st.text(max_size=80)), max_size=6))
+def test_layout_inference_never_crashes(lines) -> None:
+    infer_layouts(lines, ("endpointOutput", "endpointInput"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=5))
+def test_arbitrary_payloads_never_crash_the_spark_decoder(spark, tmp_path_factory, payloads) -> None:
+    tmp = tmp_path_factory.mktemp("fuzz")
+    good = capture_line("1", "2,3", "CSV", "text/csv", WHEN)
+    lines = [good] + [capture_line(p, p, enc, "text/csv", WHEN) for p in payloads for enc in ("CSV", "BASE64")]
+    lines += [p.replace("\n", " ") for p in payloads]
+    rows = _decode(spark, tmp, lines).frame.collect()
+    assert rows[0][REASON] is None  # the good record still decodes
+    for row in rows:
+        assert row[REASON] is None or isinstance(row[REASON], str)
+
+
+def _record() -> InferenceRecord:
+    return InferenceRecord(json.loads(capture_line("0.5", "1,2", "CSV", "text/csv", WHEN)))
+
+
+def test_record_exposes_both_dialects() -> None:
+    record = _record()
+    assert record.endpoint_input.data == "1,2"
+    assert record.event_data.endpointInput.data == "1,2"
+    assert record.endpoint_output.observed_content_type == "text/csv"
+    assert record.event_metadata.inference_time == WHEN
+
+
+@pytest.mark.parametrize(
+    ("result", "rows"),
+    [
+        (None, []),
+        ([], []),
+        ({"b": 1, "a": 2}, [{"b": 1, "a": 2}]),
+        ([1, "x"], [[1, "x"]]),
+        ([{"a": 1}, {"a": 2}], [{"a": 1}, {"a": 2}]),
+    ],
+)
+def test_handler_return_shapes(result, rows) -> None:
+    assert normalize(result) == rows
+
+
+def test_handler_bad_shape() -> None:
+    with pytest.raises(BadShape):
+        normalize(42)
+
+
+def test_handler_signatures_and_key_order(tmp_path) -> None:
+    one = tmp_path / "one.py"
+    one.write_text("def preprocess_handler(inference_record):\n"
+                   "    return {'z': inference_record.event_data.endpointOutput.data, 'a': 1}\n")
+    two = tmp_path / "two.py"
+    two.write_text("def preprocess_handler(inference_record, logger):\n"
+                   "    logger.info('hi')\n    return [inference_record.endpoint_output.data, 2]\n")
+    line = capture_line("0.5", "1,2", "CSV", "text/csv", WHEN)
+    assert discover_columns(HandlerSpec(str(one), "capture"), [line]) == ("z", "a")
+    assert discover_columns(HandlerSpec(str(two), "capture"), [line]) == ("_c0", "_c1")
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        ("def other():\n    pass\n", "does not define a function named preprocess_handler()"),
+        ("import not_a_module_xyz\n", "ModuleNotFoundError"),
+    ],
+)
+def test_handler_import_failures(tmp_path, source, needle) -> None:
+    script = tmp_path / "h.py"
+    script.write_text(source)
+    with pytest.raises(HandlerError, match=needle):
+        HandlerSpec(str(script), "capture").load()
+
+
+def test_handler_exceptions_are_counted_not_fatal(spark, tmp_path) -> None:
+    script = tmp_path / "h.py"
+    script.write_text(
+        "def preprocess_handler(inference_record, logger):\n"
+        "    if inference_record.endpoint_output.data == 'boom':\n"
+        "        raise ValueError('bad record')\n"
+        "    if inference_record.endpoint_output.data == 'drop':\n"
+        "        return []\n"
+        "    return {'out': inference_record.endpoint_output.data}\n"
+    )
+    lines = [capture_line(v, "1", "CSV", "text/csv", WHEN) for v in ("1", "boom", "drop", "2")]
+    rows = _decode(spark, tmp_path, lines, record_preprocessor_script=str(script)).frame.collect()
+    assert [r["c0"] for r in rows if not r[REASON]] == ["1", "2"]
+    failed = [r for r in rows if r[REASON] == "handler exception: ValueError"]
+    assert len(failed) == 1 and "bad record" in failed[0]["_mj_raw"] and "boom" in failed[0]["_mj_raw"]
+    assert sum(1 for r in rows if r[REASON] == "dropped by handler") == 1
+
+
+def test_base64_payload_roundtrip_helper() -> None:
+    line = json.loads(capture_line("0.5", "1,2", "BASE64", "text/csv", WHEN))
+    assert base64.b64decode(line["captureData"]["endpointInput"]["data"]).decode() == "1,2"
+    logging.getLogger("Preprocessing").debug("logger exists")
