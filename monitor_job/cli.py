@@ -28,14 +28,21 @@ from monitor_job.outputs.summary import Outcome
 
 log = logging.getLogger("monitor_job")
 
-FORMATS = {
-    "csv": lambda header: {"csv": {"header": header, "output_columns_position": "START"}},
-    "json": lambda header: {"json": {"lines": True}},
-    "parquet": lambda header: {"parquet": {}},
-    "capture": lambda header: {
-        "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
-    },
-}
+CAPTURE_BOTH = {"captureIndexNames": ["endpointInput", "endpointOutput"]}
+
+
+def cli_dataset_format(name: str, header: bool) -> dict[str, Any]:
+    """The ``dataset_format`` a CLI ``--format`` stands for."""
+    formats: dict[str, dict[str, Any]] = {
+        "csv": {"csv": {"header": header, "output_columns_position": "START"}},
+        "json": {"json": {"lines": True}},
+        "parquet": {"parquet": {}},
+        "capture": {"sagemakerCaptureJson": CAPTURE_BOTH},
+    }
+    return formats[name]
+
+
+FORMATS = ("capture", "csv", "json", "parquet")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,9 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     base = sub.add_parser("baseline", help="suggest statistics.json + constraints.json")
     base.add_argument("--dataset", required=True, help="file or directory to analyse")
-    base.add_argument("--format", choices=sorted(FORMATS), default="csv")
-    base.add_argument("--header", action=argparse.BooleanOptionalAction, default=True,
-                      help="CSV has a header row (default: yes)")
+    base.add_argument("--format", choices=FORMATS, default="csv")
+    base.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="CSV has a header row (default: yes)",
+    )
     base.add_argument("--output", required=True, help="output directory")
     base.add_argument("--preprocessor", help="script defining preprocess_handler")
     base.add_argument("--postprocessor", help="script defining postprocess_handler")
@@ -64,7 +75,7 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
     if args.command == "run":
         return config_from_yaml(args.config, {"output_path": args.output})
     env: dict[str, Any] = {
-        "dataset_format": FORMATS[args.format](args.header),
+        "dataset_format": cli_dataset_format(args.format, args.header),
         "dataset_source": args.dataset,
         "output_path": args.output,
         "record_preprocessor_script": args.preprocessor,
@@ -156,10 +167,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = config_from_args(args)
         else:
             config = config_from_container()
-        log.info("config: %s", json.dumps({"dataset_source": config.dataset_source,
-                                            "output_path": config.output_path,
-                                            "dataset_format": config.dataset_format.kind,
-                                            "monitoring": config.is_monitoring}))
+        log.info(
+            "config: %s",
+            json.dumps(
+                {
+                    "dataset_source": config.dataset_source,
+                    "output_path": config.output_path,
+                    "dataset_format": config.dataset_format.kind,
+                    "monitoring": config.is_monitoring,
+                }
+            ),
+        )
         outcome = run_job(config)
     except MonitorJobError as err:
         line = f"{err.kind}: {err}".replace("\n", " ")

@@ -27,14 +27,18 @@ def _rows(payload: Any) -> list[Any]:
         (only,) = payload.values()
         if isinstance(only, list):
             return only
-    return payload if isinstance(payload, list) and payload and isinstance(payload[0], dict) else [payload]
+    return (
+        payload
+        if isinstance(payload, list) and payload and isinstance(payload[0], dict)
+        else [payload]
+    )
 
 
 def preprocess_handler(inference_record: Any) -> list[dict[str, Any]]:
     outputs = _rows(json.loads(inference_record.endpoint_output.data))
     inputs = _rows(json.loads(inference_record.endpoint_input.data))
     rows = []
-    for out, inp in zip(outputs, inputs):
+    for out, inp in zip(outputs, inputs, strict=False):
         row: dict[str, Any] = {}
         _flatten(out, "output", row)
         _flatten(inp, "input", row)

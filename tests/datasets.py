@@ -45,17 +45,27 @@ def capture_line(output: str, inp: str, encoding: str, content_type: str, when: 
     def side(data: str, mode: str) -> dict[str, str]:
         if encoding == "BASE64":
             data = base64.b64encode(data.encode()).decode()
-        return {"observedContentType": content_type, "mode": mode, "data": data, "encoding": encoding}
+        return {
+            "observedContentType": content_type,
+            "mode": mode,
+            "data": data,
+            "encoding": encoding,
+        }
 
     record = {
-        "captureData": {"endpointInput": side(inp, "INPUT"), "endpointOutput": side(output, "OUTPUT")},
+        "captureData": {
+            "endpointInput": side(inp, "INPUT"),
+            "endpointOutput": side(output, "OUTPUT"),
+        },
         "eventMetadata": {"eventId": "e", "inferenceTime": when},
         "eventVersion": "0",
     }
     return json.dumps(record)
 
 
-def csv_capture_lines(frame: pd.DataFrame, encoding: str = "BASE64", when: str = INPUT_TIME) -> list[str]:
+def csv_capture_lines(
+    frame: pd.DataFrame, encoding: str = "BASE64", when: str = INPUT_TIME
+) -> list[str]:
     """Output column = first column, input = the rest (the baseline convention)."""
     lines = []
     for row in frame.itertuples(index=False):
@@ -72,7 +82,7 @@ def json_capture_lines(frame: pd.DataFrame, when: str = INPUT_TIME) -> list[str]
         values = [None if cell(v) == "" else v for v in row]
         values = [v.item() if hasattr(v, "item") else v for v in values]
         out = json.dumps({names[0]: values[0]})
-        inp = json.dumps(dict(zip(names[1:], values[1:])))
+        inp = json.dumps(dict(zip(names[1:], values[1:], strict=True)))
         lines.append(capture_line(out, inp, "JSON", "application/json", when))
     return lines
 

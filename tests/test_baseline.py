@@ -14,7 +14,13 @@ from monitor_job.cli import main
 from monitor_job.contract import config_from_mapping
 from monitor_job.errors import EXIT_OK
 from monitor_job.jobs.baseline import run_baseline
-from tests.datasets import csv_capture_lines, json_capture_lines, mixed_frame, write_csv, write_lines
+from tests.datasets import (
+    csv_capture_lines,
+    json_capture_lines,
+    mixed_frame,
+    write_csv,
+    write_lines,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 REL = 1e-9
@@ -29,7 +35,7 @@ def assert_matches_pandas(stats: dict, frame: pd.DataFrame, names: list[str] | N
     features = stats["features"]
     assert stats["dataset"]["item_count"] == len(frame)
     assert len(features) == frame.shape[1]
-    for feature, column in zip(features, frame.columns):
+    for feature, column in zip(features, frame.columns, strict=True):
         if names is not None:
             assert feature["name"] == names[list(frame.columns).index(column)]
         series = frame[column]
@@ -39,7 +45,10 @@ def assert_matches_pandas(stats: dict, frame: pd.DataFrame, names: list[str] | N
             values = present.astype(float).to_numpy()
             expected_type = "Integral" if pd.api.types.is_integer_dtype(series) else "Fractional"
             assert feature["inferred_type"] == expected_type, column
-            assert num["common"] == {"num_present": len(values), "num_missing": len(series) - len(values)}
+            assert num["common"] == {
+                "num_present": len(values),
+                "num_missing": len(series) - len(values),
+            }
             for key, value in {
                 "mean": values.mean(),
                 "sum": values.sum(),
@@ -59,7 +68,10 @@ def assert_matches_pandas(stats: dict, frame: pd.DataFrame, names: list[str] | N
         else:
             assert feature["inferred_type"] == "String", column
             st = feature["string_statistics"]
-            assert st["common"] == {"num_present": len(present), "num_missing": len(series) - len(present)}
+            assert st["common"] == {
+                "num_present": len(present),
+                "num_missing": len(series) - len(present),
+            }
             counts = present.astype(str).value_counts()
             buckets = {b["value"]: b["count"] for b in st["distribution"]["categorical"]["buckets"]}
             assert buckets == counts.to_dict()
@@ -99,7 +111,10 @@ def test_container_mode_matches_pandas(spark: SparkSession, tmp_path, monkeypatc
     assert "num_constraints" not in by_name["age"]  # has negatives
     assert by_name["city"]["string_constraints"]["domains"] == ["paris", "rome", "berlin", "oslo"]
     assert by_name["score"]["completeness"] == pytest.approx(frame["score"].notna().mean())
-    assert constraints["monitoring_config"]["distribution_constraints"]["comparison_method"] == "Robust"
+    assert (
+        constraints["monitoring_config"]["distribution_constraints"]["comparison_method"]
+        == "Robust"
+    )
     assert not list(out.glob(".*.tmp"))
 
 
@@ -120,7 +135,9 @@ def test_processingjobconfig_file_wins_over_env(spark, tmp_path, monkeypatch, fr
     assert not (tmp_path / "from-env").exists()
 
 
-def _baseline(spark: SparkSession, source: Path, out: Path, fmt: dict, script: str | None = None) -> dict:
+def _baseline(
+    spark: SparkSession, source: Path, out: Path, fmt: dict, script: str | None = None
+) -> dict:
     env = {"dataset_format": fmt, "dataset_source": str(source), "output_path": str(out)}
     if script:
         env["record_preprocessor_script"] = script
@@ -137,7 +154,12 @@ def _without_names(stats: dict) -> list[dict]:
 
 @pytest.mark.parametrize("variant", ["base64-csv", "csv-encoded", "json-encoded", "handler"])
 def test_same_statistics_for_every_encoding(spark, tmp_path, frame, variant) -> None:
-    reference = _baseline(spark, write_csv(frame, tmp_path / "csv" / "d.csv"), tmp_path / "ref", {"csv": {"header": True}})
+    reference = _baseline(
+        spark,
+        write_csv(frame, tmp_path / "csv" / "d.csv"),
+        tmp_path / "ref",
+        {"csv": {"header": True}},
+    )
     capture_dir = tmp_path / "capture" / "ep" / "AllTraffic" / "2024" / "03" / "01" / "10"
     script = None
     if variant == "json-encoded":
@@ -183,7 +205,9 @@ def test_json_lines_keep_key_order_and_parquet(spark, tmp_path, frame) -> None:
 
 
 def test_assert_matches_pandas_detects_a_wrong_statistic(spark, tmp_path, frame) -> None:
-    stats = _baseline(spark, write_csv(frame, tmp_path / "d.csv"), tmp_path / "o", {"csv": {"header": True}})
+    stats = _baseline(
+        spark, write_csv(frame, tmp_path / "d.csv"), tmp_path / "o", {"csv": {"header": True}}
+    )
     stats["features"][1]["numerical_statistics"]["mean"] *= 1 + 1e-6
     with pytest.raises(AssertionError):
         assert_matches_pandas(stats, frame)

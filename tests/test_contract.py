@@ -45,7 +45,11 @@ def test_dataset_formats(raw, kind, attrs) -> None:
 @pytest.mark.parametrize(
     ("raw", "needle"),
     [
-        ({"avro": {}}, "dataset_format key 'avro' is not supported; valid keys: sagemakerCaptureJson, csv, json, parquet"),
+        (
+            {"avro": {}},
+            "dataset_format key 'avro' is not supported; valid keys: "
+            "sagemakerCaptureJson, csv, json, parquet",
+        ),
         ('{"csv": ', "dataset_format is not valid JSON"),
         ({"csv": {}, "json": {}}, "exactly one key"),
         ({"csv": {"header": "yes"}}, "dataset_format.csv.header must be true or false"),
@@ -66,22 +70,40 @@ def test_timestamps_tolerate_docs_spaces_and_reject_garbage() -> None:
         config_from_mapping({**BASE, "dataset_format": {"csv": {}}, "end_time": "yesterday"})
     with pytest.raises(ConfigError, match="must be before end_time"):
         config_from_mapping(
-            {**BASE, "dataset_format": {"csv": {}}, "start_time": "2024-01-02T00:00:00Z", "end_time": "2024-01-01T00:00:00Z"}
+            {
+                **BASE,
+                "dataset_format": {"csv": {}},
+                "start_time": "2024-01-02T00:00:00Z",
+                "end_time": "2024-01-01T00:00:00Z",
+            }
         )
 
 
 def test_missing_keys_and_bad_switches() -> None:
-    with pytest.raises(ConfigError, match="missing required setting.*dataset_source, output_path"):
+    with pytest.raises(ConfigError, match=r"missing required setting.*dataset_source, output_path"):
         config_from_mapping({"dataset_format": {"csv": {}}})
-    with pytest.raises(ConfigError, match="publish_cloudwatch_metrics must be Enabled or Disabled; got 'maybe'"):
-        config_from_mapping({**BASE, "dataset_format": {"csv": {}}, "publish_cloudwatch_metrics": "maybe"})
-    with pytest.raises(ConfigError, match="categorical_drift_method must be one of LInfinity, ChiSquared"):
-        config_from_mapping({**BASE, "dataset_format": {"csv": {}}, "categorical_drift_method": "KL"})
+    with pytest.raises(
+        ConfigError, match="publish_cloudwatch_metrics must be Enabled or Disabled; got 'maybe'"
+    ):
+        config_from_mapping(
+            {**BASE, "dataset_format": {"csv": {}}, "publish_cloudwatch_metrics": "maybe"}
+        )
+    with pytest.raises(
+        ConfigError, match="categorical_drift_method must be one of LInfinity, ChiSquared"
+    ):
+        config_from_mapping(
+            {**BASE, "dataset_format": {"csv": {}}, "categorical_drift_method": "KL"}
+        )
 
 
 def test_config_is_frozen_and_monitoring_is_derived() -> None:
     config = config_from_mapping(
-        {**BASE, "dataset_format": {"csv": {}}, "baseline_constraints": "/b/c.json", "my_user_var": "x"}
+        {
+            **BASE,
+            "dataset_format": {"csv": {}},
+            "baseline_constraints": "/b/c.json",
+            "my_user_var": "x",
+        }
     )
     assert config.is_monitoring
     assert config.extra == {"my_user_var": "x"}
@@ -94,7 +116,9 @@ def test_yaml_config_rejects_unknown_keys(tmp_path) -> None:
     good.write_text("dataset_format:\n  csv: {header: true}\ndataset_source: /d\noutput_path: /o\n")
     assert config_from_yaml(str(good)).dataset_format.header is True
     bad = tmp_path / "bad.yaml"
-    bad.write_text("dataset_format: {csv: {}}\ndataset_source: /d\noutput_path: /o\noutputpath: /x\n")
+    bad.write_text(
+        "dataset_format: {csv: {}}\ndataset_source: /d\noutput_path: /o\noutputpath: /x\n"
+    )
     with pytest.raises(ConfigError, match="unknown key\\(s\\) outputpath"):
         config_from_yaml(str(bad))
 

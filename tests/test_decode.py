@@ -46,24 +46,43 @@ def test_nested_objects_are_not_tabular() -> None:
 
 def test_column_names_output_first_positional() -> None:
     lines = [capture_line('{"score": 0.5}', "1,2,3", "CSV", "text/csv", WHEN)]
-    lines[0] = lines[0].replace('"encoding": "CSV"}, "endpointOutput"', '"encoding": "CSV"}, "endpointOutput"')
+    lines[0] = lines[0].replace(
+        '"encoding": "CSV"}, "endpointOutput"', '"encoding": "CSV"}, "endpointOutput"'
+    )
     layouts = infer_layouts(
-        [json.dumps({"captureData": {
-            "endpointInput": {"data": "1,2,3", "encoding": "CSV"},
-            "endpointOutput": {"data": '{"score": 0.5}', "encoding": "JSON"}}})],
+        [
+            json.dumps(
+                {
+                    "captureData": {
+                        "endpointInput": {"data": "1,2,3", "encoding": "CSV"},
+                        "endpointOutput": {"data": '{"score": 0.5}', "encoding": "JSON"},
+                    }
+                }
+            )
+        ],
         ("endpointOutput", "endpointInput"),
     )
     assert column_names(layouts[i] for i in ("endpointOutput", "endpointInput")) == (
-        "score", "_c1", "_c2", "_c3",
+        "score",
+        "_c1",
+        "_c2",
+        "_c3",
     )
 
 
 def _decode(spark, tmp_path, lines, **env):
     write_lines(lines, tmp_path / "cap" / "ep" / "v" / "2024" / "03" / "01" / "10" / "f.jsonl")
     config = config_from_mapping(
-        {"dataset_format": CAPTURE, "dataset_source": str(tmp_path / "cap"), "output_path": "/o", **env}
+        {
+            "dataset_format": CAPTURE,
+            "dataset_source": str(tmp_path / "cap"),
+            "output_path": "/o",
+            **env,
+        }
     )
-    return decode_dataset(spark, config, list_input(config.dataset_source, config.start_time, config.end_time))
+    return decode_dataset(
+        spark, config, list_input(config.dataset_source, config.start_time, config.end_time)
+    )
 
 
 def test_bad_records_are_counted_by_reason(spark, tmp_path) -> None:
@@ -78,26 +97,43 @@ def test_bad_records_are_counted_by_reason(spark, tmp_path) -> None:
         capture_line("0.1\n0.2", "5,6\n7,8", "CSV", "text/csv", WHEN),
         capture_line("0.1", "5,6", "CSV", "text/csv", "2024-03-01T11:00:00Z"),
     ]
-    decoded = _decode(spark, tmp_path, lines, start_time="2024-03-01T10:00:00Z", end_time="2024-03-01T11:00:00Z")
+    decoded = _decode(
+        spark, tmp_path, lines, start_time="2024-03-01T10:00:00Z", end_time="2024-03-01T11:00:00Z"
+    )
     rows = decoded.frame.collect()
     reasons = sorted(r[REASON] for r in rows if r[REASON])
-    assert reasons == ["bad base64", "malformed JSON line", "outside window", "unknown encoding", "wrong column count"]
+    assert reasons == [
+        "bad base64",
+        "malformed JSON line",
+        "outside window",
+        "unknown encoding",
+        "wrong column count",
+    ]
     good_rows = [(r["c0"], r["c1"], r["c2"]) for r in rows if not r[REASON]]
     assert good_rows == [("0.5", "1", "2"), ("0.7", "3", "4"), ("0.1", "5", "6"), ("0.2", "7", "8")]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.binary(max_size=80).map(lambda b: b.decode("latin-1")), st.text(max_size=80)), max_size=6))
+@given(
+    st.lists(
+        st.one_of(st.binary(max_size=80).map(lambda b: b.decode("latin-1")), st.text(max_size=80)),
+        max_size=6,
+    )
+)
 def test_layout_inference_never_crashes(lines) -> None:
     infer_layouts(lines, ("endpointOutput", "endpointInput"))
 
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.text(max_size=60), min_size=1, max_size=5))
-def test_arbitrary_payloads_never_crash_the_spark_decoder(spark, tmp_path_factory, payloads) -> None:
+def test_arbitrary_payloads_never_crash_the_spark_decoder(
+    spark, tmp_path_factory, payloads
+) -> None:
     tmp = tmp_path_factory.mktemp("fuzz")
     good = capture_line("1", "2,3", "CSV", "text/csv", WHEN)
-    lines = [good] + [capture_line(p, p, enc, "text/csv", WHEN) for p in payloads for enc in ("CSV", "BASE64")]
+    lines = [good] + [
+        capture_line(p, p, enc, "text/csv", WHEN) for p in payloads for enc in ("CSV", "BASE64")
+    ]
     lines += [p.replace("\n", " ") for p in payloads]
     rows = _decode(spark, tmp, lines).frame.collect()
     assert rows[0][REASON] is None  # the good record still decodes
@@ -138,11 +174,15 @@ def test_handler_bad_shape() -> None:
 
 def test_handler_signatures_and_key_order(tmp_path) -> None:
     one = tmp_path / "one.py"
-    one.write_text("def preprocess_handler(inference_record):\n"
-                   "    return {'z': inference_record.event_data.endpointOutput.data, 'a': 1}\n")
+    one.write_text(
+        "def preprocess_handler(inference_record):\n"
+        "    return {'z': inference_record.event_data.endpointOutput.data, 'a': 1}\n"
+    )
     two = tmp_path / "two.py"
-    two.write_text("def preprocess_handler(inference_record, logger):\n"
-                   "    logger.info('hi')\n    return [inference_record.endpoint_output.data, 2]\n")
+    two.write_text(
+        "def preprocess_handler(inference_record, logger):\n"
+        "    logger.info('hi')\n    return [inference_record.endpoint_output.data, 2]\n"
+    )
     line = capture_line("0.5", "1,2", "CSV", "text/csv", WHEN)
     assert discover_columns(HandlerSpec(str(one), "capture"), [line]) == ("z", "a")
     assert discover_columns(HandlerSpec(str(two), "capture"), [line]) == ("_c0", "_c1")
@@ -176,7 +216,9 @@ def test_handler_exceptions_are_counted_not_fatal(spark, tmp_path) -> None:
     rows = _decode(spark, tmp_path, lines, record_preprocessor_script=str(script)).frame.collect()
     assert [r["c0"] for r in rows if not r[REASON]] == ["1", "2"]
     failed = [r for r in rows if r[REASON] == "handler exception: ValueError"]
-    assert len(failed) == 1 and "bad record" in failed[0]["_mj_raw"] and "boom" in failed[0]["_mj_raw"]
+    assert (
+        len(failed) == 1 and "bad record" in failed[0]["_mj_raw"] and "boom" in failed[0]["_mj_raw"]
+    )
     assert sum(1 for r in rows if r[REASON] == "dropped by handler") == 1
 
 

@@ -26,7 +26,12 @@ def baseline_files(spark, tmp_path, monkeypatch):
         enable_cloudwatch_metrics=False,
         dataset_source_container_path=str(data.parent),
     )
-    assert set(env) == {"dataset_format", "dataset_source", "output_path", "publish_cloudwatch_metrics"}
+    assert set(env) == {
+        "dataset_format",
+        "dataset_source",
+        "output_path",
+        "publish_cloudwatch_metrics",
+    }
     monkeypatch.setenv("MONITOR_JOB_PROCESSING_CONFIG", str(tmp_path / "processingjobconfig.json"))
     (tmp_path / "processingjobconfig.json").write_text(
         json.dumps({"Environment": {**env, "output_message_file": str(tmp_path / "message")}})
@@ -45,10 +50,14 @@ def test_sdk_loads_statistics_and_constraints(aws, baseline_files) -> None:
     from sagemaker.model_monitor import Constraints, Statistics
 
     session = _session()
-    stats = Statistics.from_file_path(str(baseline_files / "statistics.json"), sagemaker_session=session)
+    stats = Statistics.from_file_path(
+        str(baseline_files / "statistics.json"), sagemaker_session=session
+    )
     assert stats.body_dict["dataset"]["item_count"] == 200
     assert [f["name"] for f in stats.body_dict["features"]][:2] == ["label", "age"]
-    constraints = Constraints.from_file_path(str(baseline_files / "constraints.json"), sagemaker_session=session)
+    constraints = Constraints.from_file_path(
+        str(baseline_files / "constraints.json"), sagemaker_session=session
+    )
     assert constraints.file_s3_uri.startswith("s3://monitor-job-sdk/")
     constraints.set_monitoring(False, feature_name="city")
     constraints.set_monitoring(False)

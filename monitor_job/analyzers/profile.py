@@ -95,9 +95,7 @@ def _run_deequ(spark: SparkSession, typed: DataFrame, width: int) -> Any:
     return runner.run()
 
 
-def _categorical_counts(
-    good: DataFrame, columns: list[int]
-) -> dict[int, list[tuple[str, int]]]:
+def _categorical_counts(good: DataFrame, columns: list[int]) -> dict[int, list[tuple[str, int]]]:
     if not columns:
         return {}
     pairs = F.explode(
@@ -114,7 +112,9 @@ def _categorical_counts(
     return out
 
 
-def _reason_counts(frame: DataFrame) -> tuple[dict[str, int], dict[str, int], tuple[tuple[str, str], ...]]:
+def _reason_counts(
+    frame: DataFrame,
+) -> tuple[dict[str, int], dict[str, int], tuple[tuple[str, str], ...]]:
     rows = frame.where(F.col(REASON).isNotNull()).groupBy(REASON).count().collect()
     failed = {r[0]: int(r[1]) for r in rows if r[0] not in SKIPPED_REASONS}
     skipped = {r[0]: int(r[1]) for r in rows if r[0] in SKIPPED_REASONS}
@@ -148,7 +148,7 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
         context = _run_deequ(spark, typed, width)
         metrics = _metrics_by_column(spark, context)
         klls = _kll_by_column(spark, context)
-        item_count = int(round(metrics.get(("*", "Size"), 0.0)))
+        item_count = round(metrics.get(("*", "Size"), 0.0))
 
         types: list[str] = []
         type_counts: list[dict[str, float]] = []
@@ -174,12 +174,12 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
     for i, name in enumerate(names):
         c = f"c{i}"
         completeness = metrics.get((c, "Completeness"), 0.0)
-        present = int(round(completeness * item_count))
+        present = round(completeness * item_count)
         feature_type = types[i]
         numeric = string = None
         if feature_type in NUMERIC_TYPES:
             n = _num(i)
-            num_present = int(round(metrics.get((n, "Completeness"), 0.0) * item_count))
+            num_present = round(metrics.get((n, "Completeness"), 0.0) * item_count)
             numeric = NumericStats(
                 num_present=num_present,
                 num_missing=item_count - num_present,
@@ -196,7 +196,9 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
                 num_present=present,
                 num_missing=item_count - present,
                 distinct_count=metrics.get((c, "ApproxCountDistinct"), 0.0),
-                buckets=tuple(buckets) if buckets is not None and len(buckets) <= MAX_CATEGORICAL_VALUES else None,
+                buckets=tuple(buckets)
+                if buckets is not None and len(buckets) <= MAX_CATEGORICAL_VALUES
+                else None,
             )
         features.append(
             FeatureProfile(

@@ -108,7 +108,7 @@ class JobConfig:
 
     @property
     def is_monitoring(self) -> bool:
-        """A monitoring ("check") run: baseline files given. Otherwise a baseline ("suggest") run."""
+        """A monitoring ("check") run: baseline files given; else a baseline ("suggest") run."""
         return self.baseline_statistics is not None or self.baseline_constraints is not None
 
 
@@ -223,9 +223,7 @@ def _float(env: Mapping[str, Any], key: str, default: float | None) -> float | N
         raise ConfigError(f"{key} must be a number; got {raw!r}") from err
 
 
-def config_from_mapping(
-    env: Mapping[str, Any], *, container_mode: bool = False
-) -> JobConfig:
+def config_from_mapping(env: Mapping[str, Any], *, container_mode: bool = False) -> JobConfig:
     """Validate the environment-contract mapping and build the frozen :class:`JobConfig`."""
     missing = [k for k in ("dataset_format", "dataset_source", "output_path") if not _text(env, k)]
     if missing:
@@ -241,12 +239,16 @@ def config_from_mapping(
         analysis_type = AnalysisType(analysis_raw)
     except ValueError as err:
         valid = ", ".join(a.value for a in AnalysisType)
-        raise ConfigError(f"analysis_type must be one of {valid} (or absent); got {analysis_raw!r}") from err
+        raise ConfigError(
+            f"analysis_type must be one of {valid} (or absent); got {analysis_raw!r}"
+        ) from err
 
     start = parse_timestamp("start_time", _text(env, "start_time"))
     end = parse_timestamp("end_time", _text(env, "end_time"))
     if start and end and start >= end:
-        raise ConfigError(f"start_time {start.isoformat()} must be before end_time {end.isoformat()}")
+        raise ConfigError(
+            f"start_time {start.isoformat()} must be before end_time {end.isoformat()}"
+        )
     metric_time = parse_timestamp("metric_time", _text(env, "metric_time")) or end
 
     share = _float(env, "max_bad_record_share", 0.1)

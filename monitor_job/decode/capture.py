@@ -125,7 +125,9 @@ def decode_capture_records(
     """
     sides = list(layouts)  # endpointOutput first, then endpointInput
     width = sum(layouts[s].width for s in sides)
-    rec = lines.select(F.col("value").alias(RAW), F.from_json("value", CAPTURE_SCHEMA).alias("_rec"))
+    rec = lines.select(
+        F.col("value").alias(RAW), F.from_json("value", CAPTURE_SCHEMA).alias("_rec")
+    )
     cols: dict[str, Column] = {}
     for side in sides:
         cols[f"_t_{side}"] = F.expr(side_text_sql(side))
@@ -154,7 +156,9 @@ def decode_capture_records(
             when_chain = when_chain.when(ts >= F.lit(end), "outside window")
     for side in sides:
         s = f"_rec.captureData.{side}"
-        when_chain = when_chain.when(F.col(s).isNull() | F.col(f"{s}.data").isNull(), f"missing {side}")
+        when_chain = when_chain.when(
+            F.col(s).isNull() | F.col(f"{s}.data").isNull(), f"missing {side}"
+        )
         when_chain = when_chain.when(
             ~F.upper(F.col(f"{s}.encoding")).isin("CSV", "JSON", "BASE64")
             | F.col(f"{s}.encoding").isNull(),
@@ -189,7 +193,5 @@ def decode_capture_records(
         F.array(F.array().cast("array<string>"))
     )
     exploded = rec.select(F.explode(rows_col).alias("_row"), REASON, RAW)
-    out = exploded.select(
-        *[F.get("_row", i).alias(f"c{i}") for i in range(width)], REASON, RAW
-    )
+    out = exploded.select(*[F.get("_row", i).alias(f"c{i}") for i in range(width)], REASON, RAW)
     return out, width

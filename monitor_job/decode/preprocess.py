@@ -148,7 +148,7 @@ def _batch_runner(
         columns = [f"c{i}" for i in range(width)] + [REASON, RAW]
         for batch in batches:
             out: list[list[Any]] = []
-            for line, skip in zip(batch["value"], batch[REASON]):
+            for line, skip in zip(batch["value"], batch[REASON], strict=True):
                 # Arrow hands nulls over as None or NaN depending on the column: test the type.
                 if isinstance(skip, str):
                     out.append([None] * width + [skip, None])
@@ -164,7 +164,10 @@ def _batch_runner(
                 try:
                     rows = normalize(call(fn, takes_logger, arg, logger))
                 except BadShape as err:
-                    out.append([None] * width + ["handler returned bad shape", f"{err}\n{line}"[:RAW_LIMIT]])
+                    out.append(
+                        [None] * width
+                        + ["handler returned bad shape", f"{err}\n{line}"[:RAW_LIMIT]]
+                    )
                     continue
                 except Exception as err:
                     tb = traceback.format_exc(limit=3)
@@ -182,7 +185,10 @@ def _batch_runner(
                         if unknown:
                             out.append(
                                 [None] * width
-                                + ["handler returned unexpected key(s)", f"{unknown}\n{line}"[:RAW_LIMIT]]
+                                + [
+                                    "handler returned unexpected key(s)",
+                                    f"{unknown}\n{line}"[:RAW_LIMIT],
+                                ]
                             )
                             continue
                         for key, value in row.items():
@@ -216,8 +222,10 @@ def run_handler(
         shadow = F.get_json_object("value", f"{meta}.invocationSource") == "ShadowExperiment"
         chain = F.when(shadow, "shadow experiment")
         if start is not None or end is not None:
-            chain = chain.when(ts.isNull() & F.get_json_object("value", "$").isNotNull(),
-                               "missing or bad inferenceTime")
+            chain = chain.when(
+                ts.isNull() & F.get_json_object("value", "$").isNotNull(),
+                "missing or bad inferenceTime",
+            )
             if start is not None:
                 chain = chain.when(ts < F.lit(start), "outside window")
             if end is not None:
@@ -228,4 +236,4 @@ def run_handler(
         [T.StructField(f"c{i}", T.StringType()) for i in range(len(names))]
         + [T.StructField(REASON, T.StringType()), T.StructField(RAW, T.StringType())]
     )
-    return prepared.mapInPandas(_batch_runner(spec, names), schema)
+    return prepared.mapInPandas(_batch_runner(spec, names), schema)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ class EventData:
         self.data: Any = raw.get("data")
         self.encoding: Any = raw.get("encoding")
         self.observed_content_type: Any = raw.get("observedContentType")
-        self.observedContentType: Any = self.observed_content_type  # noqa: N815  (docs name)
+        self.observedContentType: Any = self.observed_content_type
         self.mode: Any = raw.get("mode")
 
     def as_dict(self) -> dict[str, Any]:
@@ -46,8 +46,8 @@ class _LegacyEventData:
     """``record.event_data.endpointInput.data``: the 2019 SDK test script's dialect."""
 
     def __init__(self, capture: Mapping[str, Any]) -> None:
-        self.endpointInput = EventData(capture.get("endpointInput"))  # noqa: N815
-        self.endpointOutput = EventData(capture.get("endpointOutput"))  # noqa: N815
+        self.endpointInput = EventData(capture.get("endpointInput"))
+        self.endpointOutput = EventData(capture.get("endpointOutput"))
 
 
 class InferenceRecord:

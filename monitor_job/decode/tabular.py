@@ -55,7 +55,9 @@ def read_tabular(
             names = list(df.columns)
     except Exception as err:  # Spark raises AnalysisException/Py4JJavaError subclasses
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputDataError(f"cannot read {fmt.kind} dataset ({len(files)} file(s)): {first}") from err
+        raise InputDataError(
+            f"cannot read {fmt.kind} dataset ({len(files)} file(s)): {first}"
+        ) from err
     reason = (
         F.when(F.col("_corrupt_record").isNotNull(), F.lit("malformed JSON line"))
         if "_corrupt_record" in df.columns

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 
@@ -14,7 +15,6 @@ def import_pydeequ() -> ModuleType:
     import pyspark
 
     os.environ.setdefault("SPARK_VERSION", pyspark.__version__)
-    import pydeequ
-    import pydeequ.analyzers  # noqa: F401  (registers the submodule on the package)
-
-    return pydeequ
+    module = importlib.import_module("pydeequ")
+    importlib.import_module("pydeequ.analyzers")  # registers the submodule on the package
+    return module

@@ -19,6 +19,7 @@ DEEQU_JAR = f"deequ-{DEEQU_VERSION}.jar"
 # its own configuration wins; these only fill what the submitter left unset.
 LOCAL_DEFAULTS: dict[str, str] = {
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "8",
     # Wide fused aggregations fall back to interpreted mode past the default (100):

@@ -1,0 +1,105 @@
+"""Write the demo's sample data: a headered training CSV and a day of capture files.
+
+Deterministic (seeded). Capture lines are base64-CSV (output column first), partitioned
+``<endpoint>/<variant>/yyyy/mm/dd/hh/``, as SageMaker data capture writes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def training_frame(rows: int, rng: np.random.Generator) -> pd.DataFrame:
+    age = rng.integers(18, 80, rows)
+    income = np.round(rng.lognormal(10.5, 0.4, rows), 2)
+    plan = rng.choice(["basic", "plus", "premium"], rows, p=[0.6, 0.3, 0.1])
+    calls = rng.poisson(3.0, rows)
+    tenure = np.round(rng.gamma(2.0, 12.0, rows), 1)
+    tenure[rng.uniform(size=rows) < 0.05] = np.nan
+    churn = (rng.uniform(size=rows) < 0.15 + 0.02 * calls).astype(int)
+    return pd.DataFrame(
+        {
+            "churn": churn,
+            "age": age,
+            "income": income,
+            "plan": plan,
+            "calls": calls,
+            "tenure": tenure,
+        }
+    )
+
+
+def capture_lines(frame: pd.DataFrame, day: str, hour: int, rng: np.random.Generator) -> list[str]:
+    lines = []
+    for row in frame.itertuples(index=False):
+        values = ["" if isinstance(v, float) and np.isnan(v) else str(v) for v in row]
+        prob = f"{min(max(rng.normal(0.2, 0.1), 0.0), 1.0):.6f}"
+        second = int(rng.integers(0, 3600))
+
+        def side(data: str, mode: str, content_type: str) -> dict[str, str]:
+            encoded = base64.b64encode(data.encode()).decode()
+            return {
+                "observedContentType": content_type,
+                "mode": mode,
+                "data": encoded,
+                "encoding": "BASE64",
+            }
+
+        lines.append(
+            json.dumps(
+                {
+                    "captureData": {
+                        "endpointInput": side(",".join(values[1:]), "INPUT", "text/csv"),
+                        "endpointOutput": side(prob, "OUTPUT", "text/csv; charset=utf-8"),
+                    },
+                    "eventMetadata": {
+                        "eventId": str(uuid.UUID(int=int(rng.integers(0, 2**63)))),
+                        "inferenceTime": f"{day}T{hour:02d}:{second // 60:02d}:{second % 60:02d}Z",
+                    },
+                    "eventVersion": "0",
+                }
+            )
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="demo-data")
+    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--capture-rows-per-hour", type=int, default=200)
+    parser.add_argument("--hours", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    out = Path(args.out)
+    (out / "baseline").mkdir(parents=True, exist_ok=True)
+    training_frame(args.rows, rng).to_csv(out / "baseline" / "training.csv", index=False)
+    for hour in range(args.hours):
+        part = (
+            out
+            / "capture"
+            / "demo-endpoint"
+            / "AllTraffic"
+            / "2024"
+            / "03"
+            / "01"
+            / f"{10 + hour:02d}"
+        )
+        part.mkdir(parents=True, exist_ok=True)
+        frame = training_frame(args.capture_rows_per_hour, rng)
+        (part / f"00-00-000-{hour:04d}.jsonl").write_text(
+            "\n".join(capture_lines(frame, "2024-03-01", 10 + hour, rng)) + "\n", encoding="utf-8"
+        )
+    print(f"sample data in {out}/ (baseline/training.csv, capture/demo-endpoint/...)")
+
+
+if __name__ == "__main__":
+    main()
