@@ -42,22 +42,44 @@ def _num(i: int) -> str:
     return f"n{i}"
 
 
-def _metrics_by_column(spark: SparkSession, context: Any) -> dict[tuple[str, str], float]:
-    pydeequ = import_pydeequ()
-    rows = pydeequ.analyzers.AnalyzerContext.successMetricsAsJson(spark, context)
-    return {(r["instance"], r["name"]): float(r["value"]) for r in rows}
+def _metric_entries(spark: SparkSession, context: Any) -> list[Any]:
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    conv = jvm.scala.collection.JavaConverters
+    metrics = conv.mapAsJavaMapConverter(context.metricMap()).asJava()
+    return [metrics.get(key) for key in metrics.keySet().toArray()]
 
 
-def _kll_by_column(spark: SparkSession, context: Any) -> dict[str, KllDistribution]:
+def _metrics_by_column(spark: SparkSession, entries: list[Any]) -> dict[tuple[str, str], float]:
+    """Successful Deequ metrics keyed by (column, name); DataType histograms flattened to
+    ``Histogram.abs.<type>``. Read from the JVM objects directly: Deequ's JSON serializer
+    rejects the NaN an empty frame produces."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    conv = jvm.scala.collection.JavaConverters
+    out: dict[tuple[str, str], float] = {}
+    for metric in entries:
+        kind = metric.getClass().getSimpleName()
+        if not metric.value().isSuccess():
+            continue
+        if kind == "DoubleMetric":
+            out[(str(metric.instance()), str(metric.name()))] = float(metric.value().get())
+        elif kind == "HistogramMetric":
+            column = str(metric.column())
+            values = conv.mapAsJavaMapConverter(metric.value().get().values()).asJava()
+            for key in values.keySet().toArray():
+                out[(column, f"Histogram.abs.{key}")] = float(values.get(key).absolute())
+    return out
+
+
+def _kll_by_column(spark: SparkSession, entries: list[Any]) -> dict[str, KllDistribution]:
     """Pull Deequ's KLLMetric values (buckets + compactor levels) out of the JVM."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     conv = jvm.scala.collection.JavaConverters
     arrays = jvm.java.util.Arrays
-    metrics = conv.mapAsJavaMapConverter(context.metricMap()).asJava()
     out: dict[str, KllDistribution] = {}
-    for analyzer in metrics.keySet().toArray():
-        metric = metrics.get(analyzer)
+    for metric in entries:
         if metric.getClass().getSimpleName() != "KLLMetric" or not metric.value().isSuccess():
             continue
         dist = metric.value().get()
@@ -146,8 +168,9 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
             ],
         )
         context = _run_deequ(spark, typed, width)
-        metrics = _metrics_by_column(spark, context)
-        klls = _kll_by_column(spark, context)
+        entries = _metric_entries(spark, context)
+        metrics = _metrics_by_column(spark, entries)
+        klls = _kll_by_column(spark, entries)
         item_count = round(metrics.get(("*", "Size"), 0.0))
 
         types: list[str] = []

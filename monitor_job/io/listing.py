@@ -78,7 +78,7 @@ def list_input(
                 pruned.append(dirpath)
                 dirnames.clear()
                 continue
-        if span is not None and len(rel) >= 4 and _partition_span(list(rel[-4:])):
+        if span is not None and span[1] - span[0] == timedelta(hours=1):
             searched.append(dirpath)
         dirnames.sort()
         files.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _wanted(f))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from monitor_job.analyzers import DatasetProfile, profile
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger("monitor_job")
+
+
+def _iso(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
 
 
 def check_bad_records(config: JobConfig, prof: DatasetProfile) -> None:
@@ -50,7 +55,7 @@ def analyse(spark: SparkSession, config: JobConfig) -> tuple[DatasetProfile, tup
     if prof.item_count == 0:
         window = ""
         if config.start_time or config.end_time:
-            window = f" in window [{config.start_time}, {config.end_time})"
+            window = f" in window [{_iso(config.start_time)}, {_iso(config.end_time)})"
         raise EmptyInputError(
             f"no data{window}: {listing.describe()}, "
             f"skipped {sum(prof.records_skipped.values())} record(s)"

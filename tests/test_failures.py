@@ -1,0 +1,120 @@
+"""Entrypoint failures: one clear line, a distinct exit code, no partial output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from monitor_job.cli import main
+from monitor_job.errors import EXIT_EMPTY_INPUT, EXIT_HANDLER, EXIT_INPUT, EXIT_OUTPUT
+from tests.datasets import capture_line, mixed_frame, write_csv, write_lines
+
+WHEN = "2024-03-01T10:15:00Z"
+
+
+def _run(capsys, *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    err = capsys.readouterr().err.strip().splitlines()
+    return code, err[-1] if err else ""
+
+
+def test_missing_dataset_source(spark, tmp_path, capsys) -> None:
+    code, line = _run(
+        capsys, "baseline", "--dataset", str(tmp_path / "nope"), "--output", str(tmp_path / "o")
+    )
+    assert code == EXIT_INPUT
+    assert (
+        line
+        == f"InputDataError: dataset_source {tmp_path / 'nope'} does not exist or is not readable"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_empty_dataset_directory(spark, tmp_path, capsys) -> None:
+    (tmp_path / "empty").mkdir()
+    code, line = _run(
+        capsys, "baseline", "--dataset", str(tmp_path / "empty"), "--output", str(tmp_path / "o")
+    )
+    assert code == EXIT_EMPTY_INPUT
+    assert line.startswith("NoData: no input files under")
+
+
+def test_window_with_no_records_is_a_clear_no_data(spark, tmp_path, capsys) -> None:
+    lines = [capture_line("1", "2,3", "CSV", "text/csv", WHEN)]
+    write_lines(lines, tmp_path / "cap" / "ep" / "v" / "2024" / "03" / "01" / "10" / "f.jsonl")
+    job = tmp_path / "job.yaml"
+    job.write_text(
+        json.dumps(
+            {
+                "dataset_format": {
+                    "sagemakerCaptureJson": {
+                        "captureIndexNames": ["endpointInput", "endpointOutput"]
+                    }
+                },
+                "dataset_source": str(tmp_path / "cap"),
+                "output_path": str(tmp_path / "o"),
+                "start_time": "2024-03-01T10:30:00Z",
+                "end_time": "2024-03-01T11:00:00Z",
+            }
+        )
+    )
+    code, line = _run(capsys, "run", "--config", str(job))
+    assert code == EXIT_EMPTY_INPUT
+    assert (
+        "no data in window" in line
+        and "1 hour prefix(es) read" in line
+        and "skipped 1 record(s)" in line
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_mostly_bad_records_fail_with_counts(spark, tmp_path, capsys) -> None:
+    good = capture_line("1", "2,3", "CSV", "text/csv", WHEN)
+    write_lines([good, "{broken", "{broken"], tmp_path / "cap" / "f.jsonl")
+    code, line = _run(
+        capsys,
+        "baseline",
+        "--dataset",
+        str(tmp_path / "cap"),
+        "--format",
+        "capture",
+        "--output",
+        str(tmp_path / "o"),
+    )
+    assert code == EXIT_INPUT
+    assert "2 of 3 records could not be decoded (2 malformed JSON line)" in line
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("source", ["raise RuntimeError('at import')\n", "x = 1\n"])
+def test_handler_that_cannot_load(spark, tmp_path, capsys, source) -> None:
+    write_lines([capture_line("1", "2,3", "CSV", "text/csv", WHEN)], tmp_path / "cap" / "f.jsonl")
+    script = tmp_path / "h.py"
+    script.write_text(source)
+    code, line = _run(
+        capsys,
+        "baseline",
+        "--dataset",
+        str(tmp_path / "cap"),
+        "--format",
+        "capture",
+        "--preprocessor",
+        str(script),
+        "--output",
+        str(tmp_path / "o"),
+    )
+    assert code == EXIT_HANDLER
+    assert line.startswith("HandlerError: ")
+    assert str(script) in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_output_not_writable(spark, tmp_path, capsys) -> None:
+    data = write_csv(mixed_frame(20), tmp_path / "d.csv")
+    (tmp_path / "blocker").write_text("a file where the output directory should be")
+    code, line = _run(
+        capsys, "baseline", "--dataset", str(data), "--output", str(tmp_path / "blocker" / "o")
+    )
+    assert code == EXIT_OUTPUT
+    assert line.startswith(f"OutputError: cannot write output to {tmp_path / 'blocker' / 'o'}")
