@@ -119,6 +119,11 @@ def run_job(config: JobConfig) -> Outcome:
             "monitoring runs (baseline_statistics / baseline_constraints set) are not "
             "implemented yet in this version; only baseline jobs are"
         )
+    if config.post_analytics_processor_script:
+        from monitor_job.decode.preprocess import load_function
+
+        # Like the closed analyzer: a postprocessor that cannot load fails before Spark runs.
+        load_function(config.post_analytics_processor_script, "postprocess_handler")
     spark = build_session()
     outcome = run_baseline(spark, config)
     if config.post_analytics_processor_script:

@@ -19,6 +19,13 @@ def _run(capsys, *args: str) -> tuple[int, str]:
     return code, err[-1] if err else ""
 
 
+def _capture_baseline(capsys, tmp_path, lines: list[str], *extra: str) -> tuple[int, str]:
+    """Write capture lines under tmp_path/cap and run a capture baseline into tmp_path/o."""
+    write_lines(lines, tmp_path / "cap" / "f.jsonl")
+    args = ["baseline", "--dataset", str(tmp_path / "cap"), "--format", "capture"]
+    return _run(capsys, *args, *extra, "--output", str(tmp_path / "o"))
+
+
 def test_missing_dataset_source(spark, tmp_path, capsys) -> None:
     code, line = _run(
         capsys, "baseline", "--dataset", str(tmp_path / "nope"), "--output", str(tmp_path / "o")
@@ -71,17 +78,7 @@ def test_window_with_no_records_is_a_clear_no_data(spark, tmp_path, capsys) -> N
 
 def test_mostly_bad_records_fail_with_counts(spark, tmp_path, capsys) -> None:
     good = capture_line("1", "2,3", "CSV", "text/csv", WHEN)
-    write_lines([good, "{broken", "{broken"], tmp_path / "cap" / "f.jsonl")
-    code, line = _run(
-        capsys,
-        "baseline",
-        "--dataset",
-        str(tmp_path / "cap"),
-        "--format",
-        "capture",
-        "--output",
-        str(tmp_path / "o"),
-    )
+    code, line = _capture_baseline(capsys, tmp_path, [good, "{broken", "{broken"])
     assert code == EXIT_INPUT
     assert "2 of 3 records could not be decoded (2 malformed JSON line)" in line
     assert not (tmp_path / "o").exists()
@@ -89,21 +86,10 @@ def test_mostly_bad_records_fail_with_counts(spark, tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize("source", ["raise RuntimeError('at import')\n", "x = 1\n"])
 def test_handler_that_cannot_load(spark, tmp_path, capsys, source) -> None:
-    write_lines([capture_line("1", "2,3", "CSV", "text/csv", WHEN)], tmp_path / "cap" / "f.jsonl")
     script = tmp_path / "h.py"
     script.write_text(source)
-    code, line = _run(
-        capsys,
-        "baseline",
-        "--dataset",
-        str(tmp_path / "cap"),
-        "--format",
-        "capture",
-        "--preprocessor",
-        str(script),
-        "--output",
-        str(tmp_path / "o"),
-    )
+    lines = [capture_line("1", "2,3", "CSV", "text/csv", WHEN)]
+    code, line = _capture_baseline(capsys, tmp_path, lines, "--preprocessor", str(script))
     assert code == EXIT_HANDLER
     assert line.startswith("HandlerError: ")
     assert str(script) in line
@@ -118,3 +104,43 @@ def test_output_not_writable(spark, tmp_path, capsys) -> None:
     )
     assert code == EXIT_OUTPUT
     assert line.startswith(f"OutputError: cannot write output to {tmp_path / 'blocker' / 'o'}")
+
+
+def test_postprocessor_runs_after_outputs_and_its_failure_is_reported(
+    spark, tmp_path, capsys
+) -> None:
+    data = write_csv(mixed_frame(20), tmp_path / "d.csv")
+    marker = tmp_path / "seen.txt"
+    good = tmp_path / "post.py"
+    stats = str(tmp_path / "o" / "statistics.json")
+    good.write_text(
+        "import os\n"
+        "def postprocess_handler():\n"
+        f"    open({str(marker)!r}, 'w').write(str(os.path.exists({stats!r})))\n"
+    )
+    code, _ = _run(
+        capsys,
+        "baseline",
+        "--dataset",
+        str(data),
+        "--postprocessor",
+        str(good),
+        "--output",
+        str(tmp_path / "o"),
+    )
+    assert code == 0
+    assert marker.read_text() == "True"
+    bad = tmp_path / "bad.py"
+    bad.write_text("def postprocess_handler():\n    raise KeyError('nope')\n")
+    code, line = _run(
+        capsys,
+        "baseline",
+        "--dataset",
+        str(data),
+        "--postprocessor",
+        str(bad),
+        "--output",
+        str(tmp_path / "o2"),
+    )
+    assert code == EXIT_HANDLER
+    assert line == f"HandlerError: postprocess_handler() in {bad} failed: KeyError: 'nope'"
