@@ -119,17 +119,14 @@ def run_job(config: JobConfig) -> Outcome:
             "monitoring runs (baseline_statistics / baseline_constraints set) are not "
             "implemented yet in this version; only baseline jobs are"
         )
-    if config.post_analytics_processor_script:
-        from monitor_job.decode.preprocess import load_function
+    from monitor_job.jobs.postprocess import load_postprocessor, run_postprocessor
 
-        # Like the closed analyzer: a postprocessor that cannot load fails before Spark runs.
-        load_function(config.post_analytics_processor_script, "postprocess_handler")
+    post = config.post_analytics_processor_script
+    postprocess = load_postprocessor(post) if post else None
     spark = build_session()
     outcome = run_baseline(spark, config)
-    if config.post_analytics_processor_script:
-        from monitor_job.jobs.postprocess import run_postprocessor
-
-        run_postprocessor(config.post_analytics_processor_script)
+    if post and postprocess is not None:
+        run_postprocessor(post, postprocess)
     return outcome
 
 

@@ -56,11 +56,11 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
                 "datasets, not parquet"
             )
         spec = HandlerSpec(script, kind)
-        spec.load()  # fail at start, with a clear message, if it cannot be imported
+        loaded = spec.load()  # fail at start, with a clear message, if it cannot be imported
         sample = _sample_lines(spark, files)
         if not sample:
             raise EmptyInputError(f"input files under {listing.source} hold no lines")
-        names = discover_columns(spec, sample)
+        names = discover_columns(spec, sample, loaded)
         if not names:
             raise InputDataError(
                 f"preprocess_handler in {script} returned no columns for any of the first "

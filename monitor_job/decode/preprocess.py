@@ -113,9 +113,16 @@ def call(fn: Callable[..., Any], takes_logger: bool, arg: Any, logger: logging.L
     return fn(arg, logger) if takes_logger else fn(arg)
 
 
-def discover_columns(spec: HandlerSpec, lines: Sequence[str]) -> tuple[str, ...]:
-    """Column names from the handler's output on sample lines, in first-seen order."""
-    fn, takes_logger = spec.load()
+def discover_columns(
+    spec: HandlerSpec,
+    lines: Sequence[str],
+    loaded: tuple[Callable[..., Any], bool] | None = None,
+) -> tuple[str, ...]:
+    """Column names from the handler's output on sample lines, in first-seen order.
+
+    ``loaded`` is the already-imported handler, so the user's module runs once on the driver.
+    """
+    fn, takes_logger = loaded or spec.load()
     logger = logging.getLogger("Preprocessing")
     names: list[str] = []
     width = 0

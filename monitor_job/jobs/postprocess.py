@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from monitor_job.decode.preprocess import load_function
 from monitor_job.errors import HandlerError
@@ -10,8 +12,13 @@ from monitor_job.errors import HandlerError
 log = logging.getLogger("monitor_job")
 
 
-def run_postprocessor(path: str) -> None:
+def load_postprocessor(path: str) -> Callable[..., Any]:
+    """Import ``postprocess_handler`` (before Spark starts, like the closed analyzer)."""
     fn, _ = load_function(path, "postprocess_handler")
+    return fn
+
+
+def run_postprocessor(path: str, fn: Callable[..., Any]) -> None:
     log.info("invoking postprocess_handler() from %s", path)
     try:
         fn()
