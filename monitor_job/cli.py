@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor_job import __version__
+from monitor_job.checks.baseline import load_baseline
 from monitor_job.contract import (
     JobConfig,
     config_from_container,
@@ -54,17 +55,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"monitor-job {__version__}")
     sub = parser.add_subparsers(dest="command")
     base = sub.add_parser("baseline", help="suggest statistics.json + constraints.json")
-    base.add_argument("--dataset", required=True, help="file or directory to analyse")
-    base.add_argument("--format", choices=FORMATS, default="csv")
-    base.add_argument(
-        "--header",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="CSV has a header row (default: yes)",
+    mon = sub.add_parser("monitor", help="check a dataset or capture window against baseline files")
+    for p in (base, mon):
+        p.add_argument("--dataset", required=True, help="file or directory to analyse")
+        p.add_argument("--format", choices=FORMATS, default="capture" if p is mon else "csv")
+        p.add_argument(
+            "--header",
+            action=argparse.BooleanOptionalAction,
+            default=p is base,
+            help="CSV has a header row (default: yes for baseline, no for monitor)",
+        )
+        p.add_argument("--output", required=True, help="output directory")
+        p.add_argument("--preprocessor", help="script defining preprocess_handler")
+        p.add_argument("--postprocessor", help="script defining postprocess_handler")
+    mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
+    mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
+    mon.add_argument("--start", help="window start (ISO 8601, inclusive)")
+    mon.add_argument("--end", help="window end (ISO 8601, exclusive)")
+    mon.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
+    mon.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
+    mon.add_argument(
+        "--publish-metrics",
+        action="store_true",
+        help="also PutMetricData to CloudWatch (the metrics file is always written)",
     )
-    base.add_argument("--output", required=True, help="output directory")
-    base.add_argument("--preprocessor", help="script defining preprocess_handler")
-    base.add_argument("--postprocessor", help="script defining postprocess_handler")
     run = sub.add_parser("run", help="run a job described by a YAML file of contract keys")
     run.add_argument("--config", required=True)
     run.add_argument("--output", help="override output_path")
@@ -81,6 +95,18 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
         "record_preprocessor_script": args.preprocessor,
         "post_analytics_processor_script": args.postprocessor,
     }
+    if args.command == "monitor":
+        if not (args.baseline_statistics or args.baseline_constraints):
+            raise ConfigError("monitor needs --baseline-statistics and/or --baseline-constraints")
+        env.update(
+            baseline_statistics=args.baseline_statistics,
+            baseline_constraints=args.baseline_constraints,
+            start_time=args.start,
+            end_time=args.end,
+            sagemaker_endpoint_name=args.endpoint,
+            sagemaker_monitoring_schedule_name=args.schedule,
+            publish_cloudwatch_metrics="Enabled" if args.publish_metrics else None,
+        )
     return config_from_mapping({k: v for k, v in env.items() if v is not None})
 
 
@@ -112,19 +138,19 @@ def write_message(target: str | None, message: str) -> None:
 def run_job(config: JobConfig) -> Outcome:
     """Run the job a config describes, on a session built here."""
     from monitor_job.jobs.baseline import run_baseline
+    from monitor_job.jobs.monitor import run_monitoring
+    from monitor_job.jobs.postprocess import load_postprocessor, run_postprocessor
     from monitor_job.runtime.spark import build_session
 
-    if config.is_monitoring:
-        raise ConfigError(
-            "monitoring runs (baseline_statistics / baseline_constraints set) are not "
-            "implemented yet in this version; only baseline jobs are"
-        )
-    from monitor_job.jobs.postprocess import load_postprocessor, run_postprocessor
-
+    # Everything that can be checked without data is checked before Spark starts.
+    baseline = load_baseline(config) if config.is_monitoring else None
     post = config.post_analytics_processor_script
     postprocess = load_postprocessor(post) if post else None
     spark = build_session()
-    outcome = run_baseline(spark, config)
+    if baseline is not None:
+        outcome = run_monitoring(spark, config, baseline)
+    else:
+        outcome = run_baseline(spark, config)
     if post and postprocess is not None:
         run_postprocessor(post, postprocess)
     return outcome
@@ -146,6 +172,14 @@ def print_summary(outcome: Outcome) -> None:
         else:
             present, missing, detail = 0, prof.item_count, ""
         print(f"{f.name:<24} {f.inferred_type:<11} {present:>8} {missing:>8}  {detail}")
+    if outcome.kind == "monitoring":
+        print()
+        if outcome.violation_rows:
+            print(f"{'feature':<24} {'check':<25} description")
+            for feature, check, description in outcome.violation_rows:
+                print(f"{feature:<24} {check:<25} {description}")
+        else:
+            print("no violations")
     for path in outcome.files:
         print(f"wrote {path}")
     print(outcome.message)

@@ -13,6 +13,7 @@ EXIT_EMPTY_INPUT = 4
 EXIT_BASELINE = 5
 EXIT_HANDLER = 6
 EXIT_OUTPUT = 7
+EXIT_METRICS = 8
 
 
 class MonitorJobError(Exception):
@@ -64,6 +65,13 @@ class OutputError(MonitorJobError):
     kind = "OutputError"
 
 
+class MetricsPublishError(MonitorJobError):
+    """PutMetricData failed after retries; the output files are complete and kept."""
+
+    exit_code = EXIT_METRICS
+    kind = "MetricsPublishError"
+
+
 ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     MonitorJobError,
     ConfigError,
@@ -72,4 +80,5 @@ ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     BaselineError,
     HandlerError,
     OutputError,
+    MetricsPublishError,
 )

@@ -7,6 +7,7 @@ from monitor_job.analyzers.model import (
     FeatureProfile,
     KllDistribution,
     NumericStats,
+    ProfileHints,
     StringStats,
 )
 from monitor_job.analyzers.profile import profile
@@ -16,6 +17,7 @@ __all__ = [
     "FeatureProfile",
     "KllDistribution",
     "NumericStats",
+    "ProfileHints",
     "StringStats",
     "profile",
 ]

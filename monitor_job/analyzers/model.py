@@ -41,6 +41,18 @@ class FeatureProfile:
     type_counts: dict[str, float]
     numeric: NumericStats | None = None
     string: StringStats | None = None
+    in_domain: int | None = None  # present values inside the baseline's domains (monitoring)
+
+
+@dataclass(frozen=True)
+class ProfileHints:
+    """What a monitoring run asks for beyond the window's own inferred types, by column
+    index: numeric statistics (the baseline is numeric), categorical counts (the baseline
+    is String), and the count of present values inside the baseline's ``domains``."""
+
+    numeric: frozenset[int] = frozenset()
+    categorical: frozenset[int] = frozenset()
+    domains: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from monitor_job.analyzers.model import (
     FeatureProfile,
     KllDistribution,
     NumericStats,
+    ProfileHints,
     StringStats,
 )
 from monitor_job.analyzers.types import NUMERIC_REGEX, NUMERIC_TYPES, STRING, infer_type
@@ -94,10 +95,29 @@ def _kll_by_column(spark: SparkSession, entries: list[Any]) -> dict[str, KllDist
     return out
 
 
-def _run_deequ(spark: SparkSession, typed: DataFrame, width: int) -> Any:
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def domain_predicate(column: str, domain: tuple[str, ...]) -> str:
+    """SQL predicate: the (non-null) value is one of ``domain``."""
+    if not domain:
+        return "false"
+    return f"`{column}` IN ({', '.join(_sql_string(v) for v in domain)})"
+
+
+def _domain_instance(i: int) -> str:
+    return f"domain c{i}"
+
+
+def _run_deequ(spark: SparkSession, typed: DataFrame, width: int, hints: ProfileHints) -> Any:
     pydeequ = import_pydeequ()
     an = pydeequ.analyzers
     runner = an.AnalysisRunner(spark).onData(typed).addAnalyzer(an.Size())
+    for i, domain in hints.domains:
+        runner = runner.addAnalyzer(
+            an.Compliance(_domain_instance(i), domain_predicate(f"c{i}", domain))
+        )
     params = an.KLLParameters(spark, KLL_SKETCH_SIZE, KLL_SHRINKING_FACTOR, KLL_BUCKETS)
     for i in range(width):
         c, n = f"c{i}", _num(i)
@@ -152,9 +172,18 @@ def _reason_counts(
     return failed, skipped, samples
 
 
-def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> DatasetProfile:
-    """Statistics of every feature of a decoded frame (``c0..`` strings + reason + raw)."""
+def profile(
+    spark: SparkSession,
+    frame: DataFrame,
+    names: tuple[str, ...],
+    hints: ProfileHints | None = None,
+) -> DatasetProfile:
+    """Statistics of every feature of a decoded frame (``c0..`` strings + reason + raw).
+
+    ``hints`` (monitoring runs) add per-column work to the same passes, never a new one.
+    """
     width = len(names)
+    hints = hints or ProfileHints()
     cached = frame.cache()
     try:
         good = cached.where(F.col(REASON).isNull())
@@ -167,7 +196,7 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
                 for i in range(width)
             ],
         )
-        context = _run_deequ(spark, typed, width)
+        context = _run_deequ(spark, typed, width, hints)
         entries = _metric_entries(spark, context)
         metrics = _metrics_by_column(spark, entries)
         klls = _kll_by_column(spark, entries)
@@ -185,7 +214,7 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
         string_cols = [
             i
             for i in range(width)
-            if types[i] == STRING
+            if (types[i] == STRING or i in hints.categorical)
             and metrics.get((f"c{i}", "ApproxCountDistinct"), 0.0) <= MAX_CATEGORICAL_VALUES * 1.1
         ]
         categorical = _categorical_counts(good, string_cols)
@@ -193,6 +222,7 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
     finally:
         cached.unpersist()
 
+    domain_cols = {i for i, _ in hints.domains}
     features = []
     for i, name in enumerate(names):
         c = f"c{i}"
@@ -200,7 +230,7 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
         present = round(completeness * item_count)
         feature_type = types[i]
         numeric = string = None
-        if feature_type in NUMERIC_TYPES:
+        if feature_type in NUMERIC_TYPES or i in hints.numeric:
             n = _num(i)
             num_present = round(metrics.get((n, "Completeness"), 0.0) * item_count)
             numeric = NumericStats(
@@ -213,7 +243,7 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
                 max=metrics.get((n, "Maximum"), 0.0),
                 distribution=klls.get(n),
             )
-        elif feature_type == STRING:
+        if feature_type == STRING or i in hints.categorical:
             buckets = categorical.get(i)
             string = StringStats(
                 num_present=present,
@@ -231,6 +261,9 @@ def profile(spark: SparkSession, frame: DataFrame, names: tuple[str, ...]) -> Da
                 type_counts=type_counts[i],
                 numeric=numeric,
                 string=string,
+                in_domain=round(metrics.get((_domain_instance(i), "Compliance"), 0.0) * item_count)
+                if i in domain_cols
+                else None,
             )
         )
     return DatasetProfile(

@@ -51,6 +51,7 @@ KNOWN_KEYS = frozenset(
         "positive_label",
         "categorical_drift_method",
         "cloudwatch_metrics_directory",
+        "cloudwatch_namespace",
         "output_message_file",
         "max_bad_record_share",
     }
@@ -102,9 +103,13 @@ class JobConfig:
     ground_truth_attribute: str | None = None
     categorical_drift_method: str | None = None
     cloudwatch_metrics_directory: str = DEFAULT_METRICS_DIR
+    cloudwatch_namespace: str | None = None
     output_message_file: str | None = None
     max_bad_record_share: float = 0.1
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Running as a SageMaker Processing job (processingjobconfig.json present): SageMaker
+    # publishes the BYOC metrics file itself, so the job does not call PutMetricData.
+    sagemaker_processing: bool = False
 
     @property
     def is_monitoring(self) -> bool:
@@ -223,7 +228,9 @@ def _float(env: Mapping[str, Any], key: str, default: float | None) -> float | N
         raise ConfigError(f"{key} must be a number; got {raw!r}") from err
 
 
-def config_from_mapping(env: Mapping[str, Any], *, container_mode: bool = False) -> JobConfig:
+def config_from_mapping(
+    env: Mapping[str, Any], *, container_mode: bool = False, sagemaker_processing: bool = False
+) -> JobConfig:
     """Validate the environment-contract mapping and build the frozen :class:`JobConfig`."""
     missing = [k for k in ("dataset_format", "dataset_source", "output_path") if not _text(env, k)]
     if missing:
@@ -256,11 +263,16 @@ def config_from_mapping(env: Mapping[str, Any], *, container_mode: bool = False)
     if not 0.0 <= share <= 1.0:
         raise ConfigError(f"max_bad_record_share must be between 0 and 1; got {share}")
 
+    output_path = str(env["output_path"]).strip()
     default_message = DEFAULT_MESSAGE_FILE if container_mode else None
+    # Outside the container, metrics land next to the outputs, not in /opt/ml.
+    default_metrics = (
+        DEFAULT_METRICS_DIR if container_mode else output_path.rstrip("/") + "/metrics/cloudwatch"
+    )
     return JobConfig(
         dataset_format=dataset_format,
         dataset_source=str(env["dataset_source"]).strip(),
-        output_path=str(env["output_path"]).strip(),
+        output_path=output_path,
         baseline_statistics=_text(env, "baseline_statistics"),
         baseline_constraints=_text(env, "baseline_constraints"),
         start_time=start,
@@ -278,9 +290,10 @@ def config_from_mapping(env: Mapping[str, Any], *, container_mode: bool = False)
         probability_threshold_attribute=_float(env, "probability_threshold_attribute", None),
         ground_truth_attribute=_text(env, "ground_truth_attribute"),
         categorical_drift_method=_choice(env, "categorical_drift_method", DRIFT_METHODS),
-        cloudwatch_metrics_directory=_text(env, "cloudwatch_metrics_directory")
-        or DEFAULT_METRICS_DIR,
+        cloudwatch_metrics_directory=_text(env, "cloudwatch_metrics_directory") or default_metrics,
+        cloudwatch_namespace=_text(env, "cloudwatch_namespace"),
         output_message_file=_text(env, "output_message_file") or default_message,
         max_bad_record_share=share,
         extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
+        sagemaker_processing=sagemaker_processing,
     )

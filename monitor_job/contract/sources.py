@@ -25,7 +25,7 @@ def container_environment(
     environment variables fill in whatever the file does not set.
     """
     environ = os.environ if environ is None else environ
-    path = Path(config_file or environ.get("MONITOR_JOB_PROCESSING_CONFIG", PROCESSING_JOB_CONFIG))
+    path = Path(config_file) if config_file else _processing_config_path(environ)
     merged: dict[str, Any] = {k: v for k, v in environ.items() if k in KNOWN_KEYS}
     if path.is_file():
         try:
@@ -39,9 +39,18 @@ def container_environment(
     return merged
 
 
+def _processing_config_path(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("MONITOR_JOB_PROCESSING_CONFIG", PROCESSING_JOB_CONFIG))
+
+
 def config_from_container(environ: Mapping[str, str] | None = None) -> JobConfig:
     """Container mode: no CLI arguments, everything from file + env."""
-    return config_from_mapping(container_environment(environ), container_mode=True)
+    environ = os.environ if environ is None else environ
+    return config_from_mapping(
+        container_environment(environ),
+        container_mode=True,
+        sagemaker_processing=_processing_config_path(environ).is_file(),
+    )
 
 
 def config_from_yaml(path: str, overrides: Mapping[str, Any] | None = None) -> JobConfig:

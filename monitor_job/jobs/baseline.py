@@ -2,65 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from monitor_job.analyzers import DatasetProfile, profile
 from monitor_job.constraints import suggest
 from monitor_job.contract import JobConfig
-from monitor_job.decode import decode_dataset
-from monitor_job.errors import EmptyInputError, InputDataError
-from monitor_job.io import list_input
+from monitor_job.jobs.analyse import analyse
 from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-log = logging.getLogger("monitor_job")
-
-
-def _iso(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
-
-
-def check_bad_records(config: JobConfig, prof: DatasetProfile) -> None:
-    """Log failures by reason; fail when more than the allowed share of records is bad."""
-    failed = sum(prof.records_failed.values())
-    for reason, count in sorted(prof.records_failed.items()):
-        log.warning("records failed: %d x %s", count, reason)
-    for reason, count in sorted(prof.records_skipped.items()):
-        log.info("records skipped: %d x %s", count, reason)
-    for reason, raw in prof.failure_samples:
-        log.warning("sample failed record (%s): %s", reason, raw[:300])
-    total = failed + prof.item_count
-    if total and failed / total > config.max_bad_record_share:
-        counts = ", ".join(f"{n} {r}" for r, n in sorted(prof.records_failed.items()))
-        raise InputDataError(
-            f"{failed} of {total} records could not be decoded ({counts}); more than the "
-            f"allowed share max_bad_record_share={config.max_bad_record_share}"
-        )
-
-
-def analyse(spark: SparkSession, config: JobConfig) -> tuple[DatasetProfile, tuple[str, ...]]:
-    """List, decode and profile the dataset of a run."""
-    listing = list_input(config.dataset_source, config.start_time, config.end_time)
-    log.info("input: %s", listing.describe())
-    decoded = decode_dataset(spark, config, listing)
-    for note in decoded.notes:
-        log.info("%s", note)
-    prof = profile(spark, decoded.frame, decoded.names)
-    check_bad_records(config, prof)
-    if prof.item_count == 0:
-        window = ""
-        if config.start_time or config.end_time:
-            window = f" in window [{_iso(config.start_time)}, {_iso(config.end_time)})"
-        raise EmptyInputError(
-            f"no data{window}: {listing.describe()}, "
-            f"skipped {sum(prof.records_skipped.values())} record(s)"
-        )
-    return prof, (listing.describe(), *decoded.notes)
 
 
 def run_baseline(spark: SparkSession, config: JobConfig) -> Outcome:

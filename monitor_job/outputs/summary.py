@@ -20,6 +20,7 @@ class Outcome:
     profile: DatasetProfile
     notes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    violation_rows: tuple[tuple[str, str, str], ...] = ()  # (feature, check type, description)
 
     @property
     def status(self) -> str:

@@ -1,0 +1,95 @@
+"""The data-quality monitoring ("check") job: window statistics, violations, metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from monitor_job.checks import Baseline, evaluate
+from monitor_job.contract import JobConfig
+from monitor_job.errors import MetricsPublishError
+from monitor_job.jobs.analyse import analyse
+from monitor_job.outputs import statistics_document, write_json_files
+from monitor_job.outputs.cloudwatch import metric_lines, metric_target, publish, write_metrics_file
+from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger("monitor_job")
+
+VIOLATIONS_FILE = "constraint_violations.json"
+
+
+def run_monitoring(spark: SparkSession, config: JobConfig, baseline: Baseline) -> Outcome:
+    for note in baseline.notes:
+        log.info("%s", note)
+    window, notes = analyse(spark, config, baseline)
+    evaluation = evaluate(baseline.constraints, baseline.statistics, window)
+    for v in evaluation.violations:
+        log.info("violation %s %s: %s", v.constraint_check_type, v.feature_name, v.description)
+    documents = {
+        "statistics.json": statistics_document(window),
+        VIOLATIONS_FILE: {"violations": [v.document() for v in evaluation.violations]},
+        # A monitoring execution's output holds the constraints it checked against.
+        "constraints.json": baseline.constraints.document,
+    }
+    files = write_json_files(config.output_path, documents)
+
+    target = metric_target(config)
+    lines = metric_lines(target, window, evaluation, baseline.constraints)
+    metrics: dict[str, Any] = {"namespace": target.namespace, "metrics": len(lines)}
+    if lines:
+        files.append(write_metrics_file(config.cloudwatch_metrics_directory, lines))
+    failure: MetricsPublishError | None = None
+    if lines and config.publish_cloudwatch_metrics and not config.sagemaker_processing:
+        try:
+            published = publish(target, lines)
+            metrics["put_metric_data"] = {
+                "status": "published",
+                "calls": published.calls,
+                "retries": published.retries,
+            }
+            log.info(
+                "published %d metrics to CloudWatch %s in %d call(s), %d retried",
+                published.datums,
+                target.namespace,
+                published.calls,
+                published.retries,
+            )
+        except MetricsPublishError as err:
+            failure = err
+            metrics["put_metric_data"] = {"status": "failed", "error": str(err)}
+    elif lines and config.publish_cloudwatch_metrics:
+        metrics["put_metric_data"] = {"status": "left to SageMaker (BYOC metrics file)"}
+
+    by_check = Counter(v.constraint_check_type for v in evaluation.violations)
+    outcome = Outcome(
+        "monitoring",
+        len(evaluation.violations),
+        tuple(files),
+        window,
+        notes,
+        extra={
+            "violations_by_check": dict(sorted(by_check.items())),
+            "drift": {
+                name: {
+                    "distance": d.distance.value,
+                    "method": d.distance.method,
+                    "n": d.distance.n,
+                    "m": d.distance.m,
+                    "threshold": d.threshold,
+                }
+                for name, d in evaluation.drifts.items()
+            },
+            "cloudwatch": metrics,
+        },
+        violation_rows=tuple(
+            (v.feature_name, v.constraint_check_type, v.description) for v in evaluation.violations
+        ),
+    )
+    write_json_files(config.output_path, {SUMMARY_FILE: summary_document(outcome)})
+    if failure is not None:
+        raise failure
+    return outcome
