@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# make demo: generate sample data (if missing), run the baseline job on it, print a summary.
+# make demo: generate sample data (if missing), build a baseline from the training CSV,
+# then monitor two hours of captured traffic against it and print the violations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export MONITOR_JOB_LOG_LEVEL="${MONITOR_JOB_LOG_LEVEL:-WARNING}"
-[ -d demo-data ] || "$PY" scripts/make_sample_data.py --out demo-data
+[ -f demo-data/.version-2 ] || {
+  rm -rf demo-data
+  "$PY" scripts/make_sample_data.py --out demo-data
+  touch demo-data/.version-2
+}
 echo "== baseline on demo-data/baseline/training.csv"
 "$PY" -m monitor_job run --config configs/demo-baseline.yaml
 echo
-echo "== statistics of captured traffic, window 2024-03-01T11:00Z..12:00Z"
-"$PY" -m monitor_job run --config configs/demo-capture-baseline.yaml
+echo "== monitoring window 2024-03-01T11:00Z..12:00Z (steady traffic)"
+"$PY" -m monitor_job run --config configs/demo-monitor.yaml
 echo
-echo "Monitoring runs (violations against the baseline) are not implemented yet: issue 3."
+echo "== monitoring window 2024-03-01T12:00Z..13:00Z (drifted traffic)"
+"$PY" -m monitor_job run --config configs/demo-monitor-drift.yaml
+echo
+echo "Metrics for CloudWatch: demo-output/monitor-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"

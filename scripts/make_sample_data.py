@@ -1,7 +1,9 @@
 """Write the demo's sample data: a headered training CSV and a day of capture files.
 
 Deterministic (seeded). Capture lines are base64-CSV (output column first), partitioned
-``<endpoint>/<variant>/yyyy/mm/dd/hh/``, as SageMaker data capture writes them.
+``<endpoint>/<variant>/yyyy/mm/dd/hh/``, as SageMaker data capture writes them. The last
+hour drifts: incomes grow by 60 %, a new plan ("enterprise") appears and tenure goes
+missing three times as often, so a monitoring run over it has something to find.
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ def capture_lines(frame: pd.DataFrame, day: str, hour: int, rng: np.random.Gener
     return lines
 
 
+def drift(frame: pd.DataFrame, rng: np.random.Generator) -> None:
+    rows = len(frame)
+    frame["income"] = np.round(frame["income"] * 1.6, 2)
+    frame.loc[rng.uniform(size=rows) < 0.2, "plan"] = "enterprise"
+    frame.loc[rng.uniform(size=rows) < 0.1, "tenure"] = np.nan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-data")
@@ -95,6 +104,8 @@ def main() -> None:
         )
         part.mkdir(parents=True, exist_ok=True)
         frame = training_frame(args.capture_rows_per_hour, rng)
+        if hour == args.hours - 1:
+            drift(frame, rng)
         (part / f"00-00-000-{hour:04d}.jsonl").write_text(
             "\n".join(capture_lines(frame, "2024-03-01", 10 + hour, rng)) + "\n", encoding="utf-8"
         )
