@@ -44,7 +44,8 @@ def test_empty_dataset_directory(spark, tmp_path, capsys) -> None:
         capsys, "baseline", "--dataset", str(tmp_path / "empty"), "--output", str(tmp_path / "o")
     )
     assert code == EXIT_EMPTY_INPUT
-    assert line.startswith("NoData: no input files under")
+    empty = tmp_path / "empty"
+    assert line == f"NoData: no data: 0 file(s) under {empty} (0 hour prefix(es) read, 0 pruned)"
 
 
 def test_window_with_no_records_is_a_clear_no_data(spark, tmp_path, capsys) -> None:

@@ -43,10 +43,7 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
     fmt = config.dataset_format
     files = list(listing.files)
     if not files:
-        raise EmptyInputError(
-            f"no input files under {listing.source}"
-            + (f" (searched {len(listing.searched)} hour prefix(es))" if listing.searched else "")
-        )
+        raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
     script = config.record_preprocessor_script
     if script:
         kind = "capture" if fmt.is_capture else fmt.kind

@@ -28,6 +28,18 @@ class InputListing:
     files: tuple[str, ...]
     searched: tuple[str, ...] = field(default_factory=tuple)
     pruned: tuple[str, ...] = field(default_factory=tuple)
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def window(self) -> str:
+        """`` in window [start, end)`` (ISO, Z) when a window was asked for, else ``""``."""
+        if not (self.start or self.end):
+            return ""
+
+        def iso(value: datetime | None) -> str:
+            return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
+
+        return f" in window [{iso(self.start)}, {iso(self.end)})"
 
     def describe(self) -> str:
         return (
@@ -63,7 +75,7 @@ def list_input(
     """Walk a local file or directory; prune partition directories outside ``[start, end)``."""
     root = Path(source)
     if root.is_file():
-        return InputListing(source=source, files=(str(root),))
+        return InputListing(source=source, files=(str(root),), start=start, end=end)
     if not root.is_dir():
         raise InputDataError(f"dataset_source {source} does not exist or is not readable")
     files: list[str] = []
@@ -83,5 +95,10 @@ def list_input(
         dirnames.sort()
         files.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _wanted(f))
     return InputListing(
-        source=source, files=tuple(files), searched=tuple(searched), pruned=tuple(pruned)
+        source=source,
+        files=tuple(files),
+        searched=tuple(searched),
+        pruned=tuple(pruned),
+        start=start,
+        end=end,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from monitor_job.analyzers import DatasetProfile, profile
@@ -17,10 +16,6 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger("monitor_job")
-
-
-def _iso(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
 
 
 def check_bad_records(config: JobConfig, prof: DatasetProfile) -> None:
@@ -61,11 +56,8 @@ def analyse(
     prof = profile(spark, decoded.frame, names, hints)
     check_bad_records(config, prof)
     if prof.item_count == 0:
-        window = ""
-        if config.start_time or config.end_time:
-            window = f" in window [{_iso(config.start_time)}, {_iso(config.end_time)})"
         raise EmptyInputError(
-            f"no data{window}: {listing.describe()}, "
+            f"no data{listing.window()}: {listing.describe()}, "
             f"skipped {sum(prof.records_skipped.values())} record(s)"
         )
     return prof, (listing.describe(), *notes)
