@@ -34,7 +34,7 @@ METRICS_FILE = "cloudwatch_metrics.jsonl"
 # PutMetricData limits: 1000 datums and 1 MB of request per call; stay well inside both.
 MAX_DATUMS_PER_CALL = 1000
 MAX_PAYLOAD_BYTES = 800_000
-MAX_ATTEMPTS = 8  # botocore "standard" retry mode: exponential backoff with jitter
+MAX_ATTEMPTS = 8  # in all, per call; botocore "standard" mode: exponential backoff + jitter
 
 log = logging.getLogger("monitor_job")
 
@@ -163,7 +163,8 @@ def publish(target: MetricTarget, lines: Sequence[dict[str, Any]]) -> Published:
     from botocore.exceptions import BotoCoreError, ClientError
 
     client = boto3.client(
-        "cloudwatch", config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS})
+        "cloudwatch",
+        config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}),
     )
     calls = retries = sent = 0
     for batch in batches(lines):
