@@ -110,7 +110,7 @@ def known_truth(tmp_path_factory: pytest.TempPathFactory, spark: object) -> dict
     return {"tmp": tmp, "capture": capture, "window_rows": len(window), "late": len(late)}
 
 
-def test_known_truth_window(known_truth, tmp_path, monkeypatch, aws) -> None:
+def test_known_truth_window(known_truth, tmp_path, monkeypatch, aws, caplog) -> None:
     base = known_truth["tmp"] / "baseline"
     out = tmp_path / "out"
     container_env(
@@ -126,7 +126,10 @@ def test_known_truth_window(known_truth, tmp_path, monkeypatch, aws) -> None:
         sagemaker_monitoring_schedule_name="sched",
         publish_cloudwatch_metrics="Enabled",
     )
+    caplog.set_level("INFO", logger="monitor_job")
     assert main([]) == EXIT_OK
+    read_prefixes = [r.getMessage() for r in caplog.records if "read hour prefix" in r.getMessage()]
+    assert read_prefixes == [f"read hour prefix {hour_dir(known_truth['capture'], 11)}"]
 
     violations = read(out / "constraint_violations.json")["violations"]
     got = {(v["feature_name"], v["constraint_check_type"]) for v in violations}
@@ -345,3 +348,44 @@ def test_postprocessor_runs_after_monitoring(known_truth, tmp_path, monkeypatch)
     )
     assert main([]) == EXIT_OK
     assert seen.read_text() == "4"
+
+
+def test_monitoring_job_count_does_not_grow_with_columns(spark, tmp_path) -> None:
+    """Checks ride on the profile's passes: a regression to per-column or per-check scans
+    would multiply Spark jobs by the width."""
+    rng = np.random.default_rng(2)
+    sc = spark.sparkContext
+    counts = {}
+    for width in (5, 20):
+        frame = pd.DataFrame({f"f{i}": np.round(rng.normal(size=600), 3) for i in range(width - 2)})
+        frame["s0"] = rng.choice(list("abc"), 600)
+        frame["s1"] = rng.choice(list("xyz"), 600)
+        train = write_lines(
+            json_capture_lines(frame.iloc[:300]), tmp_path / f"t{width}" / "c.jsonl"
+        )
+        window = write_lines(
+            json_capture_lines(frame.iloc[300:]), tmp_path / f"w{width}" / "c.jsonl"
+        )
+        base = tmp_path / f"b{width}"
+        args = ["--format", "capture", "--output"]
+        assert main(["baseline", "--dataset", str(train.parent), *args, str(base)]) == EXIT_OK
+        group = f"monitor-jobs-{width}"
+        sc.setJobGroup(group, "count jobs")
+        code = main(
+            [
+                "monitor",
+                "--dataset",
+                str(window.parent),
+                *args,
+                str(tmp_path / f"m{width}"),
+                "--baseline-statistics",
+                str(base / "statistics.json"),
+                "--baseline-constraints",
+                str(base / "constraints.json"),
+            ]
+        )
+        sc.setJobGroup("", "")
+        assert code == EXIT_OK
+        counts[width] = len(sc.statusTracker().getJobIdsForGroup(group))
+    assert 0 < counts[20] <= 8, counts
+    assert counts[20] == counts[5], counts

@@ -42,7 +42,9 @@ def analyse(
     """List, decode and profile the dataset of a run; with a ``baseline`` (monitoring), the
     window's columns take the baseline's names and the profile collects what checks need."""
     listing = list_input(config.dataset_source, config.start_time, config.end_time)
-    log.info("input: %s", listing.describe())
+    log.info("input%s: %s", listing.window(), listing.describe())
+    for prefix in listing.searched:
+        log.info("read hour prefix %s", prefix)
     decoded = decode_dataset(spark, config, listing)
     notes = list(decoded.notes)
     names, hints = decoded.names, None
