@@ -140,6 +140,7 @@ def run_job(config: JobConfig) -> Outcome:
     from monitor_job.jobs.baseline import run_baseline
     from monitor_job.jobs.monitor import run_monitoring
     from monitor_job.jobs.postprocess import load_postprocessor, run_postprocessor
+    from monitor_job.outputs.area import output_area
     from monitor_job.runtime.spark import build_session
 
     # Everything that can be checked without data is checked before Spark starts.
@@ -147,10 +148,11 @@ def run_job(config: JobConfig) -> Outcome:
     post = config.post_analytics_processor_script
     postprocess = load_postprocessor(post) if post else None
     spark = build_session()
-    if baseline is not None:
-        outcome = run_monitoring(spark, config, baseline)
-    else:
-        outcome = run_baseline(spark, config)
+    with output_area(config.output_path) as area:
+        if baseline is not None:
+            outcome = run_monitoring(spark, config, baseline, area)
+        else:
+            outcome = run_baseline(spark, config, area)
     if post and postprocess is not None:
         run_postprocessor(post, postprocess)
     return outcome

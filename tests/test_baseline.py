@@ -14,6 +14,7 @@ from monitor_job.cli import main
 from monitor_job.contract import config_from_mapping
 from monitor_job.errors import EXIT_OK
 from monitor_job.jobs.baseline import run_baseline
+from monitor_job.outputs.area import OutputArea
 from tests.datasets import (
     csv_capture_lines,
     json_capture_lines,
@@ -141,7 +142,7 @@ def _baseline(
     env = {"dataset_format": fmt, "dataset_source": str(source), "output_path": str(out)}
     if script:
         env["record_preprocessor_script"] = script
-    run_baseline(spark, config_from_mapping(env))
+    run_baseline(spark, config_from_mapping(env), OutputArea(str(out), str(out)))
     return read(out, "statistics.json")
 
 

@@ -52,7 +52,7 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
                 "record_preprocessor_script works with sagemakerCaptureJson, csv and json "
                 "datasets, not parquet"
             )
-        spec = HandlerSpec(script, kind)
+        spec = HandlerSpec.read(script, kind)
         loaded = spec.load()  # fail at start, with a clear message, if it cannot be imported
         sample = _sample_lines(spark, files)
         if not sample:

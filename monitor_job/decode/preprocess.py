@@ -7,13 +7,13 @@ sample on the driver (key order kept, first seen first).
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
 import logging
 import traceback
+import types
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.records import InferenceRecord
 from monitor_job.errors import HandlerError
+from monitor_job.io.s3 import is_s3, read_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,26 +37,45 @@ class BadShape(ValueError):
 
 @dataclass(frozen=True)
 class HandlerSpec:
-    """Definition of the user's handler: where it lives and what it is fed."""
+    """The user's handler: where it came from, its source, and what it is fed.
+
+    The source text travels with the spec to the executors, so a script from S3 or from
+    the driver's disk works on every node of a cluster.
+    """
 
     path: str
     input_kind: str  # "capture" | "csv" | "json"
+    source: str = field(default="", repr=False)
+
+    @classmethod
+    def read(cls, path: str, input_kind: str) -> HandlerSpec:
+        return cls(path, input_kind, read_script(path, "preprocess_handler"))
 
     def load(self) -> tuple[Callable[..., Any], bool]:
-        return load_function(self.path, "preprocess_handler")
+        source = self.source or read_script(self.path, "preprocess_handler")
+        return load_source(source, self.path, "preprocess_handler")
 
 
-def load_function(path: str, name: str) -> tuple[Callable[..., Any], bool]:
-    """Import ``name`` from the script at ``path``; return (function, takes_logger)."""
+def read_script(path: str, name: str) -> str:
+    """The text of a user script, from a local path or ``s3://``."""
+    if is_s3(path):
+        return read_bytes(path, f"{name} script", HandlerError).decode("utf-8", errors="replace")
     script = Path(path)
     if not script.is_file():
         raise HandlerError(f"{name} script {path} does not exist")
-    spec = importlib.util.spec_from_file_location(f"_mj_user_{script.stem}", script)
-    if spec is None or spec.loader is None:
-        raise HandlerError(f"cannot import {path} as a Python module")
-    module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        return script.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise HandlerError(f"cannot read {name} script {path}: {err}") from err
+
+
+def load_source(source: str, path: str, name: str) -> tuple[Callable[..., Any], bool]:
+    """Execute a script's ``source`` as a module; return (``name`` function, takes_logger)."""
+    stem = Path(path).stem
+    module = types.ModuleType(f"_mj_user_{stem}")
+    module.__file__ = path
+    try:
+        exec(compile(source, path, "exec"), module.__dict__)
     except Exception as err:
         raise HandlerError(
             f"cannot import {path}: {type(err).__name__}: {err}".splitlines()[0]
@@ -68,6 +88,11 @@ def load_function(path: str, name: str) -> tuple[Callable[..., Any], bool]:
     except (TypeError, ValueError):
         params = {}  # type: ignore[assignment]
     return fn, "logger" in params
+
+
+def load_function(path: str, name: str) -> tuple[Callable[..., Any], bool]:
+    """Import ``name`` from the script at ``path`` (local or ``s3://``)."""
+    return load_source(read_script(path, name), path, name)
 
 
 def normalize(result: Any) -> list[dict[str, Any] | list[Any]]:

@@ -11,30 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from monitor_job.errors import BaselineError
-
-
-def _split_s3(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    if not bucket or not key:
-        raise BaselineError(f"not an S3 object URI: {uri}")
-    return bucket, key
+from monitor_job.io.s3 import is_s3, read_bytes
 
 
 def read_text(uri: str, what: str) -> str:
     """The text of ``uri``; any failure is a :class:`BaselineError` naming ``what``."""
-    if uri.startswith("s3://"):
-        import boto3
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        bucket, key = _split_s3(uri)
-        try:
-            body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "error")
-            raise BaselineError(f"{what} {uri}: cannot read ({code})") from err
-        except BotoCoreError as err:
-            raise BaselineError(f"{what} {uri}: cannot read ({err})") from err
-        return bytes(body).decode("utf-8", errors="replace")
+    if is_s3(uri):
+        return read_bytes(uri, what, BaselineError).decode("utf-8", errors="replace")
     path = Path(uri[len("file://") :] if uri.startswith("file://") else uri)
     if path.is_dir():
         raise BaselineError(f"{what} {uri} is a directory; give the JSON file")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from monitor_job.errors import InputDataError
+from monitor_job.io.s3 import is_s3, list_s3
 
 _PART = re.compile(r"^\d{1,4}$")
 _SKIP_NAMES = ("_SUCCESS", ".crc")
@@ -72,7 +73,11 @@ def _wanted(name: str) -> bool:
 def list_input(
     source: str, start: datetime | None = None, end: datetime | None = None
 ) -> InputListing:
-    """Walk a local file or directory; prune partition directories outside ``[start, end)``."""
+    """Walk a local file or directory, or an ``s3://`` prefix; prune partition directories
+    outside ``[start, end)``."""
+    if is_s3(source):
+        found, hours, skipped = list_s3(source, start, end, _partition_span, _wanted)
+        return InputListing(source, tuple(found), tuple(hours), tuple(skipped), start, end)
     root = Path(source)
     if root.is_file():
         return InputListing(source=source, files=(str(root),), start=start, end=end)

@@ -11,6 +11,7 @@ from monitor_job.contract import JobConfig
 from monitor_job.decode import decode_dataset
 from monitor_job.errors import EmptyInputError, InputDataError
 from monitor_job.io import list_input
+from monitor_job.io.staging import readable_by_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -45,17 +46,18 @@ def analyse(
     log.info("input%s: %s", listing.window(), listing.describe())
     for prefix in listing.searched:
         log.info("read hour prefix %s", prefix)
-    decoded = decode_dataset(spark, config, listing)
-    notes = list(decoded.notes)
-    names, hints = decoded.names, None
-    if baseline is not None:
-        names = align_names(baseline, decoded.names)
-        if names != decoded.names:
-            notes.append(f"positional columns named by the baseline: {list(names)}")
-        hints = profile_hints(baseline, names)
-    for note in notes:
-        log.info("%s", note)
-    prof = profile(spark, decoded.frame, names, hints)
+    with readable_by_spark(spark, listing) as readable:
+        decoded = decode_dataset(spark, config, readable)
+        notes = list(decoded.notes)
+        names, hints = decoded.names, None
+        if baseline is not None:
+            names = align_names(baseline, decoded.names)
+            if names != decoded.names:
+                notes.append(f"positional columns named by the baseline: {list(names)}")
+            hints = profile_hints(baseline, names)
+        for note in notes:
+            log.info("%s", note)
+        prof = profile(spark, decoded.frame, names, hints)
     check_bad_records(config, prof)
     if prof.item_count == 0:
         raise EmptyInputError(

@@ -8,19 +8,21 @@ from monitor_job.constraints import suggest
 from monitor_job.contract import JobConfig
 from monitor_job.jobs.analyse import analyse
 from monitor_job.outputs import statistics_document, write_json_files
+from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def run_baseline(spark: SparkSession, config: JobConfig) -> Outcome:
+def run_baseline(spark: SparkSession, config: JobConfig, area: OutputArea) -> Outcome:
     prof, notes = analyse(spark, config)
     documents = {
         "statistics.json": statistics_document(prof),
         "constraints.json": suggest(prof, config.categorical_drift_method),
     }
-    files = write_json_files(config.output_path, documents)
-    outcome = Outcome("baseline", 0, tuple(files), prof, notes)
-    write_json_files(config.output_path, {SUMMARY_FILE: summary_document(outcome)})
+    files = write_json_files(area.local, documents)
+    outcome = Outcome("baseline", 0, tuple(area.final(f) for f in files), prof, notes)
+    [summary] = write_json_files(area.local, {SUMMARY_FILE: summary_document(outcome)})
+    area.publish(last=summary)
     return outcome

@@ -11,6 +11,7 @@ from monitor_job.contract import JobConfig
 from monitor_job.errors import MetricsPublishError
 from monitor_job.jobs.analyse import analyse
 from monitor_job.outputs import statistics_document, write_json_files
+from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.cloudwatch import metric_lines, metric_target, publish, write_metrics_file
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
 
@@ -22,7 +23,9 @@ log = logging.getLogger("monitor_job")
 VIOLATIONS_FILE = "constraint_violations.json"
 
 
-def run_monitoring(spark: SparkSession, config: JobConfig, baseline: Baseline) -> Outcome:
+def run_monitoring(
+    spark: SparkSession, config: JobConfig, baseline: Baseline, area: OutputArea
+) -> Outcome:
     for note in baseline.notes:
         log.info("%s", note)
     window, notes = analyse(spark, config, baseline)
@@ -35,13 +38,13 @@ def run_monitoring(spark: SparkSession, config: JobConfig, baseline: Baseline) -
         # A monitoring execution's output holds the constraints it checked against.
         "constraints.json": baseline.constraints.document,
     }
-    files = write_json_files(config.output_path, documents)
+    files = write_json_files(area.local, documents)
 
     target = metric_target(config)
     lines = metric_lines(target, window, evaluation, baseline.constraints)
     metrics: dict[str, Any] = {"namespace": target.namespace, "metrics": len(lines)}
     if lines:
-        files.append(write_metrics_file(config.cloudwatch_metrics_directory, lines))
+        files.append(write_metrics_file(area.local_for(config.cloudwatch_metrics_directory), lines))
     failure: MetricsPublishError | None = None
     if lines and config.publish_cloudwatch_metrics and not config.sagemaker_processing:
         try:
@@ -68,7 +71,7 @@ def run_monitoring(spark: SparkSession, config: JobConfig, baseline: Baseline) -
     outcome = Outcome(
         "monitoring",
         len(evaluation.violations),
-        tuple(files),
+        tuple(area.final(f) for f in files),
         window,
         notes,
         extra={
@@ -89,7 +92,8 @@ def run_monitoring(spark: SparkSession, config: JobConfig, baseline: Baseline) -
             (v.feature_name, v.constraint_check_type, v.description) for v in evaluation.violations
         ),
     )
-    write_json_files(config.output_path, {SUMMARY_FILE: summary_document(outcome)})
+    [summary] = write_json_files(area.local, {SUMMARY_FILE: summary_document(outcome)})
+    area.publish(last=summary)
     if failure is not None:
         raise failure
     return outcome

@@ -1,0 +1,75 @@
+"""Make listed S3 input readable by Spark: directly, or staged to local disk with boto3.
+
+Where the Spark cluster has its own S3 filesystem (EMRFS on EMR, S3A with hadoop-aws) the
+objects are read directly; otherwise (a plain local Spark, as in the container) they are
+downloaded in parallel, straight to disk (spill-safe: nothing is held in memory), into a
+staging directory (``MONITOR_JOB_STAGING_DIR`` or the system temp dir) that is removed when
+the analysis is done. Staging needs the driver's disk to be readable by the executors:
+local mode, a single SageMaker instance, or a shared filesystem.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitor_job.io import s3
+from monitor_job.io.listing import InputListing
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger("monitor_job")
+
+
+def spark_s3_scheme(spark: SparkSession) -> tuple[str, str] | None:
+    """(scheme, filesystem class) of an S3 filesystem this Spark can use, if any."""
+    if os.environ.get("MONITOR_JOB_S3_READ", "auto") == "stage":
+        return None
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    for scheme in ("s3", "s3a"):
+        try:
+            cls = jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(scheme, conf)
+        except Exception:  # py4j error: no filesystem for the scheme
+            continue
+        return scheme, str(cls.getName())
+    return None
+
+
+@contextmanager
+def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[InputListing]:
+    if not any(s3.is_s3(f) for f in listing.files):
+        yield listing
+        return
+    direct = spark_s3_scheme(spark)
+    if direct is not None:
+        scheme, fs = direct
+        log.info("S3 input read directly by Spark's %s filesystem (%s)", scheme, fs)
+        files = tuple(f"{scheme}://{f[len(s3.SCHEME) :]}" for f in listing.files)
+        yield replace(listing, files=files)
+        return
+    root = tempfile.mkdtemp(
+        prefix="monitor-job-input-", dir=os.environ.get("MONITOR_JOB_STAGING_DIR")
+    )
+    try:
+        local = s3.stage(list(listing.files), Path(root))
+        size = sum(os.path.getsize(f) for f in local)
+        log.info(
+            "S3 input staged with boto3 (this Spark has no S3 filesystem): %d object(s), "
+            "%.1f MB, to %s",
+            len(local),
+            size / 1e6,
+            root,
+        )
+        yield replace(listing, files=tuple(local))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
