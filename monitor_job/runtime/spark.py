@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 DEEQU_VERSION = "2.1.0-spark-3.5"
 DEEQU_JAR = f"deequ-{DEEQU_VERSION}.jar"
 
-# Defaults for a local run. On a cluster (spark-submit) the session already exists and
-# its own configuration wins; these only fill what the submitter left unset.
+# Defaults for a run. Under spark-submit the submitter's configuration wins; these only
+# fill what it left unset.
 LOCAL_DEFAULTS: dict[str, str] = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
@@ -53,8 +53,16 @@ def find_deequ_jar() -> Path:
     )
 
 
+def submitted() -> bool:
+    """Launched by ``spark-submit``: the JVM came first and handed Python its gateway."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
 def build_session(app_name: str = "monitor-job", master: str | None = None) -> SparkSession:
-    """Get the active session (spark-submit) or start a local one with the Deequ jar."""
+    """Get the active session, join the one ``spark-submit`` configured, or start a local
+    one. Under spark-submit the submitter's settings win: the defaults below only fill
+    keys it left unset, and the Deequ jar is added only if ``--jars`` did not bring it."""
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -64,13 +72,22 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     master = master or os.environ.get("MONITOR_JOB_SPARK_MASTER")
+    existing: dict[str, str] = {}
+    if submitted():
+        SparkContext._ensure_initialized()
+        existing = dict(SparkConf().getAll())
     if master:
         builder = builder.master(master)
-    elif "SPARK_HOME" not in os.environ and "PYSPARK_SUBMIT_ARGS" not in os.environ:
+    elif "spark.master" not in existing:
         builder = builder.master("local[*]")
     for key, value in LOCAL_DEFAULTS.items():
-        builder = builder.config(key, value)
-    builder = builder.config("spark.jars", str(find_deequ_jar()))
+        if key not in existing:
+            builder = builder.config(key, value)
+    jars = existing.get("spark.jars", "")
+    if "deequ" not in jars:
+        builder = builder.config(
+            "spark.jars", ",".join(filter(None, [jars, str(find_deequ_jar())]))
+        )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("MONITOR_JOB_SPARK_LOG_LEVEL", "WARN"))
     return spark
