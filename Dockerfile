@@ -1,10 +1,10 @@
 # monitor-job container: SageMaker Processing image / `docker run` (container mode).
-# Not built in CI (no Docker engine there); the Deequ install step is the same script
-# `make setup` and CI run: scripts/install-deequ.sh.
+# Not built in CI (no Docker engine there); its install step is scripts/install.sh, the
+# same script `make setup` (and so CI) runs, and tests/test_container.py runs it into a
+# fresh virtualenv exactly as below, then runs the installed entrypoint in container mode.
 FROM python:3.11.10-slim-bookworm
 
 ARG DEEQU_VERSION=2.1.0-spark-3.5
-ARG PYSPARK_VERSION=3.5.7
 
 LABEL org.opencontainers.image.title="monitor-job" \
       org.opencontainers.image.description="Open drop-in for the SageMaker Model Monitor analyzer" \
@@ -17,13 +17,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY pyproject.toml README.md /src/
 COPY monitor_job /src/monitor_job
-COPY scripts/install-deequ.sh /src/scripts/install-deequ.sh
+COPY scripts/install.sh scripts/install-deequ.sh /src/scripts/
 COPY preprocessors /opt/monitor-job/preprocessors
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless curl ca-certificates procps \
- && DEEQU_VERSION=${DEEQU_VERSION} bash /src/scripts/install-deequ.sh /opt/monitor-job/jars \
- && pip install --no-cache-dir "pyspark==${PYSPARK_VERSION}" /src \
+ && DEEQU_VERSION=${DEEQU_VERSION} PIP_NO_CACHE_DIR=1 \
+    bash /src/scripts/install.sh python /opt/monitor-job/jars /src \
  && apt-get purge -y curl && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* /src \
  && useradd --create-home --uid 1000 monitor \

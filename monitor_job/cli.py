@@ -158,6 +158,30 @@ def run_job(config: JobConfig) -> Outcome:
     return outcome
 
 
+def run_on_hosts(config: JobConfig) -> Outcome | None:
+    """Container mode: alone, or as the leader or a worker of a multi-instance job."""
+    from monitor_job.runtime.cluster import Cluster, read_hosts, serve_as_worker
+
+    hosts = read_hosts(os.environ)
+    if hosts is None or len(hosts.hosts) < 2:
+        return run_job(config)
+    if not hosts.is_leader:
+        serve_as_worker(hosts, os.environ)
+        return None
+    cluster = Cluster(hosts, os.environ)
+    os.environ["MONITOR_JOB_SPARK_MASTER"] = cluster.start()
+    os.environ.setdefault("SPARK_LOCAL_IP", hosts.current)
+    try:
+        return run_job(config)
+    finally:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is not None:
+            session.stop()
+        cluster.stop()
+
+
 def print_summary(outcome: Outcome) -> None:
     prof = outcome.profile
     print(f"{outcome.kind}: {prof.item_count} rows, {len(prof.features)} features")
@@ -216,7 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             ),
         )
-        outcome = run_job(config)
+        outcome = run_on_hosts(config) if not argv else run_job(config)
+        if outcome is None:  # a worker host of a multi-instance job: the leader reports
+            return EXIT_OK
     except MonitorJobError as err:
         line = f"{err.kind}: {err}".replace("\n", " ")
         print(line, file=sys.stderr)

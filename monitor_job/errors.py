@@ -14,6 +14,7 @@ EXIT_BASELINE = 5
 EXIT_HANDLER = 6
 EXIT_OUTPUT = 7
 EXIT_METRICS = 8
+EXIT_CLUSTER = 9
 
 
 class MonitorJobError(Exception):
@@ -72,6 +73,13 @@ class MetricsPublishError(MonitorJobError):
     kind = "MetricsPublishError"
 
 
+class ClusterError(MonitorJobError):
+    """The hosts of a multi-instance job could not form a Spark cluster."""
+
+    exit_code = EXIT_CLUSTER
+    kind = "ClusterError"
+
+
 ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     MonitorJobError,
     ConfigError,
@@ -81,4 +89,5 @@ ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     HandlerError,
     OutputError,
     MetricsPublishError,
+    ClusterError,
 )

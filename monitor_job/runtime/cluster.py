@@ -1,0 +1,172 @@
+"""Multi-instance SageMaker Processing: the hosts form a Spark standalone cluster.
+
+``/opt/ml/config/resourceconfig.json`` names this host and all hosts of the job. With more
+than one, the first host starts a Spark master and a worker, waits for every host's
+worker, runs the job on that cluster and stops it; every other host starts a worker that
+joins the master and exits 0 once the master has gone away (the first host writes the
+outputs). Processes come from the installed PySpark's ``bin/spark-class``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor_job.errors import ClusterError, ConfigError
+
+RESOURCE_CONFIG = "/opt/ml/config/resourceconfig.json"
+MASTER_PORT = 7077
+MASTER_UI_PORT = 8080
+
+log = logging.getLogger("monitor_job")
+
+
+@dataclass(frozen=True)
+class Hosts:
+    current: str
+    hosts: tuple[str, ...]
+
+    @property
+    def leader(self) -> str:
+        return self.hosts[0]
+
+    @property
+    def is_leader(self) -> bool:
+        return self.current == self.leader
+
+
+def read_hosts(environ: Mapping[str, str]) -> Hosts | None:
+    path = Path(environ.get("MONITOR_JOB_RESOURCE_CONFIG", RESOURCE_CONFIG))
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        hosts = tuple(str(h) for h in data["hosts"])
+        current = str(data["current_host"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ConfigError(f"cannot read {path}: {err!r}") from err
+    if current not in hosts:
+        raise ConfigError(f"{path}: current_host {current!r} is not in hosts {list(hosts)}")
+    return Hosts(current, hosts)
+
+
+def _ports(environ: Mapping[str, str]) -> tuple[int, int]:
+    return (
+        int(environ.get("MONITOR_JOB_MASTER_PORT", MASTER_PORT)),
+        int(environ.get("MONITOR_JOB_MASTER_UI_PORT", MASTER_UI_PORT)),
+    )
+
+
+def _spark_class() -> str:
+    import pyspark
+
+    return str(Path(pyspark.__file__).parent / "bin" / "spark-class")
+
+
+def _start(args: list[str], host: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", host)}
+    env.setdefault("SPARK_HOME", str(Path(_spark_class()).parents[1]))
+    # Not under SPARK_HOME (site-packages: read-only for the image's non-root user).
+    env.setdefault("SPARK_WORKER_DIR", str(Path(tempfile.gettempdir()) / "monitor-job-worker"))
+    return subprocess.Popen([_spark_class(), *args], env=env, stdout=subprocess.DEVNULL)
+
+
+def _alive_workers(host: str, ui_port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://{host}:{ui_port}/json/", timeout=3) as reply:
+            return int(json.load(reply).get("aliveworkers", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+class Cluster:
+    """The leader's master + worker processes; :meth:`stop` ends them (and so the job)."""
+
+    def __init__(self, hosts: Hosts, environ: Mapping[str, str]) -> None:
+        self.hosts = hosts
+        self.port, self.ui_port = _ports(environ)
+        self.url = f"spark://{hosts.leader}:{self.port}"
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.wait_s = float(environ.get("MONITOR_JOB_CLUSTER_WAIT_SECONDS", 300))
+
+    def start(self) -> str:
+        leader = self.hosts.leader
+        self.procs.append(
+            _start(
+                [
+                    "org.apache.spark.deploy.master.Master",
+                    "--host",
+                    leader,
+                    "--port",
+                    str(self.port),
+                    "--webui-port",
+                    str(self.ui_port),
+                ],
+                leader,
+            )
+        )
+        self.procs.append(_start(["org.apache.spark.deploy.worker.Worker", self.url], leader))
+        want = len(self.hosts.hosts)
+        deadline = time.monotonic() + self.wait_s
+        alive = 0
+        while time.monotonic() < deadline:
+            alive = _alive_workers(leader, self.ui_port)
+            if alive >= want:
+                log.info("Spark cluster %s up with %d worker(s)", self.url, alive)
+                return self.url
+            time.sleep(1)
+        self.stop()
+        raise ClusterError(
+            f"only {alive} of {want} hosts joined the Spark master {self.url} "
+            f"within {self.wait_s:.0f}s"
+        )
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def serve_as_worker(hosts: Hosts, environ: Mapping[str, str]) -> None:
+    """Join the leader's master and return once it is gone (the job is over)."""
+    port, _ = _ports(environ)
+    url = f"spark://{hosts.leader}:{port}"
+    wait_s = float(environ.get("MONITOR_JOB_CLUSTER_WAIT_SECONDS", 300))
+    deadline = time.monotonic() + wait_s
+    while not _reachable(hosts.leader, port):
+        if time.monotonic() > deadline:
+            raise ClusterError(f"Spark master {url} not reachable within {wait_s:.0f}s")
+        time.sleep(1)
+    log.info("host %s joins Spark master %s as a worker", hosts.current, url)
+    worker = _start(["org.apache.spark.deploy.worker.Worker", url], hosts.current)
+    try:
+        while _reachable(hosts.leader, port):
+            time.sleep(2)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    log.info("Spark master %s has stopped: worker on %s done", url, hosts.current)
