@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,42 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 JSON_KEY_SAMPLE = 200
+# Double-quoted fields (with "" escapes) removed before counting the separators.
+QUOTED = r'"(?:[^"]|"")*"'
+
+
+def _csv(spark: SparkSession, fmt: DatasetFormat, files: list[str]) -> tuple[DataFrame, list[str]]:
+    """CSV with per-row accounting, all in Spark SQL: each line is parsed by Spark's CSV
+    parser (``from_csv``) and its fields are counted outside quotes; a row with more or
+    fewer fields than the header (or the first row) fails with ``wrong column count``.
+    Empty fields are missing values. Quoted fields may not span lines."""
+    lines = spark.read.text(files).where(F.trim("value") != "")
+    first = lines.limit(1).collect()
+    if not first:
+        return lines.select(F.lit(None).cast("string").alias(REASON), F.col("value").alias(RAW)), []
+    first_line = str(first[0][0])
+    cells = next(csv.reader([first_line]))
+    width = len(cells)
+    if fmt.header:
+        names = [c.strip() or f"_c{i}" for i, c in enumerate(cells)]
+        lines = lines.where(F.col("value") != first_line)
+    else:
+        names = [f"_c{i}" for i in range(width)]
+    schema = ", ".join(f"c{i} STRING" for i in range(width))
+    parsed = F.from_csv(
+        F.col("value"),
+        schema,
+        {"ignoreLeadingWhiteSpace": "true", "ignoreTrailingWhiteSpace": "true", "escape": '"'},
+    )
+    fields = F.size(F.split(F.regexp_replace("value", QUOTED, ""), ",", -1))
+    wrong = fields != F.lit(width)
+    row = lines.select(F.col("value"), parsed.alias("p"), wrong.alias("wrong"))
+    out = row.select(
+        *[F.when(~F.col("wrong"), F.col(f"p.c{i}")).alias(f"c{i}") for i in range(width)],
+        F.when(F.col("wrong"), F.lit("wrong column count")).alias(REASON),
+        F.when(F.col("wrong"), F.substring("value", 1, 2000)).alias(RAW),
+    )
+    return out, names
 
 
 def _json_key_order(spark: SparkSession, files: list[str], inferred: list[str]) -> list[str]:
@@ -36,16 +73,9 @@ def read_tabular(
     """Read the dataset and return (frame with c0.. string columns + reason/raw, names)."""
     try:
         if fmt.kind == "csv":
-            df = spark.read.csv(
-                files,
-                header=fmt.header,
-                inferSchema=False,
-                ignoreLeadingWhiteSpace=True,
-                ignoreTrailingWhiteSpace=True,
-                mode="PERMISSIVE",
-            )
-            names = list(df.columns)
-        elif fmt.kind == "json":
+            frame, csv_names = _csv(spark, fmt, files)
+            return frame, tuple(csv_names)
+        if fmt.kind == "json":
             df = spark.read.json(files, multiLine=not fmt.json_lines, primitivesAsString=True)
             names = [c for c in df.columns if c != "_corrupt_record"]
             if fmt.json_lines:
