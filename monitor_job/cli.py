@@ -9,7 +9,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,14 @@ from monitor_job.contract import (
     container_environment,
 )
 from monitor_job.contract.config import DEFAULT_MESSAGE_FILE
-from monitor_job.errors import EXIT_INTERNAL, EXIT_OK, ConfigError, MonitorJobError
+from monitor_job.errors import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    ConfigError,
+    InputDataError,
+    MonitorJobError,
+    StoppedError,
+)
 from monitor_job.outputs.summary import Outcome
 
 log = logging.getLogger("monitor_job")
@@ -79,6 +88,19 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also PutMetricData to CloudWatch (the metrics file is always written)",
     )
+    val = sub.add_parser(
+        "validate",
+        help="dry run: decode the first records (handler included), print columns, rows and "
+        "every error; no analysis, no output files",
+    )
+    val.add_argument("--dataset", help="file or directory (or give --config)")
+    val.add_argument("--config", help="a YAML job file instead of the dataset options")
+    val.add_argument("--format", choices=FORMATS, default="capture")
+    val.add_argument("--header", action=argparse.BooleanOptionalAction, default=False)
+    val.add_argument("--preprocessor", help="script defining preprocess_handler")
+    val.add_argument("--start", help="window start (ISO 8601, inclusive)")
+    val.add_argument("--end", help="window end (ISO 8601, exclusive)")
+    val.add_argument("--rows", type=int, default=20, help="records to decode (default 20)")
     run = sub.add_parser("run", help="run a job described by a YAML file of contract keys")
     run.add_argument("--config", required=True)
     run.add_argument("--output", help="override output_path")
@@ -86,8 +108,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> JobConfig:
-    if args.command == "run":
-        return config_from_yaml(args.config, {"output_path": args.output})
+    if args.command == "run" or (args.command == "validate" and args.config):
+        return config_from_yaml(args.config, {"output_path": getattr(args, "output", None)})
+    if args.command == "validate":
+        if not args.dataset:
+            raise ConfigError("validate needs --dataset or --config")
+        return config_from_mapping(
+            {
+                k: v
+                for k, v in {
+                    "dataset_format": cli_dataset_format(args.format, args.header),
+                    "dataset_source": args.dataset,
+                    "output_path": "-",  # never written
+                    "record_preprocessor_script": args.preprocessor,
+                    "start_time": args.start,
+                    "end_time": args.end,
+                }.items()
+                if v is not None
+            }
+        )
     env: dict[str, Any] = {
         "dataset_format": cli_dataset_format(args.format, args.header),
         "dataset_source": args.dataset,
@@ -158,6 +197,19 @@ def run_job(config: JobConfig) -> Outcome:
     return outcome
 
 
+def run_validate(config: JobConfig, rows: int) -> int:
+    """``monitor-job validate``: print what decoding makes of the first ``rows`` records."""
+    from monitor_job.jobs.validate import validate
+    from monitor_job.runtime.spark import build_session
+
+    report = validate(build_session(), config, rows)
+    print(report.render())
+    if report.failed:
+        raise InputDataError(report.verdict())
+    print(report.verdict())
+    return EXIT_OK
+
+
 def run_on_hosts(config: JobConfig) -> Outcome | None:
     """Container mode: alone, or as the leader or a worker of a multi-instance job."""
     from monitor_job.runtime.cluster import Cluster, read_hosts, serve_as_worker
@@ -211,6 +263,18 @@ def print_summary(outcome: Outcome) -> None:
     print(outcome.message)
 
 
+_STOP: list[StoppedError] = []  # set by the SIGTERM handler
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM (StopProcessingJob, docker stop): unwind cleanly; no output is half-written
+    because every file is renamed into place only when complete. The error may reach
+    ``main`` wrapped in another (py4j, a reader's error): the recorded stop wins there."""
+    error = StoppedError(f"received signal {signum}; stopped before completion")
+    _STOP.append(error)
+    raise error
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, run, report. Returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -219,6 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # AWS client libraries log request headers (signatures) at DEBUG: never let them.
+    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "py4j"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
     config: JobConfig | None = None
     try:
         if argv:
@@ -227,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _parser().print_help()
                 return EXIT_OK
             config = config_from_args(args)
+            if args.command == "validate":
+                return run_validate(config, args.rows)
         else:
             config = config_from_container()
         log.info(
@@ -243,17 +314,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = run_on_hosts(config) if not argv else run_job(config)
         if outcome is None:  # a worker host of a multi-instance job: the leader reports
             return EXIT_OK
-    except MonitorJobError as err:
-        line = f"{err.kind}: {err}".replace("\n", " ")
+    except Exception as caught:
+        # A stop request wins over whatever error it surfaced as; anything that is not a
+        # MonitorJobError is the last line of defence: still one clear line.
+        err = _STOP[0] if _STOP else caught
+        if isinstance(err, MonitorJobError):
+            line, code = f"{err.kind}: {err}".replace("\n", " "), err.exit_code
+        else:
+            line = f"InternalError: {type(err).__name__}: {err}".splitlines()[0]
+            code = EXIT_INTERNAL
+            log.exception("unexpected failure")
         print(line, file=sys.stderr)
         write_message(message_target(config, not argv), line)
-        return err.exit_code
-    except Exception as err:  # the last line of defence: still one clear line
-        line = f"InternalError: {type(err).__name__}: {err}".splitlines()[0]
-        log.exception("unexpected failure")
-        print(line, file=sys.stderr)
-        write_message(message_target(config, not argv), line)
-        return EXIT_INTERNAL
+        return code
     log.info("%s", outcome.message)
     write_message(message_target(config, not argv), outcome.message)
     if argv:

@@ -15,6 +15,7 @@ EXIT_HANDLER = 6
 EXIT_OUTPUT = 7
 EXIT_METRICS = 8
 EXIT_CLUSTER = 9
+EXIT_STOPPED = 10
 
 
 class MonitorJobError(Exception):
@@ -80,6 +81,13 @@ class ClusterError(MonitorJobError):
     kind = "ClusterError"
 
 
+class StoppedError(MonitorJobError):
+    """The job was asked to stop (SIGTERM: SageMaker's StopProcessingJob, docker stop)."""
+
+    exit_code = EXIT_STOPPED
+    kind = "Stopped"
+
+
 ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     MonitorJobError,
     ConfigError,
@@ -90,4 +98,5 @@ ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     OutputError,
     MetricsPublishError,
     ClusterError,
+    StoppedError,
 )

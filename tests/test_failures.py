@@ -7,7 +7,13 @@ import json
 import pytest
 
 from monitor_job.cli import main
-from monitor_job.errors import EXIT_EMPTY_INPUT, EXIT_HANDLER, EXIT_INPUT, EXIT_OUTPUT
+from monitor_job.errors import (
+    EXIT_BASELINE,
+    EXIT_EMPTY_INPUT,
+    EXIT_HANDLER,
+    EXIT_INPUT,
+    EXIT_OUTPUT,
+)
 from tests.datasets import capture_line, mixed_frame, write_csv, write_lines
 
 WHEN = "2024-03-01T10:15:00Z"
@@ -145,3 +151,65 @@ def test_postprocessor_runs_after_outputs_and_its_failure_is_reported(
     )
     assert code == EXIT_HANDLER
     assert line == f"HandlerError: postprocess_handler() in {bad} failed: KeyError: 'nope'"
+
+
+def _monitor_args(tmp_path, stats: str, constraints: str) -> list[str]:
+    write_lines([capture_line("1", "2,3", "CSV", "text/csv", WHEN)], tmp_path / "cap" / "f.jsonl")
+    return [
+        "monitor",
+        "--dataset",
+        str(tmp_path / "cap"),
+        "--output",
+        str(tmp_path / "o"),
+        "--baseline-statistics",
+        stats,
+        "--baseline-constraints",
+        constraints,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stats", "constraints", "code", "message"),
+    [
+        (
+            "{}",
+            '{"features": []}',
+            EXIT_BASELINE,
+            "statistics file must be an object with a 'features' list",
+        ),
+        (
+            '{"features": []}',
+            '{"features": [{"name": "a", "completeness": "most"}]}',
+            EXIT_BASELINE,
+            "constraints feature 'a' completeness must be a number; got 'most'",
+        ),
+        ('{"features": []}', "[1, 2", EXIT_BASELINE, "is not valid JSON (line 1, column 6"),
+        (
+            '{"features": []}',
+            '{"features": [], "monitoring_config": {"evaluate_constraints": "Maybe"}}',
+            EXIT_BASELINE,
+            "monitoring_config.evaluate_constraints must be Enabled or Disabled",
+        ),
+    ],
+)
+def test_bad_baseline_files_fail_before_spark(tmp_path, capsys, stats, constraints, code, message):
+    (tmp_path / "s.json").write_text(stats)
+    (tmp_path / "c.json").write_text(constraints)
+    args = _monitor_args(tmp_path, str(tmp_path / "s.json"), str(tmp_path / "c.json"))
+    got, line = _run(capsys, *args)
+    assert got == code
+    assert line.startswith("BaselineError: ") and message in line, line
+    assert not (tmp_path / "o").exists()
+
+
+def test_csv_row_faults_are_counted_in_the_summary(spark, tmp_path, capsys) -> None:
+    rows = ["a,b,c"] + [f"{i},x,{i}" for i in range(40)] + ["1,2", "1,2,3,4", '"q,1",y,2']
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    code, _ = _run(
+        capsys, "baseline", "--dataset", str(tmp_path / "d.csv"), "--output", str(tmp_path / "o")
+    )
+    assert code == 0
+    summary = json.loads((tmp_path / "o" / "monitor-job-summary.json").read_text())
+    assert summary["records"]["failed"] == {"wrong column count": 2}
+    assert [s["record"] for s in summary["records"]["failed_samples"]] == ["1,2", "1,2,3,4"]
+    assert summary["item_count"] == 41  # the quoted comma is one field

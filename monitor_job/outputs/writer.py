@@ -47,10 +47,12 @@ def write_text_files(directory: str, files: Mapping[str, str]) -> list[str]:
                 os.fsync(handle.fileno())
         for tmp, final in temps:
             os.replace(tmp, final)
-    except OSError as err:
+    except BaseException as err:  # incl. a stop signal: leave no temp file behind
         for tmp, _ in temps:
             Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write output to {directory}: {err.strerror or err}") from err
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write output to {directory}: {err.strerror or err}") from err
+        raise
     return [str(final) for _, final in temps]
 
 
