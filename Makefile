@@ -17,7 +17,7 @@ check: setup ## ruff lint + format check, mypy --strict on monitor_job/
 demo: setup ## run the baseline job on bundled sample data with local defaults
 	@bash scripts/demo.sh
 
-bench: setup ## benchmark against a bare scan (not done yet: see docs/BENCHMARKS.md)
+bench: setup ## throughput vs a bare Spark scan, naive PySpark and pandas (docs/BENCHMARKS.md)
 	@bash scripts/bench.sh
 
 .PHONY: help setup test check demo bench

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
-# Not built yet (issue 5): say so instead of printing made-up numbers.
-echo "make bench: not implemented yet; see docs/BENCHMARKS.md" >&2
-exit 1
+# make bench: see scripts/bench.py (BENCH_ARGS="--sizes 100000 --big ..." to change sizes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}

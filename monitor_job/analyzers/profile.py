@@ -11,6 +11,7 @@ Passes over data (asserted by tests):
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import functions as F
@@ -23,7 +24,7 @@ from monitor_job.analyzers.model import (
     ProfileHints,
     StringStats,
 )
-from monitor_job.analyzers.types import NUMERIC_REGEX, NUMERIC_TYPES, STRING, infer_type
+from monitor_job.analyzers.types import NUMERIC_TYPES, STRING, infer_type, numeric_value
 from monitor_job.decode import RAW, REASON, SKIPPED_REASONS
 from monitor_job.runtime.deequ import import_pydeequ
 
@@ -73,24 +74,29 @@ def _metrics_by_column(spark: SparkSession, entries: list[Any]) -> dict[tuple[st
     return out
 
 
+_BUCKET = re.compile(r"BucketValue\(([^,]+),([^,]+),([^)]+)\)")
+
+
 def _kll_by_column(spark: SparkSession, entries: list[Any]) -> dict[str, KllDistribution]:
-    """Pull Deequ's KLLMetric values (buckets + compactor levels) out of the JVM."""
+    """Pull Deequ's KLLMetric values (buckets + compactor levels) out of the JVM, a few
+    string calls per column (element-wise py4j calls cost seconds on wide data)."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    conv = jvm.scala.collection.JavaConverters
-    arrays = jvm.java.util.Arrays
+    mapper = jvm.com.fasterxml.jackson.databind.ObjectMapper()  # Spark ships Jackson
     out: dict[str, KllDistribution] = {}
     for metric in entries:
         if metric.getClass().getSimpleName() != "KLLMetric" or not metric.value().isSuccess():
             continue
         dist = metric.value().get()
         buckets = tuple(
-            (float(b.lowValue()), float(b.highValue()), float(b.count()))
-            for b in conv.seqAsJavaListConverter(dist.buckets()).asJava()
+            (float(lo), float(hi), float(count))
+            for lo, hi, count in _BUCKET.findall(str(dist.buckets().mkString("|")))
         )
-        levels = tuple(tuple(json.loads(arrays.toString(level))) for level in dist.data())
-        params = list(conv.seqAsJavaListConverter(dist.parameters()).asJava())
-        c, k = (float(params[0]), float(params[1])) if len(params) >= 2 else (0.64, 2048.0)
+        levels = tuple(
+            tuple(level) for level in json.loads(str(mapper.writeValueAsString(dist.data())))
+        )
+        params = [float(p) for p in str(dist.parameters().mkString(",")).split(",") if p]
+        c, k = (params[0], params[1]) if len(params) >= 2 else (0.64, 2048.0)
         out[str(metric.instance())] = KllDistribution(buckets, levels, c, k)
     return out
 
@@ -184,18 +190,18 @@ def profile(
     """
     width = len(names)
     hints = hints or ProfileHints()
-    cached = frame.cache()
+    # Decode and parse numbers once: the cache holds the strings, their numeric values and
+    # the reasons; every later pass (Deequ's scan, its KLL pass, categorical and reason
+    # counts) reads the cache instead of re-decoding and re-matching regexes.
+    cached = frame.select(
+        *[F.col(f"c{i}") for i in range(width)],
+        *[numeric_value(F.col(f"c{i}")).alias(_num(i)) for i in range(width)],
+        REASON,
+        RAW,
+    ).cache()
     try:
         good = cached.where(F.col(REASON).isNull())
-        typed = good.select(
-            *[F.col(f"c{i}") for i in range(width)],
-            *[
-                F.when(F.col(f"c{i}").rlike(NUMERIC_REGEX), F.regexp_replace(f"c{i}", " ", ""))
-                .cast("double")
-                .alias(_num(i))
-                for i in range(width)
-            ],
-        )
+        typed = good.drop(REASON, RAW)
         context = _run_deequ(spark, typed, width, hints)
         entries = _metric_entries(spark, context)
         metrics = _metrics_by_column(spark, entries)

@@ -192,6 +192,8 @@ def decode_capture_records(
     rows_col = F.when(F.col(REASON).isNull(), combined).otherwise(
         F.array(F.array().cast("array<string>"))
     )
-    exploded = rec.select(F.explode(rows_col).alias("_row"), REASON, RAW)
+    # Keep the raw line only where it is needed (failure samples): not in the cached frame.
+    raw = F.when(F.col(REASON).isNotNull() & ~F.col(REASON).isin(*SKIPPED_REASONS), F.col(RAW))
+    exploded = rec.select(F.explode(rows_col).alias("_row"), REASON, raw.alias(RAW))
     out = exploded.select(*[F.get("_row", i).alias(f"c{i}") for i in range(width)], REASON, RAW)
     return out, width
