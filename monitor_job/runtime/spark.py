@@ -31,6 +31,36 @@ LOCAL_DEFAULTS: dict[str, str] = {
 }
 
 
+def memory_limit_bytes() -> int | None:
+    """This machine's (or container's cgroup) memory limit, if it can be read."""
+    limits: list[int] = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                limits.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            raw = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if raw.isdigit() and int(raw) < 1 << 60:
+            limits.append(int(raw))
+    return min(limits) if limits else None
+
+
+def local_driver_memory() -> str:
+    """Heap for a local-mode JVM (driver and executors in one process): half the memory
+    limit, at least 1g; ``MONITOR_JOB_DRIVER_MEMORY`` overrides. Spark's default (1g)
+    makes the decoded-frame cache spill to disk on large windows."""
+    configured = os.environ.get("MONITOR_JOB_DRIVER_MEMORY")
+    if configured:
+        return configured
+    limit = memory_limit_bytes()
+    return f"{max(1, int((limit or 0) * 0.5) >> 30)}g"
+
+
 def deequ_jar_candidates() -> list[Path]:
     """Where the Deequ jar may live, most specific first."""
     found: list[Path] = []
@@ -80,6 +110,11 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
         builder = builder.master(master)
     elif "spark.master" not in existing:
         builder = builder.master("local[*]")
+        master = "local[*]"
+    if (master or existing.get("spark.master", "")).startswith("local") and (
+        "spark.driver.memory" not in existing
+    ):
+        builder = builder.config("spark.driver.memory", local_driver_memory())
     for key, value in LOCAL_DEFAULTS.items():
         if key not in existing:
             builder = builder.config(key, value)
