@@ -22,7 +22,6 @@ import base64
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -104,7 +103,9 @@ def run_job(data: Path, work: Path, kind: str) -> dict[str, float]:
     else:
         config = _config(data, out, work / "baseline")
         t = time.perf_counter()
-        outcome = run_monitoring(spark, config, load_baseline(config), OutputArea(str(out), str(out)))
+        outcome = run_monitoring(
+            spark, config, load_baseline(config), OutputArea(str(out), str(out))
+        )
     seconds = time.perf_counter() - t
     return {
         "seconds": seconds,
@@ -140,11 +141,17 @@ def run_naive(data: Path, work: Path) -> dict[str, float]:
     for c in numeric:
         aggs += [F.count(c), F.mean(c), F.stddev_pop(c), F.min(c), F.max(c), F.sum(c)]
     row = frame.agg(F.count(F.lit(1)).alias("n"), *aggs).collect()[0]
-    frame.select(*[F.percentile_approx(c, [0.1 * k for k in range(1, 10)]) for c in numeric]).collect()
+    frame.select(
+        *[F.percentile_approx(c, [0.1 * k for k in range(1, 10)]) for c in numeric]
+    ).collect()
     for j in range(CATEGORICAL):
         frame.groupBy(f"c{j}").count().collect()
     frame.unpersist()
-    return {"seconds": time.perf_counter() - t, "records": row["n"], "jvm_rss_mb": rss_mb(jvm_pid(spark))}
+    return {
+        "seconds": time.perf_counter() - t,
+        "records": row["n"],
+        "jvm_rss_mb": rss_mb(jvm_pid(spark)),
+    }
 
 
 def run_pandas(data: Path, work: Path) -> dict[str, float]:
@@ -181,8 +188,18 @@ def ensure_data(size: int) -> Path:
     data = REPO / "bench-data" / f"capture-{size}"
     if not (data / "_DONE").is_file():
         subprocess.run(
-            [sys.executable, str(REPO / "scripts" / "make_bench_data.py"), "--out", str(data),
-             "--records", str(size), "--numeric", str(NUMERIC), "--categorical", str(CATEGORICAL)],
+            [
+                sys.executable,
+                str(REPO / "scripts" / "make_bench_data.py"),
+                "--out",
+                str(data),
+                "--records",
+                str(size),
+                "--numeric",
+                str(NUMERIC),
+                "--categorical",
+                str(CATEGORICAL),
+            ],
             check=True,
         )
     return data
@@ -197,8 +214,19 @@ def orchestrate(sizes: list[int], variants: list[str]) -> list[dict[str, object]
         scan_seconds = None
         for name in variants:
             done = subprocess.run(
-                [sys.executable, __file__, "--variant", name, "--data", str(data), "--work", str(work)],
-                capture_output=True, text=True, check=False,
+                [
+                    sys.executable,
+                    __file__,
+                    "--variant",
+                    name,
+                    "--data",
+                    str(data),
+                    "--work",
+                    str(work),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
                 env={**os.environ, "MONITOR_JOB_LOG_LEVEL": "WARNING"},
             )
             if done.returncode != 0:
@@ -208,10 +236,13 @@ def orchestrate(sizes: list[int], variants: list[str]) -> list[dict[str, object]
             if name == "scan":
                 scan_seconds = result["seconds"]
             result.update(size=size, variant=name)
-            result["ratio_to_scan"] = result["seconds"] / scan_seconds if scan_seconds else float("nan")
+            result["ratio_to_scan"] = (
+                result["seconds"] / scan_seconds if scan_seconds else float("nan")
+            )
             results.append(result)
+            rate = size / result["seconds"]
             print(
-                f"{size:>10,} {name:<9} {result['seconds']:8.1f} s {size / result['seconds']:>12,.0f} rec/s"
+                f"{size:>10,} {name:<9} {result['seconds']:8.1f} s {rate:>12,.0f} rec/s"
                 f"  x{result['ratio_to_scan']:5.2f} scan  driver {result['driver_rss_mb']:7.0f} MB"
                 f"  jvm {result['jvm_rss_mb']:7.0f} MB",
                 flush=True,
@@ -220,7 +251,9 @@ def orchestrate(sizes: list[int], variants: list[str]) -> list[dict[str, object]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--big", action="store_true", help="add the 10M-record size")
     parser.add_argument("--variants", default=",".join(VARIANTS))
@@ -232,7 +265,7 @@ def main() -> None:
         print(json.dumps(run_variant(args.variant, Path(args.data), Path(args.work))))
         return
     sizes = [int(s) for s in args.sizes.split(",")] + ([10_000_000] if args.big else [])
-    print(f"machine: {os.cpu_count()} cores; sizes {sizes}; resource limit {resource.getrlimit(resource.RLIMIT_AS)}")
+    print(f"machine: {os.cpu_count()} cores; sizes {sizes}")
     results = orchestrate(sizes, args.variants.split(","))
     out = REPO / "bench-output" / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

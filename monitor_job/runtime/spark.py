@@ -50,13 +50,16 @@ def memory_limit_bytes() -> int | None:
     return min(limits) if limits else None
 
 
-def local_driver_memory() -> str:
-    """Heap for a local-mode JVM (driver and executors in one process): half the memory
-    limit, at least 1g; ``MONITOR_JOB_DRIVER_MEMORY`` overrides. Spark's default (1g)
-    makes the decoded-frame cache spill to disk on large windows."""
+def local_driver_memory() -> str | None:
+    """Heap for a local-mode JVM (driver and executors in one process).
+
+    ``MONITOR_JOB_DRIVER_MEMORY`` sets it (``auto``: half the machine's or cgroup's memory
+    limit). Unset, Spark's default (1g) stays: measured on the 1M-record benchmark, half of
+    24 GB ran the baseline 8 % faster (99 s vs 107 s) for 3.8x the peak RSS (5.3 GB vs
+    1.4 GB), and a bounded footprint is worth more to a monitoring job than 8 %."""
     configured = os.environ.get("MONITOR_JOB_DRIVER_MEMORY")
-    if configured:
-        return configured
+    if configured != "auto":
+        return configured or None
     limit = memory_limit_bytes()
     return f"{max(1, int((limit or 0) * 0.5) >> 30)}g"
 
@@ -111,10 +114,10 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
     elif "spark.master" not in existing:
         builder = builder.master("local[*]")
         master = "local[*]"
-    if (master or existing.get("spark.master", "")).startswith("local") and (
-        "spark.driver.memory" not in existing
-    ):
-        builder = builder.config("spark.driver.memory", local_driver_memory())
+    heap = local_driver_memory()
+    local = (master or existing.get("spark.master", "")).startswith("local")
+    if heap and local and "spark.driver.memory" not in existing:
+        builder = builder.config("spark.driver.memory", heap)
     for key, value in LOCAL_DEFAULTS.items():
         if key not in existing:
             builder = builder.config(key, value)
