@@ -25,7 +25,7 @@ from monitor_job.contract import (
     config_from_yaml,
     container_environment,
 )
-from monitor_job.contract.config import DEFAULT_MESSAGE_FILE
+from monitor_job.contract.config import DEFAULT_MESSAGE_FILE, AnalysisType
 from monitor_job.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
@@ -183,6 +183,11 @@ def run_job(config: JobConfig) -> Outcome:
     from monitor_job.runtime.spark import build_session
 
     # Everything that can be checked without data is checked before Spark starts.
+    if config.analysis_type is not AnalysisType.DATA_QUALITY:
+        raise ConfigError(
+            f"analysis_type={config.analysis_type.value} is not implemented in this version "
+            "(model quality is planned); only DATA_QUALITY runs"
+        )
     baseline = load_baseline(config) if config.is_monitoring else None
     post = config.post_analytics_processor_script
     postprocess = load_postprocessor(post) if post else None
