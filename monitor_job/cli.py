@@ -281,7 +281,19 @@ def _stop(signum: int, _frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse, run, report. Returns the process exit code."""
+    """Parse, run, report. Returns the process exit code. SIGTERM is handled for the
+    duration of the call (the previous handler is restored after)."""
+    _STOP.clear()
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=os.environ.get("MONITOR_JOB_LOG_LEVEL", "INFO"),
@@ -291,8 +303,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     # AWS client libraries log request headers (signatures) at DEBUG: never let them.
     for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "py4j"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop)
     config: JobConfig | None = None
     try:
         if argv:
