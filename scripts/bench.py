@@ -232,7 +232,11 @@ def orchestrate(sizes: list[int], variants: list[str]) -> list[dict[str, object]
             if done.returncode != 0:
                 print(done.stderr[-3000:], file=sys.stderr)
                 raise SystemExit(f"bench: variant {name} failed at {size} records")
-            result = json.loads(done.stdout.strip().splitlines()[-1])
+            (work / f"{name}.log").write_text(done.stdout + "\n--- stderr ---\n" + done.stderr)
+            lines = [x for x in done.stdout.splitlines() if x.startswith('{"seconds"')]
+            if not lines:
+                raise SystemExit(f"bench: no result from {name}; see {work / f'{name}.log'}")
+            result = json.loads(lines[-1])
             if name == "scan":
                 scan_seconds = result["seconds"]
             result.update(size=size, variant=name)
