@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor_job import __version__
+from monitor_job.analyzers import DatasetProfile
 from monitor_job.checks.baseline import load_baseline
 from monitor_job.contract import (
     JobConfig,
@@ -25,7 +26,7 @@ from monitor_job.contract import (
     config_from_yaml,
     container_environment,
 )
-from monitor_job.contract.config import DEFAULT_MESSAGE_FILE, AnalysisType
+from monitor_job.contract.config import DEFAULT_MESSAGE_FILE, PROBLEM_TYPES, AnalysisType
 from monitor_job.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
@@ -77,6 +78,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--output", required=True, help="output directory")
         p.add_argument("--preprocessor", help="script defining preprocess_handler")
         p.add_argument("--postprocessor", help="script defining postprocess_handler")
+        q = p.add_argument_group("model quality (analysis_type=MODEL_QUALITY)")
+        q.add_argument("--problem-type", choices=PROBLEM_TYPES, help="run model quality")
+        q.add_argument("--inference-attribute", help="prediction: column name/index or JSON path")
+        q.add_argument("--probability-attribute", help="probability: column or JSON path")
+        q.add_argument("--probability-threshold", help="probability cut for binary (0.5)")
+        q.add_argument("--ground-truth-attribute", help="label column name or index")
+        q.add_argument("--positive-label", help="positive class of binary labels (1)")
+    mon.add_argument("--ground-truth", help="ground-truth JSONL directory or s3:// prefix")
     mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
     mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
     mon.add_argument("--start", help="window start (ISO 8601, inclusive)")
@@ -134,6 +143,17 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
         "record_preprocessor_script": args.preprocessor,
         "post_analytics_processor_script": args.postprocessor,
     }
+    if args.problem_type:
+        env.update(
+            analysis_type="MODEL_QUALITY",
+            problem_type=args.problem_type,
+            inference_attribute=args.inference_attribute,
+            probability_attribute=args.probability_attribute,
+            probability_threshold_attribute=args.probability_threshold,
+            ground_truth_attribute=args.ground_truth_attribute,
+            positive_label=args.positive_label,
+            ground_truth_source=getattr(args, "ground_truth", None),
+        )
     if args.command == "monitor":
         if not (args.baseline_statistics or args.baseline_constraints):
             raise ConfigError("monitor needs --baseline-statistics and/or --baseline-constraints")
@@ -177,23 +197,23 @@ def write_message(target: str | None, message: str) -> None:
 def run_job(config: JobConfig) -> Outcome:
     """Run the job a config describes, on a session built here."""
     from monitor_job.jobs.baseline import run_baseline
+    from monitor_job.jobs.model_quality import load_quality_constraints, run_model_quality
     from monitor_job.jobs.monitor import run_monitoring
     from monitor_job.jobs.postprocess import load_postprocessor, run_postprocessor
     from monitor_job.outputs.area import output_area
     from monitor_job.runtime.spark import build_session
 
     # Everything that can be checked without data is checked before Spark starts.
-    if config.analysis_type is not AnalysisType.DATA_QUALITY:
-        raise ConfigError(
-            f"analysis_type={config.analysis_type.value} is not implemented in this version "
-            "(model quality is planned); only DATA_QUALITY runs"
-        )
-    baseline = load_baseline(config) if config.is_monitoring else None
+    model_quality = config.analysis_type is AnalysisType.MODEL_QUALITY
+    baseline = load_baseline(config) if config.is_monitoring and not model_quality else None
+    quality_constraints = load_quality_constraints(config) if model_quality else None
     post = config.post_analytics_processor_script
     postprocess = load_postprocessor(post) if post else None
     spark = build_session()
     with output_area(config.output_path) as area:
-        if baseline is not None:
+        if model_quality:
+            outcome = run_model_quality(spark, config, quality_constraints, area)
+        elif baseline is not None:
             outcome = run_monitoring(spark, config, baseline, area)
         else:
             outcome = run_baseline(spark, config, area)
@@ -241,7 +261,28 @@ def run_on_hosts(config: JobConfig) -> Outcome | None:
 
 def print_summary(outcome: Outcome) -> None:
     prof = outcome.profile
-    print(f"{outcome.kind}: {prof.item_count} rows, {len(prof.features)} features")
+    if outcome.kind.startswith("model-quality"):
+        print(f"{outcome.kind} ({outcome.extra['problem_type']}): {prof.item_count} rows")
+        if "merge" in outcome.extra:
+            print("merge: " + ", ".join(f"{k} {v}" for k, v in outcome.extra["merge"].items()))
+        for name, value in outcome.extra["metrics"].items():
+            print(f"{name:<45} {value:.6g}")
+    else:
+        print_features(prof)
+    if "monitoring" in outcome.kind:
+        print()
+        if outcome.violation_rows:
+            print(f"{'feature':<24} {'check':<25} description")
+            for feature, check, description in outcome.violation_rows:
+                print(f"{feature:<24} {check:<25} {description}")
+        else:
+            print("no violations")
+    for path in outcome.files:
+        print(f"wrote {path}")
+    print(outcome.message)
+
+
+def print_features(prof: DatasetProfile) -> None:
     print(f"{'feature':<24} {'type':<11} {'present':>8} {'missing':>8}  detail")
     for f in prof.features:
         if f.numeric is not None:
@@ -255,17 +296,6 @@ def print_summary(outcome: Outcome) -> None:
         else:
             present, missing, detail = 0, prof.item_count, ""
         print(f"{f.name:<24} {f.inferred_type:<11} {present:>8} {missing:>8}  {detail}")
-    if outcome.kind == "monitoring":
-        print()
-        if outcome.violation_rows:
-            print(f"{'feature':<24} {'check':<25} description")
-            for feature, check, description in outcome.violation_rows:
-                print(f"{feature:<24} {check:<25} {description}")
-        else:
-            print("no violations")
-    for path in outcome.files:
-        print(f"wrote {path}")
-    print(outcome.message)
 
 
 _STOP: list[StoppedError] = []  # set by the SIGTERM handler

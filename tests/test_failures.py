@@ -213,24 +213,3 @@ def test_csv_row_faults_are_counted_in_the_summary(spark, tmp_path, capsys) -> N
     assert summary["records"]["failed"] == {"wrong column count": 2}
     assert [s["record"] for s in summary["records"]["failed_samples"]] == ["1,2", "1,2,3,4"]
     assert summary["item_count"] == 41  # the quoted comma is one field
-
-
-def test_model_quality_is_refused_not_silently_run_as_data_quality(tmp_path, monkeypatch, capsys):
-    data = write_csv(mixed_frame(20), tmp_path / "in" / "d.csv")
-    for key, value in {
-        "dataset_format": json.dumps({"csv": {"header": True}}),
-        "dataset_source": str(data.parent),
-        "output_path": str(tmp_path / "o"),
-        "analysis_type": "MODEL_QUALITY",
-        "problem_type": "BinaryClassification",
-        "output_message_file": str(tmp_path / "message"),
-        "MONITOR_JOB_PROCESSING_CONFIG": str(tmp_path / "absent.json"),
-    }.items():
-        monkeypatch.setenv(key, value)
-    assert main([]) == 2
-    assert (
-        (tmp_path / "message")
-        .read_text()
-        .startswith("ConfigError: analysis_type=MODEL_QUALITY is not implemented in this version")
-    )
-    assert not (tmp_path / "o").exists()

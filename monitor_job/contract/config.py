@@ -17,7 +17,8 @@ from typing import Any
 from monitor_job.errors import ConfigError
 
 CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
-FORMAT_KINDS = ("sagemakerCaptureJson", "csv", "json", "parquet")
+FORMAT_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson", "csv", "json", "parquet")
+CAPTURE_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson")
 DRIFT_METHODS = ("LInfinity", "ChiSquared")
 PROBLEM_TYPES = ("Regression", "BinaryClassification", "MulticlassClassification")
 ENABLED = {"enabled": True, "disabled": False, "true": True, "false": False}
@@ -48,6 +49,7 @@ KNOWN_KEYS = frozenset(
         "probability_attribute",
         "probability_threshold_attribute",
         "ground_truth_attribute",
+        "ground_truth_source",
         "positive_label",
         "categorical_drift_method",
         "cloudwatch_metrics_directory",
@@ -75,7 +77,13 @@ class DatasetFormat:
 
     @property
     def is_capture(self) -> bool:
-        return self.kind == "sagemakerCaptureJson"
+        """Capture records (merged records are capture records with ``groundTruthData``)."""
+        return self.kind in CAPTURE_KINDS
+
+    @property
+    def is_merged(self) -> bool:
+        """Captures already merged with ground truth (what SageMaker's merge job writes)."""
+        return self.kind == "sagemakerMergeJson"
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,8 @@ class JobConfig:
     probability_attribute: str | None = None
     probability_threshold_attribute: float | None = None
     ground_truth_attribute: str | None = None
+    ground_truth_source: str | None = None
+    positive_label: str | None = None
     categorical_drift_method: str | None = None
     cloudwatch_metrics_directory: str = DEFAULT_METRICS_DIR
     cloudwatch_namespace: str | None = None
@@ -146,7 +156,7 @@ def parse_dataset_format(raw: object) -> DatasetFormat:
     opts = opts or {}
     if not isinstance(opts, Mapping):
         raise ConfigError(f"dataset_format.{kind} must be an object, got {opts!r}")
-    if kind == "sagemakerCaptureJson":
+    if kind in CAPTURE_KINDS:
         names = opts.get("captureIndexNames", list(CAPTURE_INDEX_NAMES))
         if (
             not isinstance(names, list)
@@ -154,7 +164,7 @@ def parse_dataset_format(raw: object) -> DatasetFormat:
             or any(n not in CAPTURE_INDEX_NAMES for n in names)
         ):
             raise ConfigError(
-                f"dataset_format.sagemakerCaptureJson.captureIndexNames must be a non-empty list "
+                f"dataset_format.{kind}.captureIndexNames must be a non-empty list "
                 f"of {list(CAPTURE_INDEX_NAMES)}; got {names!r}"
             )
         # Output columns first, then input columns, whatever order the list has.
@@ -269,7 +279,7 @@ def config_from_mapping(
     default_metrics = (
         DEFAULT_METRICS_DIR if container_mode else output_path.rstrip("/") + "/metrics/cloudwatch"
     )
-    return JobConfig(
+    config = JobConfig(
         dataset_format=dataset_format,
         dataset_source=str(env["dataset_source"]).strip(),
         output_path=output_path,
@@ -289,6 +299,8 @@ def config_from_mapping(
         probability_attribute=_text(env, "probability_attribute"),
         probability_threshold_attribute=_float(env, "probability_threshold_attribute", None),
         ground_truth_attribute=_text(env, "ground_truth_attribute"),
+        ground_truth_source=_text(env, "ground_truth_source"),
+        positive_label=_text(env, "positive_label"),
         categorical_drift_method=_choice(env, "categorical_drift_method", DRIFT_METHODS),
         cloudwatch_metrics_directory=_text(env, "cloudwatch_metrics_directory") or default_metrics,
         cloudwatch_namespace=_text(env, "cloudwatch_namespace"),
@@ -297,3 +309,43 @@ def config_from_mapping(
         extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
         sagemaker_processing=sagemaker_processing,
     )
+    if config.analysis_type is AnalysisType.MODEL_QUALITY:
+        check_model_quality(config)
+    return config
+
+
+def check_model_quality(config: JobConfig) -> None:
+    """What a model-quality run needs, checked before Spark starts (CONTRACT §8)."""
+    if config.problem_type is None:
+        raise ConfigError(
+            f"analysis_type=MODEL_QUALITY needs problem_type, one of {', '.join(PROBLEM_TYPES)}"
+        )
+    if config.record_preprocessor_script:
+        raise ConfigError(
+            "record_preprocessor_script is not supported for MODEL_QUALITY in this version; "
+            "predictions are read with inference_attribute / probability_attribute"
+        )
+    needs_prediction = (
+        "inference_attribute"
+        if config.problem_type != "BinaryClassification"
+        else "inference_attribute or probability_attribute"
+    )
+    if config.inference_attribute is None and (
+        config.problem_type != "BinaryClassification" or config.probability_attribute is None
+    ):
+        raise ConfigError(
+            f"problem_type={config.problem_type} needs {needs_prediction} "
+            "(a column name or index, or a JSON path for JSON outputs)"
+        )
+    fmt = config.dataset_format
+    if fmt.is_capture and not fmt.is_merged and config.ground_truth_source is None:
+        raise ConfigError(
+            "model quality on captured data needs ground_truth_source (the directory or s3:// "
+            "prefix of the ground-truth JSONL, yyyy/mm/dd/hh below it), or merged records "
+            'with dataset_format {"sagemakerMergeJson": {...}}'
+        )
+    if not fmt.is_capture and config.ground_truth_attribute is None:
+        raise ConfigError(
+            f"model quality on a {fmt.kind} dataset needs ground_truth_attribute "
+            "(the label column's name or index)"
+        )

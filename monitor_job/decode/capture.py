@@ -66,14 +66,19 @@ def _q(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def side_text_sql(side: str) -> str:
-    """SQL for the decoded payload text of one side (NULL when undecodable)."""
-    s = f"_rec.captureData.{side}"
+def payload_text_sql(s: str) -> str:
+    """SQL for the decoded text of a ``{data, encoding}`` struct at ``s`` (NULL when
+    undecodable)."""
     return (
         f"CASE upper({s}.encoding) "
         f"WHEN 'BASE64' THEN cast(try_to_binary({s}.data, 'base64') AS string) "
         f"WHEN 'CSV' THEN {s}.data WHEN 'JSON' THEN {s}.data END"
     )
+
+
+def side_text_sql(side: str) -> str:
+    """SQL for the decoded payload text of one capture side (NULL when undecodable)."""
+    return payload_text_sql(f"_rec.captureData.{side}")
 
 
 def _object_row_sql(element: str, layout: SideLayout) -> str:

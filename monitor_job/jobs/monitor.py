@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from monitor_job.checks import Baseline, evaluate
 from monitor_job.contract import JobConfig
-from monitor_job.errors import MetricsPublishError
 from monitor_job.jobs.analyse import analyse
 from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.area import OutputArea
-from monitor_job.outputs.cloudwatch import metric_lines, metric_target, publish, write_metrics_file
+from monitor_job.outputs.cloudwatch import emit, metric_lines, metric_target
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
 
 if TYPE_CHECKING:
@@ -42,30 +41,10 @@ def run_monitoring(
 
     target = metric_target(config)
     lines = metric_lines(target, window, evaluation, baseline.constraints)
-    metrics: dict[str, Any] = {"namespace": target.namespace, "metrics": len(lines)}
-    if lines:
-        files.append(write_metrics_file(area.local_for(config.cloudwatch_metrics_directory), lines))
-    failure: MetricsPublishError | None = None
-    if lines and config.publish_cloudwatch_metrics and not config.sagemaker_processing:
-        try:
-            published = publish(target, lines)
-            metrics["put_metric_data"] = {
-                "status": "published",
-                "calls": published.calls,
-                "retries": published.retries,
-            }
-            log.info(
-                "published %d metrics to CloudWatch %s in %d call(s), %d retried",
-                published.datums,
-                target.namespace,
-                published.calls,
-                published.retries,
-            )
-        except MetricsPublishError as err:
-            failure = err
-            metrics["put_metric_data"] = {"status": "failed", "error": str(err)}
-    elif lines and config.publish_cloudwatch_metrics:
-        metrics["put_metric_data"] = {"status": "left to SageMaker (BYOC metrics file)"}
+    metrics, written, failure = emit(
+        config, target, lines, area.local_for(config.cloudwatch_metrics_directory)
+    )
+    files.extend(written)
 
     by_check = Counter(v.constraint_check_type for v in evaluation.violations)
     outcome = Outcome(

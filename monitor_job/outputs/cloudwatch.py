@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -30,6 +30,9 @@ from monitor_job.outputs.writer import write_text_files
 
 ENDPOINT_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 BATCH_NAMESPACE = "aws/sagemaker/ModelMonitoring/data-metrics"
+# Model quality (RESEARCH-NOTES §7.2): same dimensions, "model-metrics" namespaces.
+MODEL_ENDPOINT_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
+MODEL_BATCH_NAMESPACE = "aws/sagemaker/ModelMonitoring/model-metrics"
 METRICS_FILE = "cloudwatch_metrics.jsonl"
 # PutMetricData limits: 1000 datums and 1 MB of request per call; stay well inside both.
 MAX_DATUMS_PER_CALL = 1000
@@ -46,15 +49,18 @@ class MetricTarget:
     timestamp: datetime
 
 
-def metric_target(config: JobConfig) -> MetricTarget:
+def metric_target(config: JobConfig, model_quality: bool = False) -> MetricTarget:
     dims: list[tuple[str, str]] = []
     if config.endpoint_name:
         dims.append(("Endpoint", config.endpoint_name))
     if config.schedule_name:
         dims.append(("MonitoringSchedule", config.schedule_name))
-    namespace = config.cloudwatch_namespace or (
-        ENDPOINT_NAMESPACE if config.endpoint_name else BATCH_NAMESPACE
+    endpoint, batch = (
+        (MODEL_ENDPOINT_NAMESPACE, MODEL_BATCH_NAMESPACE)
+        if model_quality
+        else (ENDPOINT_NAMESPACE, BATCH_NAMESPACE)
     )
+    namespace = config.cloudwatch_namespace or (endpoint if config.endpoint_name else batch)
     when = config.metric_time or datetime.now(timezone.utc)
     return MetricTarget(namespace, tuple(dims), when)
 
@@ -111,6 +117,12 @@ def metric_lines(
             lines.append(
                 _line(target, f"feature_baseline_drift_{feature.name}", Value=drift.distance.value)
             )
+    return [line for line in lines if _finite(line)]
+
+
+def value_lines(target: MetricTarget, values: Mapping[str, float]) -> list[dict[str, Any]]:
+    """One ``Value`` line per named value (model-quality metrics); non-finite ones dropped."""
+    lines = [_line(target, name, Value=float(value)) for name, value in values.items()]
     return [line for line in lines if _finite(line)]
 
 
@@ -182,3 +194,38 @@ def publish(target: MetricTarget, lines: Sequence[dict[str, Any]]) -> Published:
         sent += len(batch)
         retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
     return Published(sent, calls, retries)
+
+
+def emit(
+    config: JobConfig, target: MetricTarget, lines: Sequence[dict[str, Any]], directory: str
+) -> tuple[dict[str, Any], list[str], MetricsPublishError | None]:
+    """Write the BYOC metrics file (when there are lines) into ``directory`` and, outside
+    SageMaker Processing with publishing enabled, PutMetricData. Returns the summary entry,
+    the files written, and a publish failure to raise once the outputs are complete."""
+    summary: dict[str, Any] = {"namespace": target.namespace, "metrics": len(lines)}
+    if not lines:
+        return summary, [], None
+    files = [write_metrics_file(directory, lines)]
+    if not config.publish_cloudwatch_metrics:
+        return summary, files, None
+    if config.sagemaker_processing:
+        summary["put_metric_data"] = {"status": "left to SageMaker (BYOC metrics file)"}
+        return summary, files, None
+    try:
+        published = publish(target, lines)
+    except MetricsPublishError as err:
+        summary["put_metric_data"] = {"status": "failed", "error": str(err)}
+        return summary, files, err
+    summary["put_metric_data"] = {
+        "status": "published",
+        "calls": published.calls,
+        "retries": published.retries,
+    }
+    log.info(
+        "published %d metrics to CloudWatch %s in %d call(s), %d retried",
+        published.datums,
+        target.namespace,
+        published.calls,
+        published.retries,
+    )
+    return summary, files, None

@@ -1,0 +1,429 @@
+"""Predictions and labels of a model-quality run, as one Spark frame (no Python per record).
+
+Three sources (CONTRACT §8):
+
+* a labelled dataset (CSV / JSON lines / Parquet): prediction, probability and label
+  columns by name or index;
+* captured records plus ground-truth JSONL, merged here on the event id (the capture's
+  ``inferenceId`` when present, else its ``eventId``; the ground truth's ``eventId``);
+* records SageMaker's merge job already merged (``sagemakerMergeJson``): capture and
+  ``groundTruthData`` on one line.
+
+A capture payload or a ground-truth payload may hold several rows (CSV lines, a JSON list
+or a ``{"instances": [...]}`` batch); rows are matched by (event id, position).
+Attributes: for CSV payloads an index (``0``, ``_c0``); for JSON payloads a JSON path
+relative to one row (``predicted_label``, ``$.scores[1]``, ``0`` for ``$[0]``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from monitor_job.decode.capture import CAPTURE_SCHEMA, RAW, REASON, _q, payload_text_sql
+from monitor_job.decode.layout import SideLayout, side_layout
+from monitor_job.errors import ConfigError, InputDataError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+PRED = "_mq_pred"
+PROB = "_mq_prob"
+LABEL = "_mq_label"
+ID = "_mq_id"
+POS = "_mq_pos"
+_ORDER = "_mq_order"
+SAMPLE_LINES = 200
+
+_PAYLOAD = T.StructType(
+    [T.StructField("data", T.StringType()), T.StructField("encoding", T.StringType())]
+)
+MERGED_SCHEMA = T.StructType([*CAPTURE_SCHEMA.fields, T.StructField("groundTruthData", _PAYLOAD)])
+GROUND_TRUTH_SCHEMA = T.StructType(
+    [
+        T.StructField("groundTruthData", _PAYLOAD),
+        T.StructField("eventMetadata", T.StructType([T.StructField("eventId", T.StringType())])),
+        T.StructField("eventVersion", T.StringType()),
+    ]
+)
+_POSITIONAL = re.compile(r"^_?c?(\d+)$")
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """Where prediction, probability and label are found."""
+
+    prediction: str | None
+    probability: str | None
+    label: str | None
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    """How captured rows and ground-truth rows met, by (event id, position)."""
+
+    captured: int = 0
+    ground_truth: int = 0
+    matched: int = 0
+    unmatched_capture: int = 0
+    unmatched_ground_truth: int = 0
+    duplicate_capture: int = 0  # rows dropped: same (id, position) seen again
+    duplicate_ground_truth: int = 0
+
+    def document(self) -> dict[str, int]:
+        return {
+            "captured": self.captured,
+            "ground_truth": self.ground_truth,
+            "matched": self.matched,
+            "unmatched_capture": self.unmatched_capture,
+            "unmatched_ground_truth": self.unmatched_ground_truth,
+            "duplicate_capture": self.duplicate_capture,
+            "duplicate_ground_truth": self.duplicate_ground_truth,
+        }
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """The frame to compute metrics on (``PRED``, ``PROB``, ``LABEL`` strings), failures
+    by reason (capture side and ground-truth side), and the merge counts if merged."""
+
+    frame: DataFrame
+    failed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    samples: tuple[tuple[str, str], ...] = ()
+    merge: MergeCounts | None = None
+    notes: tuple[str, ...] = ()
+
+
+def column_index(attribute: str, names: tuple[str, ...], what: str) -> int:
+    """A column by name, else by position (``3`` or ``_c3``)."""
+    if attribute in names:
+        return names.index(attribute)
+    match = _POSITIONAL.match(attribute)
+    if match and int(match.group(1)) < len(names):
+        return int(match.group(1))
+    raise ConfigError(
+        f"{what} {attribute!r} is neither a column name nor an index of {list(names)}"
+    )
+
+
+def json_path(attribute: str) -> str:
+    """``label`` -> ``$.label``; ``0`` -> ``$[0]``; ``$...`` unchanged."""
+    if attribute.startswith("$"):
+        return attribute
+    if attribute.isdigit():
+        return f"$[{attribute}]"
+    if attribute.startswith("["):
+        return "$" + attribute
+    return "$." + attribute
+
+
+def elements_sql(text: str, layout: SideLayout) -> str:
+    """array<string>: one entry per row of a decoded payload (CSV line or JSON element)."""
+    if layout.kind == "csv":
+        return f"filter(split({text}, '\\r?\\n'), x -> trim(x) != '')"
+    if layout.shape in ("object", "vector"):
+        return f"array({text})"
+    if layout.batch_key is not None:
+        return f"from_json({text}, 'map<string,array<string>>')[{_q(layout.batch_key)}]"
+    return f"from_json({text}, 'array<string>')"
+
+
+def value_sql(element: str, layout: SideLayout, attribute: str | None, what: str) -> str:
+    """SQL for one attribute's text in one row; the whole row when ``attribute`` is None."""
+    if layout.kind == "csv":
+        if attribute is None:
+            return f"nullif(trim({element}), '')"
+        match = _POSITIONAL.match(attribute)
+        if not match:
+            raise ConfigError(
+                f"{what} {attribute!r}: CSV payloads are positional; give an index (0, 1, ...)"
+            )
+        return f"nullif(trim(split({element}, ',')[{int(match.group(1))}]), '')"
+    path = "$" if attribute is None else json_path(attribute)
+    return f"get_json_object({element}, {_q(path)})"
+
+
+def label_attribute(layout: SideLayout, attribute: str | None) -> str | None:
+    """A CSV ground-truth payload is the label itself (CONTRACT §8): a column *name* there
+    is the baseline dataset's and is not applied; an index still picks a column."""
+    if layout.kind == "csv" and attribute is not None and not _POSITIONAL.match(attribute):
+        return None
+    return attribute
+
+
+def _sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayout | None:
+    """Layout of the first decodable payload at ``pick`` (``endpointOutput`` or
+    ``groundTruthData``) among the first lines."""
+    for row in spark.read.text(files).limit(SAMPLE_LINES).collect():
+        try:
+            record = json.loads(row[0])
+        except (json.JSONDecodeError, TypeError):
+            continue
+        if not isinstance(record, dict):
+            continue
+        side = record.get(pick) if pick == "groundTruthData" else None
+        if pick == "endpointOutput" and isinstance(record.get("captureData"), dict):
+            side = record["captureData"].get("endpointOutput")
+        if isinstance(side, dict):
+            layout = side_layout(side)
+            if layout is not None:
+                return layout
+    return None
+
+
+def _payload_reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:
+    chain = chain.when(F.col(s).isNull() | F.col(f"{s}.data").isNull(), f"missing {name}")
+    chain = chain.when(
+        F.col(f"{s}.encoding").isNull()
+        | ~F.upper(F.col(f"{s}.encoding")).isin("CSV", "JSON", "BASE64"),
+        "unknown encoding",
+    )
+    chain = chain.when(
+        (F.upper(F.col(f"{s}.encoding")) == "BASE64") & F.col(text).isNull(), "bad base64"
+    )
+    return chain.when(F.col(elems).isNull() | (F.size(elems) == 0), f"{name} payload not decodable")
+
+
+def _counts(frame: DataFrame) -> tuple[dict[str, int], tuple[tuple[str, str], ...]]:
+    """Failed rows by reason and up to 5 samples: one small aggregation."""
+    rows = (
+        frame.where(F.col(REASON).isNotNull())
+        .groupBy(REASON)
+        .agg(F.count("*").alias("n"), F.first(RAW, ignorenulls=True).alias("raw"))
+        .collect()
+    )
+    counts = {str(r[REASON]): int(r["n"]) for r in rows}
+    samples = tuple((str(r[REASON]), str(r["raw"])[:2000]) for r in rows if r["raw"])[:5]
+    return counts, samples
+
+
+def _split(counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    skipped = {k: v for k, v in counts.items() if k == "outside window"}
+    return {k: v for k, v in counts.items() if k not in skipped}, skipped
+
+
+def read_captures(
+    spark: SparkSession,
+    files: list[str],
+    attrs: Attributes,
+    start: datetime | None,
+    end: datetime | None,
+    merged: bool,
+) -> tuple[DataFrame, str]:
+    """Capture (or merged) lines -> rows (``ID``, ``POS``, ``PRED``, ``PROB``[, ``LABEL``]),
+    failed records kept as one row with :data:`REASON`."""
+    out_layout = _sample_layout(spark, files, "endpointOutput")
+    if out_layout is None:
+        raise InputDataError(
+            f"cannot decode endpointOutput in any of the first {SAMPLE_LINES} records "
+            "(expected CSV, JSON or BASE64 payloads)"
+        )
+    gt_layout = _sample_layout(spark, files, "groundTruthData") if merged else None
+    if merged and gt_layout is None:
+        raise InputDataError(
+            f"no decodable groundTruthData in the first {SAMPLE_LINES} merged records"
+        )
+    schema = MERGED_SCHEMA if merged else CAPTURE_SCHEMA
+    rec = spark.read.text(files).select(
+        F.col("value").alias(RAW),
+        F.from_json("value", schema).alias("_rec"),
+        F.struct(F.input_file_name(), F.monotonically_increasing_id()).alias(_ORDER),
+    )
+    out = "_rec.captureData.endpointOutput"
+    cols = {"_t_out": F.expr(payload_text_sql(out))}
+    if gt_layout is not None:
+        cols["_t_gt"] = F.expr(payload_text_sql("_rec.groundTruthData"))
+    rec = rec.withColumns(cols)
+    elems = {"_e_out": F.expr(elements_sql("_t_out", out_layout))}
+    if gt_layout is not None:
+        elems["_e_gt"] = F.expr(elements_sql("_t_gt", gt_layout))
+    rec = rec.withColumns(elems)
+    event_id = F.coalesce(
+        F.col("_rec.eventMetadata.inferenceId"), F.col("_rec.eventMetadata.eventId")
+    )
+    chain = F.when(
+        F.col("_rec").isNull()
+        | (F.col("_rec.captureData").isNull() & F.col("_rec.eventMetadata").isNull()),
+        F.lit("malformed JSON line"),
+    )
+    ts = F.to_timestamp(F.col("_rec.eventMetadata.inferenceTime"))
+    if start is not None or end is not None:
+        chain = chain.when(ts.isNull(), "missing or bad inferenceTime")
+        if start is not None:
+            chain = chain.when(ts < F.lit(start), "outside window")
+        if end is not None:
+            chain = chain.when(ts >= F.lit(end), "outside window")
+    if not merged:
+        chain = chain.when(event_id.isNull(), "missing eventId")
+    chain = _payload_reasons(chain, out, "_t_out", "_e_out", "endpointOutput")
+    if gt_layout is not None:
+        chain = _payload_reasons(chain, "_rec.groundTruthData", "_t_gt", "_e_gt", "groundTruthData")
+        chain = chain.when(
+            F.size("_e_out") != F.size("_e_gt"), "prediction/label row count mismatch"
+        )
+    rec = rec.withColumn(REASON, chain)
+    rows = F.when(F.col(REASON).isNull(), F.col("_e_out")).otherwise(
+        F.array(F.lit(None).cast("string"))
+    )
+    raw = F.when(F.col(REASON).isNotNull() & (F.col(REASON) != "outside window"), F.col(RAW))
+    keep = [event_id.alias(ID), F.col(REASON), raw.alias(RAW), F.col(_ORDER)]
+    if gt_layout is not None:
+        keep.append(F.col("_e_gt"))
+    exploded = rec.select(F.posexplode(rows).alias(POS, "_e"), *keep)
+    select = [
+        F.col(ID),
+        F.col(POS),
+        F.expr(value_sql("_e", out_layout, attrs.prediction, "inference_attribute")).alias(PRED)
+        if attrs.prediction is not None
+        else F.lit(None).cast("string").alias(PRED),
+        F.expr(value_sql("_e", out_layout, attrs.probability, "probability_attribute")).alias(PROB)
+        if attrs.probability is not None
+        else F.lit(None).cast("string").alias(PROB),
+        F.col(REASON),
+        F.col(RAW),
+        F.col(_ORDER),
+    ]
+    if gt_layout is not None:
+        label = value_sql(
+            f"get(_e_gt, {POS})",
+            gt_layout,
+            label_attribute(gt_layout, attrs.label),
+            "ground_truth_attribute",
+        )
+        select.append(F.expr(label).alias(LABEL))
+    note = f"endpointOutput: {out_layout.kind} ({out_layout.shape})"
+    if gt_layout is not None:
+        note += f", groundTruthData: {gt_layout.kind}"
+    return exploded.select(*select), note
+
+
+def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) -> DataFrame:
+    """Ground-truth JSONL -> rows (``ID``, ``POS``, ``LABEL``) with :data:`REASON`."""
+    layout = _sample_layout(spark, files, "groundTruthData")
+    if layout is None:
+        raise InputDataError(
+            f"no decodable groundTruthData in the first {SAMPLE_LINES} ground-truth records"
+        )
+    rec = spark.read.text(files).select(
+        F.col("value").alias(RAW),
+        F.from_json("value", GROUND_TRUTH_SCHEMA).alias("_rec"),
+        F.struct(F.input_file_name(), F.monotonically_increasing_id()).alias(_ORDER),
+    )
+    rec = rec.withColumn("_t_gt", F.expr(payload_text_sql("_rec.groundTruthData")))
+    rec = rec.withColumn("_e_gt", F.expr(elements_sql("_t_gt", layout)))
+    chain = F.when(
+        F.col("_rec").isNull()
+        | (F.col("_rec.groundTruthData").isNull() & F.col("_rec.eventMetadata").isNull()),
+        F.lit("malformed JSON line"),
+    )
+    chain = chain.when(F.col("_rec.eventMetadata.eventId").isNull(), "missing eventId")
+    chain = _payload_reasons(chain, "_rec.groundTruthData", "_t_gt", "_e_gt", "groundTruthData")
+    rec = rec.withColumn(REASON, chain)
+    rows = F.when(F.col(REASON).isNull(), F.col("_e_gt")).otherwise(
+        F.array(F.lit(None).cast("string"))
+    )
+    exploded = rec.select(
+        F.posexplode(rows).alias(POS, "_e"),
+        F.col("_rec.eventMetadata.eventId").alias(ID),
+        F.col(REASON),
+        F.when(F.col(REASON).isNotNull(), F.col(RAW)).alias(RAW),
+        F.col(_ORDER),
+    )
+    return exploded.select(
+        ID,
+        POS,
+        F.expr(
+            value_sql("_e", layout, label_attribute(layout, label), "ground_truth_attribute")
+        ).alias(LABEL),
+        REASON,
+        RAW,
+        _ORDER,
+    )
+
+
+def merge(captures: DataFrame, labels: DataFrame) -> tuple[DataFrame, MergeCounts]:
+    """Join on (event id, position). A key seen more than once on one side keeps its last
+    occurrence (latest file, then latest line: a re-sent label corrects the earlier one);
+    the others are counted as duplicates. Returns the matched rows and the counts."""
+    cap = (
+        captures.where(F.col(REASON).isNull())
+        .groupBy(ID, POS)
+        .agg(
+            F.count("*").alias("_n_cap"),
+            F.max_by(F.struct(PRED, PROB), F.col(_ORDER)).alias("_cap"),
+        )
+    )
+    gt = (
+        labels.where(F.col(REASON).isNull())
+        .groupBy(ID, POS)
+        .agg(F.count("*").alias("_n_gt"), F.max_by(LABEL, F.col(_ORDER)).alias(LABEL))
+    )
+    joined = cap.join(gt, [ID, POS], "full_outer").cache()
+    has_cap, has_gt = F.col("_n_cap").isNotNull(), F.col("_n_gt").isNotNull()
+    [c] = joined.agg(
+        F.sum("_n_cap").alias("captured"),
+        F.sum("_n_gt").alias("ground_truth"),
+        F.count(F.when(has_cap & has_gt, 1)).alias("matched"),
+        F.count(F.when(has_cap & ~has_gt, 1)).alias("unmatched_capture"),
+        F.count(F.when(~has_cap & has_gt, 1)).alias("unmatched_ground_truth"),
+        F.sum(F.col("_n_cap") - 1).alias("duplicate_capture"),
+        F.sum(F.col("_n_gt") - 1).alias("duplicate_ground_truth"),
+    ).collect()
+    counts = MergeCounts(**{k: int(v or 0) for k, v in c.asDict().items()})
+    matched = joined.where(has_cap & has_gt).select(
+        F.col(f"_cap.{PRED}").alias(PRED), F.col(f"_cap.{PROB}").alias(PROB), LABEL
+    )
+    return matched, counts
+
+
+def labelled_from_captures(
+    spark: SparkSession,
+    files: list[str],
+    label_files: list[str] | None,
+    attrs: Attributes,
+    start: datetime | None,
+    end: datetime | None,
+) -> Labelled:
+    """Captures merged with ground truth (``label_files``), or merged records (None)."""
+    merged = label_files is None
+    captures, note = read_captures(spark, files, attrs, start, end, merged)
+    captures = captures.cache()
+    cap_counts, samples = _counts(captures)
+    failed, skipped = _split(cap_counts)
+    if merged:
+        frame = captures.where(F.col(REASON).isNull()).select(PRED, PROB, LABEL)
+        return Labelled(frame, failed, skipped, samples, None, (note,))
+    labels = read_ground_truth(spark, label_files or [], attrs.label).cache()
+    gt_counts, gt_samples = _counts(labels)
+    failed.update({f"ground truth: {k}": v for k, v in gt_counts.items()})
+    frame, counts = merge(captures, labels)
+    samples = (*samples, *((f"ground truth: {r}", raw) for r, raw in gt_samples))
+    return Labelled(frame, failed, skipped, samples[:5], counts, (note,))
+
+
+def labelled_from_table(frame: DataFrame, names: tuple[str, ...], attrs: Attributes) -> Labelled:
+    """A labelled dataset's ``c<i>`` string columns -> ``PRED``, ``PROB``, ``LABEL``."""
+
+    def pick(attribute: str | None, what: str) -> Column:
+        if attribute is None:
+            return F.lit(None).cast("string")
+        return F.col(f"c{column_index(attribute, names, what)}")
+
+    typed = frame.select(
+        pick(attrs.prediction, "inference_attribute").alias(PRED),
+        pick(attrs.probability, "probability_attribute").alias(PROB),
+        pick(attrs.label, "ground_truth_attribute").alias(LABEL),
+        F.col(REASON),
+        F.col(RAW),
+    ).cache()
+    counts, samples = _counts(typed)
+    good = typed.where(F.col(REASON).isNull()).select(PRED, PROB, LABEL)
+    return Labelled(good, counts, {}, samples)
