@@ -272,7 +272,7 @@ def print_summary(outcome: Outcome) -> None:
     if "monitoring" in outcome.kind:
         print()
         if outcome.violation_rows:
-            print(f"{'feature':<24} {'check':<25} description")
+            print(f"{'feature/metric':<24} {'check':<25} description")
             for feature, check, description in outcome.violation_rows:
                 print(f"{feature:<24} {check:<25} {description}")
         else:

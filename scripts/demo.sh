@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # make demo: generate sample data (if missing), build a baseline from the training CSV,
-# then monitor two hours of captured traffic against it and print the violations.
+# then monitor two hours of captured traffic against it and print the violations; then the
+# same for model quality (labelled baseline, one captured hour merged with ground truth).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export MONITOR_JOB_LOG_LEVEL="${MONITOR_JOB_LOG_LEVEL:-WARNING}"
-[ -f demo-data/.version-2 ] || {
+[ -f demo-data/.version-3 ] || {
   rm -rf demo-data
   "$PY" scripts/make_sample_data.py --out demo-data
-  touch demo-data/.version-2
+  touch demo-data/.version-3
 }
 echo "== baseline on demo-data/baseline/training.csv"
 "$PY" -m monitor_job run --config configs/demo-baseline.yaml
@@ -19,4 +20,10 @@ echo
 echo "== monitoring window 2024-03-01T12:00Z..13:00Z (drifted traffic)"
 "$PY" -m monitor_job run --config configs/demo-monitor-drift.yaml
 echo
-echo "Metrics for CloudWatch: demo-output/monitor-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"
+echo "== model quality: baseline on demo-data/mq-baseline/validation-predictions.csv"
+"$PY" -m monitor_job run --config configs/demo-mq-baseline.yaml
+echo
+echo "== model quality: window 2024-03-01T12:00Z..13:00Z merged with its ground truth (degraded model)"
+"$PY" -m monitor_job run --config configs/demo-mq-monitor.yaml
+echo
+echo "Metrics for CloudWatch: demo-output/{monitor,mq-monitor}-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"

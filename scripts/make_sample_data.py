@@ -79,6 +79,76 @@ def drift(frame: pd.DataFrame, rng: np.random.Generator) -> None:
     frame.loc[rng.uniform(size=rows) < 0.1, "tenure"] = np.nan
 
 
+def scored(rows: int, signal: float, rng: np.random.Generator) -> pd.DataFrame:
+    """A churn model's probability, prediction (cut at 0.5) and the true label."""
+    label = (rng.uniform(size=rows) < 0.25).astype(int)
+    noise = rng.uniform(0.0, 1.0 - signal, rows)
+    probability = np.round(np.clip(signal * label + noise, 0.0, 1.0), 4)
+    return pd.DataFrame(
+        {"probability": probability, "prediction": (probability >= 0.5).astype(int), "label": label}
+    )
+
+
+def model_quality_data(out: Path, rng: np.random.Generator) -> None:
+    """Labelled validation predictions for the baseline; two hours of captured probabilities
+    (CSV, keyed by inferenceId) with ground truth for 90 % of them; the model degrades in
+    the second hour."""
+    (out / "mq-baseline").mkdir(parents=True, exist_ok=True)
+    scored(1000, 0.35, rng).to_csv(out / "mq-baseline" / "validation-predictions.csv", index=False)
+    for hour, signal in ((11, 0.35), (12, 0.05)):
+        frame = scored(300, signal, rng)
+        captures, labels = [], []
+        for i, row in enumerate(frame.itertuples(index=False)):
+            inference_id = f"{hour}-{i:05d}"
+            second = int(rng.integers(0, 3600))
+            captures.append(
+                json.dumps(
+                    {
+                        "captureData": {
+                            "endpointInput": {
+                                "observedContentType": "text/csv",
+                                "mode": "INPUT",
+                                "data": "1,2,3",
+                                "encoding": "CSV",
+                            },
+                            "endpointOutput": {
+                                "observedContentType": "text/csv; charset=utf-8",
+                                "mode": "OUTPUT",
+                                "data": str(row.probability),
+                                "encoding": "CSV",
+                            },
+                        },
+                        "eventMetadata": {
+                            "eventId": str(uuid.UUID(int=int(rng.integers(0, 2**63)))),
+                            "inferenceId": inference_id,
+                            "inferenceTime": f"2024-03-01T{hour:02d}:{second // 60:02d}:"
+                            f"{second % 60:02d}Z",
+                        },
+                        "eventVersion": "0",
+                    }
+                )
+            )
+            if rng.uniform() < 0.9:
+                labels.append(
+                    json.dumps(
+                        {
+                            "groundTruthData": {"data": str(row.label), "encoding": "CSV"},
+                            "eventMetadata": {"eventId": inference_id},
+                            "eventVersion": "0",
+                        }
+                    )
+                )
+        part = Path("2024") / "03" / "01" / f"{hour:02d}"
+        for root, lines in (
+            (out / "mq-capture" / "demo-endpoint" / "AllTraffic", captures),
+            (out / "ground-truth", labels),
+        ):
+            (root / part).mkdir(parents=True, exist_ok=True)
+            (root / part / "00-00-000-0000.jsonl").write_text(
+                "\n".join(lines) + "\n", encoding="utf-8"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-data")
@@ -109,7 +179,11 @@ def main() -> None:
         (part / f"00-00-000-{hour:04d}.jsonl").write_text(
             "\n".join(capture_lines(frame, "2024-03-01", 10 + hour, rng)) + "\n", encoding="utf-8"
         )
-    print(f"sample data in {out}/ (baseline/training.csv, capture/demo-endpoint/...)")
+    model_quality_data(out, np.random.default_rng(args.seed + 1))
+    print(
+        f"sample data in {out}/ (baseline/training.csv, mq-baseline/validation-predictions.csv, "
+        "capture/, mq-capture/, ground-truth/)"
+    )
 
 
 if __name__ == "__main__":

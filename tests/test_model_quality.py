@@ -693,3 +693,34 @@ def test_sagemaker_model_card_parser_reads_our_statistics(tmp_path, monkeypatch,
         "auc - standard_deviation",
         "receiver_operating_characteristic_curve",
     } <= names
+
+
+def test_demo_model_quality_configs(tmp_path, monkeypatch, spark) -> None:
+    """The two model-quality steps of ``make demo``, on freshly generated sample data."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, str(repo / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.chdir(tmp_path)
+    for key in KNOWN_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    assert main(["run", "--config", str(repo / "configs" / "demo-mq-baseline.yaml")]) == EXIT_OK
+    assert main(["run", "--config", str(repo / "configs" / "demo-mq-monitor.yaml")]) == EXIT_OK
+    out = tmp_path / "demo-output" / "mq-monitor-12h"
+    summary = read(out / "monitor-job-summary.json")
+    labels = (tmp_path / "demo-data" / "ground-truth" / "2024" / "03" / "01" / "12").glob("*")
+    labelled = sum(len(p.read_text().splitlines()) for p in labels)
+    assert summary["merge"]["captured"] == 300
+    assert summary["merge"]["matched"] == labelled == summary["item_count"]
+    assert summary["merge"]["unmatched_capture"] == 300 - labelled
+    assert {v["metric_name"] for v in read(out / "constraint_violations.json")["violations"]} >= {
+        "auc",
+        "accuracy",
+        "f1",
+    }
