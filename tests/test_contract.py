@@ -48,7 +48,7 @@ def test_dataset_formats(raw, kind, attrs) -> None:
         (
             {"avro": {}},
             "dataset_format key 'avro' is not supported; valid keys: "
-            "sagemakerCaptureJson, csv, json, parquet",
+            "sagemakerCaptureJson, sagemakerMergeJson, csv, json, parquet",
         ),
         ('{"csv": ', "dataset_format is not valid JSON"),
         ({"csv": {}, "json": {}}, "exactly one key"),

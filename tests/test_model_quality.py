@@ -724,3 +724,95 @@ def test_demo_model_quality_configs(tmp_path, monkeypatch, spark) -> None:
         "accuracy",
         "f1",
     }
+
+
+def test_parquet_baseline_and_constraints_suggested_from_statistics(
+    tmp_path, monkeypatch, spark
+) -> None:
+    """A Parquet labelled dataset; then a monitoring run given only the baseline's
+    statistics.json, whose constraints are suggested from it (thresholds = its values)."""
+    base = regression_rows(250, noise=2.0, seed=11)
+    base.to_parquet(tmp_path / "train.parquet")
+    out = tmp_path / "baseline"
+    code, message = run_mq(
+        monkeypatch,
+        tmp_path,
+        dataset_format=json.dumps({"parquet": {}}),
+        dataset_source=str(tmp_path / "train.parquet"),
+        output_path=str(out),
+        problem_type="Regression",
+        inference_attribute="prediction",
+        ground_truth_attribute="1",  # by index
+    )
+    assert code == EXIT_OK, message
+    got = read(out / "statistics.json")["regression_metrics"]
+    assert close(got["mse"]["value"], skm.mean_squared_error(base.label, base.prediction))
+    # The same rows as the window: nothing crosses a threshold equal to its own value.
+    code, message = run_mq(
+        monkeypatch,
+        tmp_path,
+        dataset_format=json.dumps({"parquet": {}}),
+        dataset_source=str(tmp_path / "train.parquet"),
+        output_path=str(tmp_path / "monitor"),
+        baseline_statistics=str(out / "statistics.json"),
+        problem_type="Regression",
+        inference_attribute="prediction",
+        ground_truth_attribute="label",
+    )
+    assert code == EXIT_OK and message.startswith("Completed:"), message
+    assert read(tmp_path / "monitor" / "constraint_violations.json") == {"violations": []}
+    # A worse model on the same labels crosses all four.
+    worse = base.assign(prediction=base.prediction + 5.0)
+    worse.to_parquet(tmp_path / "worse.parquet")
+    code, message = run_mq(
+        monkeypatch,
+        tmp_path,
+        dataset_format=json.dumps({"parquet": {}}),
+        dataset_source=str(tmp_path / "worse.parquet"),
+        output_path=str(tmp_path / "monitor-worse"),
+        baseline_statistics=str(out / "statistics.json"),
+        problem_type="Regression",
+        inference_attribute="prediction",
+        ground_truth_attribute="label",
+    )
+    assert message == "CompletedWithViolations: Job completed successfully with 4 violations."
+
+
+def test_batched_payloads_match_row_by_row(tmp_path, monkeypatch, spark) -> None:
+    """A capture holding several rows (CSV lines) against ground truth as a JSON
+    ``instances`` batch: rows pair by position; a batch one row short leaves one unmatched."""
+    cap = [
+        capture("b1", "0.2\n0.8\n0.6", "CSV", 1),
+        capture("b2", "0.9\n0.1", "BASE64", 2),
+    ]
+    write_lines(cap, hour(tmp_path / "capture", "ep/v", 10) / "a.jsonl")
+    gt = [
+        truth("b1", json.dumps({"instances": [{"label": 0}, {"label": 1}, {"label": 1}]}), "JSON"),
+        truth("b2", json.dumps({"instances": [{"label": 1}]}), "JSON"),
+    ]
+    write_lines(gt, hour(tmp_path / "gt", "", 10) / "a.jsonl")
+    constraints = tmp_path / "c.json"
+    constraints.write_text(json.dumps({"version": 0.0, "binary_classification_constraints": {}}))
+    code, message = run_mq(
+        monkeypatch,
+        tmp_path,
+        dataset_format=json.dumps(
+            {"sagemakerCaptureJson": {"captureIndexNames": ["endpointOutput"]}}
+        ),
+        dataset_source=str(tmp_path / "capture"),
+        ground_truth_source=str(tmp_path / "gt"),
+        output_path=str(tmp_path / "o"),
+        baseline_constraints=str(constraints),
+        problem_type="BinaryClassification",
+        probability_attribute="0",
+        ground_truth_attribute="label",
+        **WINDOW,
+    )
+    assert code == EXIT_OK, message
+    summary = read(tmp_path / "o" / "monitor-job-summary.json")
+    assert summary["merge"]["captured"] == 5 and summary["merge"]["ground_truth"] == 4
+    assert summary["merge"]["matched"] == 4 and summary["merge"]["unmatched_capture"] == 1
+    y, score = [0, 1, 1, 1], [0.2, 0.8, 0.6, 0.9]
+    got = read(tmp_path / "o" / "statistics.json")["binary_classification_metrics"]
+    assert close(got["auc"]["value"], skm.roc_auc_score(y, score))
+    assert got["confusion_matrix"] == {"0": {"0": 1, "1": 0}, "1": {"0": 0, "1": 3}}
