@@ -707,11 +707,16 @@ def test_demo_model_quality_configs(tmp_path, monkeypatch, spark) -> None:
         check=True,
         capture_output=True,
     )
-    monkeypatch.chdir(tmp_path)
     for key in KNOWN_KEYS:
         monkeypatch.delenv(key, raising=False)
-    assert main(["run", "--config", str(repo / "configs" / "demo-mq-baseline.yaml")]) == EXIT_OK
-    assert main(["run", "--config", str(repo / "configs" / "demo-mq-monitor.yaml")]) == EXIT_OK
+    for name in ("demo-mq-baseline.yaml", "demo-mq-monitor.yaml"):
+        # The configs' relative paths, anchored in tmp_path (Spark resolves relative paths
+        # against the JVM's working directory, not the test's).
+        text = (repo / "configs" / name).read_text()
+        for top in ("demo-data/", "demo-output/"):
+            text = text.replace(top, f"{tmp_path}/{top}")
+        (tmp_path / name).write_text(text)
+        assert main(["run", "--config", str(tmp_path / name)]) == EXIT_OK
     out = tmp_path / "demo-output" / "mq-monitor-12h"
     summary = read(out / "monitor-job-summary.json")
     labels = (tmp_path / "demo-data" / "ground-truth" / "2024" / "03" / "01" / "12").glob("*")
