@@ -821,3 +821,33 @@ def test_batched_payloads_match_row_by_row(tmp_path, monkeypatch, spark) -> None
     got = read(tmp_path / "o" / "statistics.json")["binary_classification_metrics"]
     assert close(got["auc"]["value"], skm.roc_auc_score(y, score))
     assert got["confusion_matrix"] == {"0": {"0": 1, "1": 0}, "1": {"0": 0, "1": 3}}
+
+
+def test_json_scalar_payloads(tmp_path, monkeypatch, spark) -> None:
+    """Outputs and labels that are one JSON scalar each (``0.73``, ``"1"``)."""
+    rows = [(0.9, 1), (0.7, 0), (0.2, 0), (0.6, 1), (0.4, 1)]
+    cap = [capture(f"s{i}", json.dumps(p), "JSON", i) for i, (p, _) in enumerate(rows)]
+    write_lines(cap, hour(tmp_path / "capture", "ep/v", 10) / "a.jsonl")
+    gt = [truth(f"s{i}", json.dumps(str(y)), "JSON") for i, (_, y) in enumerate(rows)]
+    write_lines(gt, hour(tmp_path / "gt", "", 10) / "a.jsonl")
+    constraints = tmp_path / "c.json"
+    constraints.write_text(json.dumps({"version": 0.0, "binary_classification_constraints": {}}))
+    code, message = run_mq(
+        monkeypatch,
+        tmp_path,
+        dataset_format=json.dumps(
+            {"sagemakerCaptureJson": {"captureIndexNames": ["endpointOutput"]}}
+        ),
+        dataset_source=str(tmp_path / "capture"),
+        ground_truth_source=str(tmp_path / "gt"),
+        output_path=str(tmp_path / "o"),
+        baseline_constraints=str(constraints),
+        problem_type="BinaryClassification",
+        probability_attribute="0",
+        **WINDOW,
+    )
+    assert code == EXIT_OK, message
+    got = read(tmp_path / "o" / "statistics.json")["binary_classification_metrics"]
+    y, score = [r[1] for r in rows], [r[0] for r in rows]
+    assert close(got["auc"]["value"], skm.roc_auc_score(y, score))
+    assert close(got["accuracy"]["value"], skm.accuracy_score(y, [int(s >= 0.5) for s in score]))

@@ -36,7 +36,7 @@ class SideLayout:
     kind: str  # "csv" | "json"
     width: int
     names: tuple[str | None, ...]
-    shape: str = "rows"  # json: "object" | "vector" | "elements"
+    shape: str = "rows"  # json: "object" | "vector" | "elements" | "scalar" (model quality)
     batch_key: str | None = None  # json "elements": wrapper key, or None for a top-level list
     element: str = ""  # json "elements": "object" | "list" | "scalar"
     keys: tuple[ObjectKey, ...] = ()

@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from monitor_job.decode.capture import CAPTURE_SCHEMA, RAW, REASON, _q, payload_text_sql
-from monitor_job.decode.layout import SideLayout, side_layout
+from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
 from monitor_job.errors import ConfigError, InputDataError
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def elements_sql(text: str, layout: SideLayout) -> str:
     """array<string>: one entry per row of a decoded payload (CSV line or JSON element)."""
     if layout.kind == "csv":
         return f"filter(split({text}, '\\r?\\n'), x -> trim(x) != '')"
-    if layout.shape in ("object", "vector"):
+    if layout.shape in ("object", "vector", "scalar"):
         return f"array({text})"
     if layout.batch_key is not None:
         return f"from_json({text}, 'map<string,array<string>>')[{_q(layout.batch_key)}]"
@@ -147,7 +147,8 @@ def value_sql(element: str, layout: SideLayout, attribute: str | None, what: str
                 f"{what} {attribute!r}: CSV payloads are positional; give an index (0, 1, ...)"
             )
         return f"nullif(trim(split({element}, ',')[{int(match.group(1))}]), '')"
-    path = "$" if attribute is None else json_path(attribute)
+    # A scalar payload is the value itself, whatever the attribute says.
+    path = "$" if attribute is None or layout.shape == "scalar" else json_path(attribute)
     return f"get_json_object({element}, {_q(path)})"
 
 
@@ -173,10 +174,24 @@ def _sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayo
         if pick == "endpointOutput" and isinstance(record.get("captureData"), dict):
             side = record["captureData"].get("endpointOutput")
         if isinstance(side, dict):
-            layout = side_layout(side)
+            layout = side_layout(side) or _scalar_layout(side)
             if layout is not None:
                 return layout
     return None
+
+
+def _scalar_layout(side: dict[str, object]) -> SideLayout | None:
+    """A JSON payload that is one scalar (``"0.73"``, ``"\"cat\""``): one row, one value."""
+    text = payload_text(side)
+    if text is None or payload_kind(side) != "json":
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if isinstance(value, (dict, list)):
+        return None
+    return SideLayout("json", 1, (None,), shape="scalar")
 
 
 def _payload_reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:
