@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# make bench: see scripts/bench.py (BENCH_ARGS="--sizes 100000 --big ..." to change sizes).
+# make bench: see scripts/bench.py (BENCH_ARGS="--sizes 100000 --big ..." to change sizes),
+# then the model-quality baselines (scripts/bench_model_quality.py, MQ_BENCH_ARGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
+.venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
+echo
+echo "== model quality"
+.venv/bin/python scripts/bench_model_quality.py ${MQ_BENCH_ARGS:-}

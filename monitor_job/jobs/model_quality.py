@@ -86,9 +86,8 @@ def _labelled(
         readable = stack.enter_context(readable_by_spark(spark, listing))
         if not fmt.is_capture:
             frame, names = read_tabular(spark, fmt, list(readable.files))
-            table = labelled_from_table(frame, names, attrs)
-            table.frame.cache().count()
-            return table, notes
+            # Decoded, cached and counted inside: nothing reads the files after this block.
+            return labelled_from_table(frame, names, attrs), notes
         label_files: list[str] | None = None
         if not fmt.is_merged:
             assert config.ground_truth_source is not None
@@ -100,11 +99,10 @@ def _labelled(
                     f"no ground truth{truth.window()} to merge with: {truth.describe()}"
                 )
             label_files = list(stack.enter_context(readable_by_spark(spark, truth)).files)
+        # Captures, labels and their join are cached and counted inside: staging may go.
         labelled = labelled_from_captures(
             spark, list(readable.files), label_files, attrs, config.start_time, config.end_time
         )
-        # Everything downstream reads the cached frames; staging may go.
-        labelled.frame.cache().count()
         return labelled, notes
 
 

@@ -278,8 +278,8 @@ class Curve:
 def binary_curve(typed: DataFrame, positive: str) -> Curve:
     """Exact ROC AUC (trapezoids over every distinct score, as scikit-learn's
     ``roc_auc_score``) for every variant, and the full data's curves thinned to at most
-    :data:`MAX_CURVE_POINTS` points. One grouped pass by score, then one ordered pass
-    over the distinct scores."""
+    :data:`MAX_CURVE_POINTS` points. One grouped pass by score, then one sort of the
+    distinct scores with running sums (a single partition: the distinct scores, not rows)."""
     is_pos = F.col("label") == positive
     by_score = (
         typed.where(F.col("score").isNotNull())
@@ -297,28 +297,22 @@ def binary_curve(typed: DataFrame, positive: str) -> Curve:
     )
     order = Window.orderBy(F.desc("score"))
     running = order.rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    cols = [F.row_number().over(order).alias("i")]
-    for k in range(SAMPLES + 1):
-        cols += [
-            F.sum(f"tp{k}").over(running).alias(f"ctp{k}"),
-            F.sum(f"fp{k}").over(running).alias(f"cfp{k}"),
-        ]
-    cum = by_score.select(*cols)
-    prev = Window.orderBy("i")
-    area_cols = []
-    for k in range(SAMPLES + 1):
-        tp, fp = F.col(f"ctp{k}"), F.col(f"cfp{k}")
-        tp0 = F.lag(tp, 1, 0).over(prev)
-        fp0 = F.lag(fp, 1, 0).over(prev)
-        # Twice the trapezoid in count units; divided by P*N on the driver.
-        area_cols.append(((fp - fp0) * (tp + tp0)).alias(f"a{k}"))
-    steps = cum.select("*", *area_cols).cache()
+    cols = [F.col("*"), F.row_number().over(order).alias("i")]
+    cols += [F.sum(f"tp{k}").over(running).alias(f"ctp{k}") for k in range(SAMPLES + 1)]
+    cols.append(F.sum(f"fp{_FULL}").over(running).alias("cfp"))
+    # The trapezoid a distinct score adds, twice, in count units (divided by P*N on the
+    # driver): its negatives times (positives above it + positives above and at it). No lag
+    # needed, so one sort of the distinct scores serves every variant.
+    steps = by_score.select(*cols).cache()
     try:
         sums = steps.agg(
             F.count("*").alias("d"),
-            *[F.sum(f"a{k}").alias(f"a{k}") for k in range(SAMPLES + 1)],
-            *[F.max(f"ctp{k}").alias(f"p{k}") for k in range(SAMPLES + 1)],
-            *[F.max(f"cfp{k}").alias(f"n{k}") for k in range(SAMPLES + 1)],
+            *[
+                F.sum(F.col(f"fp{k}") * (2 * F.col(f"ctp{k}") - F.col(f"tp{k}"))).alias(f"a{k}")
+                for k in range(SAMPLES + 1)
+            ],
+            *[F.sum(f"tp{k}").alias(f"p{k}") for k in range(SAMPLES + 1)],
+            *[F.sum(f"fp{k}").alias(f"n{k}") for k in range(SAMPLES + 1)],
         ).collect()[0]
         distinct = int(sums["d"])
         auc = []
@@ -328,7 +322,7 @@ def binary_curve(typed: DataFrame, positive: str) -> Curve:
         step = max(1, math.ceil(distinct / MAX_CURVE_POINTS))
         points = (
             steps.where((F.col("i") % step == 0) | (F.col("i") == distinct))
-            .select("i", f"ctp{_FULL}", f"cfp{_FULL}")
+            .select("i", f"ctp{_FULL}", "cfp")
             .orderBy("i")
             .collect()
         )
@@ -337,7 +331,7 @@ def binary_curve(typed: DataFrame, positive: str) -> Curve:
     pos, neg = int(sums[f"p{_FULL}"] or 0), int(sums[f"n{_FULL}"] or 0)
     fpr, tpr, precisions, recalls = [0.0], [0.0], [1.0], [0.0]
     for r in points:
-        hits, misses = int(r[f"ctp{_FULL}"]), int(r[f"cfp{_FULL}"])
+        hits, misses = int(r[f"ctp{_FULL}"]), int(r["cfp"])
         fpr.append(_div(misses, neg))
         tpr.append(_div(hits, pos))
         precisions.append(_div(hits, hits + misses))
