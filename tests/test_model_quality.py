@@ -851,3 +851,35 @@ def test_json_scalar_payloads(tmp_path, monkeypatch, spark) -> None:
     y, score = [r[1] for r in rows], [r[0] for r in rows]
     assert close(got["auc"]["value"], skm.roc_auc_score(y, score))
     assert close(got["accuracy"]["value"], skm.accuracy_score(y, [int(s >= 0.5) for s in score]))
+
+
+def test_metrics_reach_cloudwatch(tmp_path, monkeypatch, aws, spark) -> None:
+    """publish_cloudwatch_metrics=Enabled outside SageMaker: PutMetricData to a real
+    CloudWatch API (moto on 127.0.0.1), in the model-metrics namespace."""
+    import boto3
+
+    base = regression_rows(50, noise=1.0, seed=12)
+    write_csv(base, tmp_path / "d.csv")
+    constraints = tmp_path / "c.json"
+    constraints.write_text(json.dumps({"version": 0.0, "regression_constraints": {}}))
+    code, message = run_mq(
+        monkeypatch,
+        tmp_path,
+        dataset_format=json.dumps({"csv": {"header": True}}),
+        dataset_source=str(tmp_path / "d.csv"),
+        output_path=str(tmp_path / "o"),
+        baseline_constraints=str(constraints),
+        problem_type="Regression",
+        inference_attribute="prediction",
+        ground_truth_attribute="label",
+        publish_cloudwatch_metrics="Enabled",
+        sagemaker_endpoint_name="mq-endpoint",
+        sagemaker_monitoring_schedule_name="mq-schedule",
+    )
+    assert code == EXIT_OK, message
+    cloudwatch = boto3.client("cloudwatch")
+    listed = cloudwatch.list_metrics(Namespace="aws/sagemaker/Endpoints/model-metrics")["Metrics"]
+    mine = [m for m in listed if {"Name": "Endpoint", "Value": "mq-endpoint"} in m["Dimensions"]]
+    assert {m["MetricName"] for m in mine} == {"mae", "mse", "rmse", "r2"}
+    summary = read(tmp_path / "o" / "monitor-job-summary.json")
+    assert summary["cloudwatch"]["put_metric_data"]["status"] == "published"
