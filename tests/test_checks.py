@@ -25,7 +25,7 @@ from monitor_job.checks.constraints import parse_constraints
 from monitor_job.constraints.suggest import DEFAULT_MONITORING_CONFIG
 from monitor_job.errors import BaselineError
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "sagemaker"
 
 
 def numeric(
@@ -307,9 +307,8 @@ def test_bad_constraints_name_the_key(edit: Any, message: str) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        "sdk-tests/constraints.json",
-        "sdk-full/constraints.json",
-        "amazon-sagemaker-examples/intro-2022_constraints_FROM_LOG.json",
+        "sdk_constraints.json",
+        "intro-2022_constraints_FROM_LOG.json",
     ],
 )
 def test_constraints_written_by_sagemaker_parse(path: str) -> None:
@@ -320,7 +319,7 @@ def test_constraints_written_by_sagemaker_parse(path: str) -> None:
 
 
 def test_sdk_test_file_overrides_are_read() -> None:
-    doc = json.loads((REFERENCE / "sdk-tests/constraints.json").read_text())
+    doc = json.loads((REFERENCE / "sdk_constraints.json").read_text())
     nested = [
         f["name"]
         for f in doc["features"]
