@@ -17,14 +17,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY pyproject.toml README.md /src/
 COPY monitor_job /src/monitor_job
-COPY scripts/install.sh scripts/install-deequ.sh /src/scripts/
+COPY scripts/install.sh scripts/install-deequ.sh scripts/build-jvm.sh /src/scripts/
 COPY preprocessors /opt/monitor-job/preprocessors
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless curl ca-certificates procps \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless \
  && DEEQU_VERSION=${DEEQU_VERSION} PIP_NO_CACHE_DIR=1 \
     bash /src/scripts/install.sh python /opt/monitor-job/jars /src \
- && apt-get purge -y curl && apt-get autoremove -y \
+ && apt-get purge -y curl openjdk-17-jdk-headless && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* /src \
  && useradd --create-home --uid 1000 monitor \
  && mkdir -p /opt/ml/output /opt/ml/processing && chown -R monitor /opt/ml

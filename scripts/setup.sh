@@ -14,6 +14,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ ! -s .deequ/deequ-2
   touch "$stamp"
 fi
 bash scripts/install-deequ.sh >/dev/null
+bash scripts/build-jvm.sh .venv/bin/python .deequ >/dev/null
 if ! command -v java >/dev/null 2>&1; then
   echo "setup: java not found; install a JDK 17 (Debian: apt-get install -y openjdk-17-jre-headless)" >&2
   exit 1

@@ -5,7 +5,7 @@
 #   scripts/spark-submit.sh --master spark://host:7077 -- run --config configs/demo-monitor.yaml
 #
 # Ships the package (and pydeequ, both pure Python) as build/monitor-job.zip with --py-files
-# and the Deequ jar with --jars; scripts/spark_main.py is the primary file. No monitor-job
+# and the Deequ jar and the job's aggregates (monitor-job-jvm.jar) with --jars; scripts/spark_main.py is the primary file. No monitor-job
 # arguments: container mode (environment contract). Nodes need Python 3.10+ with pandas,
 # pyarrow, numpy, boto3 and pyyaml (EMR: a bootstrap action), and Spark 3.5.
 set -euo pipefail
@@ -13,6 +13,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PYTHON:-$here/.venv/bin/python}"
 SUBMIT="${SPARK_SUBMIT:-$(command -v spark-submit || echo "$here/.venv/bin/spark-submit")}"
 JAR="${MONITOR_JOB_DEEQU_JAR:-$here/.deequ/deequ-2.1.0-spark-3.5.jar}"
+JVM_JAR="$(dirname "$JAR")/monitor-job-jvm.jar"
 ZIP="${MONITOR_JOB_PYFILES:-$here/build/monitor-job.zip}"
 
 spark_args=()
@@ -20,7 +21,8 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do spark_args+=("$1"); shift; done
 [ $# -gt 0 ] && shift  # the --
 
 [ -f "$JAR" ] || { echo "spark-submit.sh: Deequ jar $JAR missing (make setup)" >&2; exit 2; }
+[ -f "$JVM_JAR" ] || { echo "spark-submit.sh: $JVM_JAR missing (make setup)" >&2; exit 2; }
 "$PY" "$here/scripts/build-pyfiles.py" "$ZIP" >/dev/null
 export PYSPARK_PYTHON="${PYSPARK_PYTHON:-$PY}"
-exec "$SUBMIT" --jars "$JAR" --py-files "$ZIP" "${spark_args[@]}" \
+exec "$SUBMIT" --jars "$JAR,$JVM_JAR" --py-files "$ZIP" "${spark_args[@]}" \
   "$here/scripts/spark_main.py" "$@"

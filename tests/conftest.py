@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from pyspark.sql import SparkSession
 
-from monitor_job.runtime.spark import find_deequ_jar
+from monitor_job.runtime.spark import find_jars
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -25,7 +25,7 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.codegen.maxFields", "10000")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.jars", str(find_deequ_jar()))
+        .config("spark.jars", ",".join(str(p) for p in find_jars()))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

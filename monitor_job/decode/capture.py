@@ -3,7 +3,13 @@
 Each capture line becomes one *record* with a failure reason (NULL when decodable) and an
 ``array<array<string>>`` of rows (one capture line may carry several rows). Records are
 exploded into rows afterwards; a failed record is kept as one row with its reason so the
-caller can count and sample failures from the same cached frame.
+caller can count and sample failures from the same scan.
+
+Two paths, chosen per record. The *fast path* takes the common shape, every side a CSV
+payload of one line: one ``split`` per side, no higher-order function (``transform``,
+``filter``, ``exists`` are interpreted, not code-generated, in Spark 3.5; measured at 1M
+records they made the decoder 16x a plain decode). Every other record (several rows, JSON,
+blank payloads) takes the *general path*. Both give the same rows and reasons (tested).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from monitor_job.decode.layout import SideLayout
+from monitor_job.runtime.jvm import BASE64_TEXT, register
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -68,10 +75,12 @@ def _q(text: str) -> str:
 
 def payload_text_sql(s: str) -> str:
     """SQL for the decoded text of a ``{data, encoding}`` struct at ``s`` (NULL when
-    undecodable)."""
+    undecodable). Base64 goes through the job's strict decoder (a JVM UDF, see
+    :func:`monitor_job.runtime.jvm.register`): ``try_to_binary`` validates with a regex
+    over the whole payload first, which was most of the decode's cost at 1M records."""
     return (
         f"CASE upper({s}.encoding) "
-        f"WHEN 'BASE64' THEN cast(try_to_binary({s}.data, 'base64') AS string) "
+        f"WHEN 'BASE64' THEN {BASE64_TEXT}({s}.data) "
         f"WHEN 'CSV' THEN {s}.data WHEN 'JSON' THEN {s}.data END"
     )
 
@@ -118,29 +127,44 @@ def rows_sql(text: str, layout: SideLayout) -> str:
     return f"transform({elements}, e -> array(e))"
 
 
-def decode_capture_records(
-    lines: DataFrame,
-    layouts: dict[str, SideLayout],
-    start: datetime | None,
-    end: datetime | None,
-) -> tuple[DataFrame, int]:
-    """Parse and decode capture lines (column ``value``); return (rows frame, width).
+def window_reasons(chain: Column, start: datetime | None, end: datetime | None) -> Column:
+    """Add the window's reasons to a ``when`` chain over ``_rec.eventMetadata.inferenceTime``:
+    ``inferenceTime`` decides membership in ``[start, end)``."""
+    if start is None and end is None:
+        return chain
+    ts = F.to_timestamp(F.col("_rec.eventMetadata.inferenceTime"))
+    chain = chain.when(ts.isNull(), "missing or bad inferenceTime")
+    if start is not None:
+        chain = chain.when(ts < F.lit(start), "outside window")
+    if end is not None:
+        chain = chain.when(ts >= F.lit(end), "outside window")
+    return chain
 
-    The result has columns ``c0..c{width-1}`` (strings), :data:`REASON` and :data:`RAW`.
-    """
-    sides = list(layouts)  # endpointOutput first, then endpointInput
-    width = sum(layouts[s].width for s in sides)
-    rec = lines.select(
-        F.col("value").alias(RAW), F.from_json("value", CAPTURE_SCHEMA).alias("_rec")
+
+def payload_reasons(
+    chain: Column, s: str, text: str, rows: str, *, missing: str, undecodable: str
+) -> Column:
+    """Add the reasons a ``{data, encoding}`` payload at ``s`` fails to a ``when`` chain:
+    ``text`` is its decoded-text column, ``rows`` the array column decoded from it."""
+    chain = chain.when(F.col(s).isNull() | F.col(f"{s}.data").isNull(), missing)
+    chain = chain.when(
+        ~F.upper(F.col(f"{s}.encoding")).isin("CSV", "JSON", "BASE64")
+        | F.col(f"{s}.encoding").isNull(),
+        "unknown encoding",
     )
-    cols: dict[str, Column] = {}
-    for side in sides:
-        cols[f"_t_{side}"] = F.expr(side_text_sql(side))
-    rec = rec.withColumns(cols)
-    rows = {side: F.expr(rows_sql(f"_t_{side}", layouts[side])) for side in sides}
-    rec = rec.withColumns({f"_r_{side}": rows[side] for side in sides})
+    chain = chain.when(
+        (F.upper(F.col(f"{s}.encoding")) == "BASE64") & F.col(text).isNull(), "bad base64"
+    )
+    return chain.when(F.col(rows).isNull() | (F.size(rows) == 0), undecodable)
 
-    when_chain = F.when(
+
+def _fast_sql(text: str) -> str:
+    """A CSV payload of exactly one non-blank line (the fast path's shape)."""
+    return f"({text} IS NOT NULL AND instr({text}, '\\n') = 0 AND trim({text}) != '')"
+
+
+def _record_reasons(start: datetime | None, end: datetime | None) -> Column:
+    chain = F.when(
         F.col("_rec").isNull()
         | (
             F.col("_rec.captureData").isNull()
@@ -149,43 +173,91 @@ def decode_capture_records(
         ),
         F.lit("malformed JSON line"),
     )
-    when_chain = when_chain.when(
+    chain = chain.when(
         F.col("_rec.eventMetadata.invocationSource") == "ShadowExperiment", "shadow experiment"
     )
-    ts = F.to_timestamp(F.col("_rec.eventMetadata.inferenceTime"))
-    if start is not None or end is not None:
-        when_chain = when_chain.when(ts.isNull(), "missing or bad inferenceTime")
-        if start is not None:
-            when_chain = when_chain.when(ts < F.lit(start), "outside window")
-        if end is not None:
-            when_chain = when_chain.when(ts >= F.lit(end), "outside window")
+    return window_reasons(chain, start, end)
+
+
+def _general_reason(
+    layouts: dict[str, SideLayout], start: datetime | None, end: datetime | None
+) -> Column:
+    sides = list(layouts)
+    chain = _record_reasons(start, end)
     for side in sides:
-        s = f"_rec.captureData.{side}"
-        when_chain = when_chain.when(
-            F.col(s).isNull() | F.col(f"{s}.data").isNull(), f"missing {side}"
-        )
-        when_chain = when_chain.when(
-            ~F.upper(F.col(f"{s}.encoding")).isin("CSV", "JSON", "BASE64")
-            | F.col(f"{s}.encoding").isNull(),
-            "unknown encoding",
-        )
-        when_chain = when_chain.when(
-            (F.upper(F.col(f"{s}.encoding")) == "BASE64") & F.col(f"_t_{side}").isNull(),
-            "bad base64",
-        )
-        when_chain = when_chain.when(
-            F.col(f"_r_{side}").isNull() | (F.size(f"_r_{side}") == 0),
-            f"{side} payload not decodable ({layouts[side].kind})",
+        chain = payload_reasons(
+            chain,
+            f"_rec.captureData.{side}",
+            f"_t_{side}",
+            f"_r_{side}",
+            missing=f"missing {side}",
+            undecodable=f"{side} payload not decodable ({layouts[side].kind})",
         )
     if len(sides) == 2:
-        when_chain = when_chain.when(
+        chain = chain.when(
             F.size(f"_r_{sides[0]}") != F.size(f"_r_{sides[1]}"),
             "output/input row count mismatch",
         )
     for side in sides:
         bad_width = F.expr(f"exists(_r_{side}, r -> r IS NULL OR size(r) != {layouts[side].width})")
-        when_chain = when_chain.when(bad_width, "wrong column count")
-    rec = rec.withColumn(REASON, when_chain)
+        chain = chain.when(bad_width, "wrong column count")
+    return chain
+
+
+def _fast_reason(
+    layouts: dict[str, SideLayout], start: datetime | None, end: datetime | None
+) -> Column:
+    """The general reasons as they fall out for a fast-path record: its payloads are
+    present, decoded and one row each, so only the record's own reasons and the column
+    count remain."""
+    chain = _record_reasons(start, end)
+    for side, layout in layouts.items():
+        chain = chain.when(F.size(f"_f_{side}") != layout.width, "wrong column count")
+    return chain
+
+
+def decode_capture_records(
+    lines: DataFrame,
+    layouts: dict[str, SideLayout],
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    fast: bool = True,
+) -> tuple[DataFrame, int]:
+    """Parse and decode capture lines (column ``value``); return (rows frame, width).
+
+    The result has columns ``c0..c{width-1}`` (strings), :data:`REASON` and :data:`RAW`.
+    ``fast=False`` sends every record through the general path (tests compare the two).
+    """
+    register(lines.sparkSession)
+    sides = list(layouts)  # endpointOutput first, then endpointInput
+    width = sum(layouts[s].width for s in sides)
+    rec = lines.select(
+        F.col("value").alias(RAW), F.from_json("value", CAPTURE_SCHEMA).alias("_rec")
+    )
+    rec = rec.withColumns({f"_t_{side}": F.expr(side_text_sql(side)) for side in sides})
+    if fast and all(layouts[side].kind == "csv" for side in sides):
+        fast_record = F.expr(" AND ".join(_fast_sql(f"_t_{side}") for side in sides))
+    else:
+        fast_record = F.lit(False)
+    rec = rec.withColumn("_fast", fast_record)
+    # Each path's arrays are computed only for its own records.
+    rec = rec.withColumns(
+        {
+            **{
+                f"_f_{side}": F.when(F.col("_fast"), F.split(f"_t_{side}", ",", -1))
+                for side in sides
+            },
+            **{
+                f"_r_{side}": F.when(~F.col("_fast"), F.expr(rows_sql(f"_t_{side}", layouts[side])))
+                for side in sides
+            },
+        }
+    )
+    reason = F.when(F.col("_fast"), _fast_reason(layouts, start, end)).otherwise(
+        _general_reason(layouts, start, end)
+    )
+    rec = rec.withColumn(REASON, reason)
 
     if len(sides) == 2:
         a, b = sides
@@ -194,11 +266,27 @@ def decode_capture_records(
         )
     else:
         combined = F.col(f"_r_{sides[0]}")
-    rows_col = F.when(F.col(REASON).isNull(), combined).otherwise(
-        F.array(F.array().cast("array<string>"))
+    fast_rows = F.array(F.concat(*[F.col(f"_f_{side}") for side in sides]))
+    rows_col = (
+        F.when(F.col(REASON).isNotNull(), F.array(F.array().cast("array<string>")))
+        .when(F.col("_fast"), fast_rows)
+        .otherwise(combined)
     )
-    # Keep the raw line only where it is needed (failure samples): not in the cached frame.
+    # Keep the raw line only where it is needed (failure samples).
     raw = F.when(F.col(REASON).isNotNull() & ~F.col(REASON).isin(*SKIPPED_REASONS), F.col(RAW))
     exploded = rec.select(F.explode(rows_col).alias("_row"), REASON, raw.alias(RAW))
-    out = exploded.select(*[F.get("_row", i).alias(f"c{i}") for i in range(width)], REASON, RAW)
-    return out, width
+    # CSV values are trimmed, blanks missing (the general path did so already; the fast
+    # path's split did not).
+    csv_columns: set[int] = set()
+    position = 0
+    for side in sides:
+        if layouts[side].kind == "csv":
+            csv_columns.update(range(position, position + layouts[side].width))
+        position += layouts[side].width
+    values = []
+    for i in range(width):
+        value = F.get("_row", i)
+        if i in csv_columns:
+            value = F.nullif(F.trim(value), F.lit(""))
+        values.append(value.alias(f"c{i}"))
+    return exploded.select(*values, REASON, RAW), width

@@ -27,9 +27,19 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from monitor_job.decode.capture import CAPTURE_SCHEMA, RAW, REASON, _q, payload_text_sql
+from monitor_job.decode.capture import (
+    CAPTURE_SCHEMA,
+    RAW,
+    REASON,
+    SKIPPED_REASONS,
+    _q,
+    payload_reasons,
+    payload_text_sql,
+    window_reasons,
+)
 from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
 from monitor_job.errors import ConfigError, InputDataError
+from monitor_job.runtime.jvm import register
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -194,17 +204,15 @@ def _scalar_layout(side: dict[str, object]) -> SideLayout | None:
     return SideLayout("json", 1, (None,), shape="scalar")
 
 
-def _payload_reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:
-    chain = chain.when(F.col(s).isNull() | F.col(f"{s}.data").isNull(), f"missing {name}")
-    chain = chain.when(
-        F.col(f"{s}.encoding").isNull()
-        | ~F.upper(F.col(f"{s}.encoding")).isin("CSV", "JSON", "BASE64"),
-        "unknown encoding",
+def _reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:
+    return payload_reasons(
+        chain,
+        s,
+        text,
+        elems,
+        missing=f"missing {name}",
+        undecodable=f"{name} payload not decodable",
     )
-    chain = chain.when(
-        (F.upper(F.col(f"{s}.encoding")) == "BASE64") & F.col(text).isNull(), "bad base64"
-    )
-    return chain.when(F.col(elems).isNull() | (F.size(elems) == 0), f"{name} payload not decodable")
 
 
 def _counts(frame: DataFrame) -> tuple[dict[str, int], tuple[tuple[str, str], ...]]:
@@ -221,7 +229,7 @@ def _counts(frame: DataFrame) -> tuple[dict[str, int], tuple[tuple[str, str], ..
 
 
 def _split(counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
-    skipped = {k: v for k, v in counts.items() if k == "outside window"}
+    skipped = {k: v for k, v in counts.items() if k in SKIPPED_REASONS}
     return {k: v for k, v in counts.items() if k not in skipped}, skipped
 
 
@@ -247,6 +255,7 @@ def read_captures(
             f"no decodable groundTruthData in the first {SAMPLE_LINES} merged records"
         )
     schema = MERGED_SCHEMA if merged else CAPTURE_SCHEMA
+    register(spark)
     rec = spark.read.text(files).select(
         F.col("value").alias(RAW),
         F.from_json("value", schema).alias("_rec"),
@@ -269,18 +278,12 @@ def read_captures(
         | (F.col("_rec.captureData").isNull() & F.col("_rec.eventMetadata").isNull()),
         F.lit("malformed JSON line"),
     )
-    ts = F.to_timestamp(F.col("_rec.eventMetadata.inferenceTime"))
-    if start is not None or end is not None:
-        chain = chain.when(ts.isNull(), "missing or bad inferenceTime")
-        if start is not None:
-            chain = chain.when(ts < F.lit(start), "outside window")
-        if end is not None:
-            chain = chain.when(ts >= F.lit(end), "outside window")
+    chain = window_reasons(chain, start, end)
     if not merged:
         chain = chain.when(event_id.isNull(), "missing eventId")
-    chain = _payload_reasons(chain, out, "_t_out", "_e_out", "endpointOutput")
+    chain = _reasons(chain, out, "_t_out", "_e_out", "endpointOutput")
     if gt_layout is not None:
-        chain = _payload_reasons(chain, "_rec.groundTruthData", "_t_gt", "_e_gt", "groundTruthData")
+        chain = _reasons(chain, "_rec.groundTruthData", "_t_gt", "_e_gt", "groundTruthData")
         chain = chain.when(
             F.size("_e_out") != F.size("_e_gt"), "prediction/label row count mismatch"
         )
@@ -288,7 +291,7 @@ def read_captures(
     rows = F.when(F.col(REASON).isNull(), F.col("_e_out")).otherwise(
         F.array(F.lit(None).cast("string"))
     )
-    raw = F.when(F.col(REASON).isNotNull() & (F.col(REASON) != "outside window"), F.col(RAW))
+    raw = F.when(F.col(REASON).isNotNull() & ~F.col(REASON).isin(*SKIPPED_REASONS), F.col(RAW))
     keep = [event_id.alias(ID), F.col(REASON), raw.alias(RAW), F.col(_ORDER)]
     if gt_layout is not None:
         keep.append(F.col("_e_gt"))
@@ -327,6 +330,7 @@ def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) 
         raise InputDataError(
             f"no decodable groundTruthData in the first {SAMPLE_LINES} ground-truth records"
         )
+    register(spark)
     rec = spark.read.text(files).select(
         F.col("value").alias(RAW),
         F.from_json("value", GROUND_TRUTH_SCHEMA).alias("_rec"),
@@ -340,7 +344,7 @@ def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) 
         F.lit("malformed JSON line"),
     )
     chain = chain.when(F.col("_rec.eventMetadata.eventId").isNull(), "missing eventId")
-    chain = _payload_reasons(chain, "_rec.groundTruthData", "_t_gt", "_e_gt", "groundTruthData")
+    chain = _reasons(chain, "_rec.groundTruthData", "_t_gt", "_e_gt", "groundTruthData")
     rec = rec.withColumn(REASON, chain)
     rows = F.when(F.col(REASON).isNull(), F.col("_e_gt")).otherwise(
         F.array(F.lit(None).cast("string"))

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 DEEQU_VERSION = "2.1.0-spark-3.5"
 DEEQU_JAR = f"deequ-{DEEQU_VERSION}.jar"
+# The job's own aggregates and UDFs (monitor_job/jvm), built beside the Deequ jar.
+JVM_JAR = "monitor-job-jvm.jar"
 
 # Defaults for a run. Under spark-submit the submitter's configuration wins; these only
 # fill what it left unset.
@@ -86,6 +88,17 @@ def find_deequ_jar() -> Path:
     )
 
 
+def find_jars() -> list[Path]:
+    """The Deequ jar and the job's own JVM jar beside it (``make setup`` builds both)."""
+    deequ = find_deequ_jar()
+    own = deequ.parent / JVM_JAR
+    if not own.is_file():
+        raise ConfigError(
+            f"{JVM_JAR} not found beside {deequ}. Run `make setup` (or scripts/build-jvm.sh)."
+        )
+    return [deequ, own]
+
+
 def submitted() -> bool:
     """Launched by ``spark-submit``: the JVM came first and handed Python its gateway."""
     return "PYSPARK_GATEWAY_PORT" in os.environ
@@ -122,10 +135,9 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
         if key not in existing:
             builder = builder.config(key, value)
     jars = existing.get("spark.jars", "")
-    if "deequ" not in jars:
-        builder = builder.config(
-            "spark.jars", ",".join(filter(None, [jars, str(find_deequ_jar())]))
-        )
+    if "deequ" not in jars or JVM_JAR not in jars:
+        missing = [str(p) for p in find_jars() if p.name not in jars]
+        builder = builder.config("spark.jars", ",".join(filter(None, [jars, *missing])))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("MONITOR_JOB_SPARK_LOG_LEVEL", "WARN"))
     return spark

@@ -1,0 +1,131 @@
+package monitorjob.aggregates;
+
+import java.util.Arrays;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.aggregate.ImperativeAggregate;
+import org.apache.spark.sql.catalyst.expressions.aggregate.TypedImperativeAggregate;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.collection.IndexedSeq;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+
+/**
+ * Catalyst plumbing shared by the job's aggregates: an object buffer updated in place and
+ * serialised only between stages, and a JSON string result.
+ *
+ * <p>Written against {@code TypedImperativeAggregate} rather than {@code functions.udaf}:
+ * a {@code udaf} cannot be used in {@code Dataset.observe} on Spark 3.5 (its lazily built
+ * input projection is not serialisable when the accumulator returns to the driver), and
+ * observing is what keeps Deequ's declarative aggregates in whole-stage code generation.
+ */
+abstract class JsonAggregate<B> extends TypedImperativeAggregate<B>
+    implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
+  final Expression[] inputs;
+  final int mutableOffset;
+  final int inputOffset;
+
+  JsonAggregate(Expression[] inputs, int mutableOffset, int inputOffset) {
+    this.inputs = inputs;
+    this.mutableOffset = mutableOffset;
+    this.inputOffset = inputOffset;
+  }
+
+  /** The same aggregate over other inputs and offsets. */
+  abstract JsonAggregate<B> copyWith(Expression[] inputs, int mutableOffset, int inputOffset);
+
+  abstract void add(B buffer, InternalRow row);
+
+  abstract String result(B buffer);
+
+  /** This aggregate as a column for {@code agg} or {@code observe}. */
+  public Column column() {
+    return new Column(toAggregateExpression());
+  }
+
+  static Expression[] exprs(Column... columns) {
+    Expression[] out = new Expression[columns.length];
+    for (int i = 0; i < columns.length; i++) {
+      out[i] = columns[i].expr();
+    }
+    return out;
+  }
+
+  @Override
+  public B update(B buffer, InternalRow row) {
+    add(buffer, row);
+    return buffer;
+  }
+
+  @Override
+  public Object eval(B buffer) {
+    return UTF8String.fromString(result(buffer));
+  }
+
+  @Override
+  public boolean nullable() {
+    return false;
+  }
+
+  @Override
+  public DataType dataType() {
+    return DataTypes.StringType;
+  }
+
+  @Override
+  public Seq<Expression> children() {
+    return JavaConverters.asScalaBuffer(Arrays.asList(inputs)).toList();
+  }
+
+  @Override
+  public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
+    return copyWith(
+        JavaConverters.seqAsJavaList(children).toArray(new Expression[0]),
+        mutableOffset,
+        inputOffset);
+  }
+
+  @Override
+  public int mutableAggBufferOffset() {
+    return mutableOffset;
+  }
+
+  @Override
+  public int inputAggBufferOffset() {
+    return inputOffset;
+  }
+
+  @Override
+  public ImperativeAggregate withNewMutableAggBufferOffset(int offset) {
+    return copyWith(inputs, offset, inputOffset);
+  }
+
+  @Override
+  public ImperativeAggregate withNewInputAggBufferOffset(int offset) {
+    return copyWith(inputs, mutableOffset, offset);
+  }
+
+  @Override
+  public int productArity() {
+    return inputs.length + 2;
+  }
+
+  @Override
+  public Object productElement(int n) {
+    if (n < inputs.length) {
+      return inputs[n];
+    }
+    return n == inputs.length ? mutableOffset : inputOffset;
+  }
+
+  @Override
+  public boolean canEqual(Object other) {
+    return other != null && other.getClass() == getClass();
+  }
+}
