@@ -15,9 +15,11 @@ from chispa import assert_df_equality
 from chispa.dataframe_comparer import DataFramesNotEqualError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyspark.sql import functions as F
 
 from monitor_job.analyzers import profile
 from monitor_job.analyzers.kll import deequ_buckets
+from monitor_job.analyzers.types import numeric_value
 from monitor_job.decode.capture import decode_capture_records
 from monitor_job.decode.layout import SideLayout
 from monitor_job.runtime.deequ import import_pydeequ
@@ -123,11 +125,21 @@ NUMBERISH = st.text(alphabet="0123456789+-. eEtrufals", max_size=12)
 def test_type_rule_equals_deequs_regexes(spark, value: str) -> None:
     types = spark.sparkContext._jvm.monitorjob.aggregates.DeequTypes
     assert types.classify(value) == deequ_class(value), value
-    number = types.number(value)
-    if deequ_class(value) in (1, 2):
-        assert number == float(value.replace(" ", ""))
-    else:
-        assert number is None
+
+
+def test_numbers_follow_the_type_rule(spark) -> None:
+    """Spark parses exactly the values the type rule calls numbers (Deequ's regex), with
+    the one optional space after the sign dropped."""
+    values = ["1", "-2.5", "+ 3", "1e5", "1.5E-3", "1.", ".5", "0x1p3", "NaN", "1d", " 7", "a"]
+    frame = spark.createDataFrame([(v,) for v in values], "v string")
+    parsed = [r[0] for r in frame.select(numeric_value(F.col("v"))).collect()]
+    types = spark.sparkContext._jvm.monitorjob.aggregates.DeequTypes
+    for value, number in zip(values, parsed, strict=True):
+        if deequ_class(value) in (1, 2):
+            assert number == float(value.replace(" ", "")), value
+        else:
+            assert number is None, value
+        assert (number is not None) == (types.classify(value) in (1, 2)), value
 
 
 def mixed(n: int, seed: int) -> pd.DataFrame:

@@ -8,12 +8,11 @@ One Spark job reads the input once (asserted by tests). On that scan:
   its metrics. The runner is reproduced here (a few lines) because ``AnalysisRunner`` cannot
   take other aggregates into the same scan: it sends KLLSketch through a separate pass and
   DataType through a row-based UDAF (measured at 1M records: 79 s for the old profile).
-* The job's own aggregates (``monitor_job/jvm``) are *observed* on the same plan
-  (``Dataset.observe``): a KLL sketch per column (Apache DataSketches), a value profile per
-  column (Deequ's type classes, capped value counts, distinct count) and the failure
-  accounting. Observing, rather than adding them to the aggregation, keeps Deequ's
-  aggregation in whole-stage code generation (mixing object-buffer aggregates into it cost
-  +5 s at 1M).
+* The job's own aggregate (``monitor_job/jvm``) is *observed* on the same plan
+  (``Dataset.observe``): per column Deequ's type classes, capped value counts or a distinct
+  count, and a KLL sketch (Apache DataSketches); and the failure accounting. Observing,
+  rather than adding it to the aggregation, keeps Deequ's aggregation in whole-stage code
+  generation (mixing an object-buffer aggregate into it cost +5 s at 1M).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from monitor_job.analyzers.model import (
     ProfileHints,
     StringStats,
 )
-from monitor_job.analyzers.types import NUMERIC_TYPES, STRING, infer_type
+from monitor_job.analyzers.types import NUMERIC_TYPES, STRING, infer_type, numeric_value
 from monitor_job.decode import RAW, REASON, SKIPPED_REASONS
 from monitor_job.runtime import jvm
 from monitor_job.runtime.deequ import import_pydeequ
@@ -82,18 +81,26 @@ def _deequ_analyzers(width: int, hints: ProfileHints) -> list[Any]:
             an.Mean(n),
             an.Sum(n),
             an.StandardDeviation(n),
-            an.Minimum(n),
-            an.Maximum(n),
         ]
     return analyzers
 
 
+def _extremes(width: int) -> list[Column]:
+    """Minimum and maximum per column as Spark's own aggregates. Deequ 2.1's Minimum and
+    Maximum aggregate ``cast(element_at(array('InScopeData', cast(x AS string)), 2) AS
+    double)``, a double -> string -> double round trip per value for its row-level outcome
+    machinery (measured at 1M records x 26 columns: +1.6 s); the values are the same
+    (tests compare them with Deequ's)."""
+    return [f(F.col(_num(i))) for i in range(width) for f in (F.min, F.max)]
+
+
 def run_scan_shareable(
-    spark: SparkSession, frame: DataFrame, analyzers: list[Any]
-) -> tuple[list[Any], Any]:
+    spark: SparkSession, frame: DataFrame, analyzers: list[Any], extra: list[Column]
+) -> tuple[list[Any], list[Any]]:
     """Deequ's fused scan, as ``AnalysisRunner`` runs it: every analyzer's aggregation
     functions in one ``agg``, each metric read back from its offset in the result row.
-    Returns the JVM metrics and the JVM DataFrame the caller triggers (it may be observed)."""
+    ``extra`` aggregates join the same ``agg``; their values are returned after the
+    metrics."""
     gateway = spark.sparkContext._jvm
     assert gateway is not None
     jvm_analyzers = [a._set_jvm(gateway)._analyzer_jvm for a in analyzers]
@@ -103,13 +110,13 @@ def run_scan_shareable(
         offsets.append(len(columns))
         functions = analyzer.aggregationFunctions()
         columns += [Column(functions.apply(j)) for j in range(functions.size())]
-    row = frame.agg(*columns)._jdf.collectAsList().get(0)
+    row = frame.agg(*columns, *extra)._jdf.collectAsList().get(0)
     none = gateway.scala.Option.apply(None)
     metrics = [
         analyzer.metricFromAggregationResult(row, offset, none, none)
         for analyzer, offset in zip(jvm_analyzers, offsets, strict=True)
     ]
-    return metrics, row
+    return metrics, [row.get(len(columns) + j) for j in range(len(extra))]
 
 
 def _metrics_by_column(metrics: list[Any]) -> dict[tuple[str, str], float]:
@@ -122,15 +129,18 @@ def _metrics_by_column(metrics: list[Any]) -> dict[tuple[str, str], float]:
     return out
 
 
-def _observed(spark: SparkSession, width: int) -> list[Column]:
-    columns = [jvm.reasons(spark, F.col(REASON), F.col(RAW), FAILURE_SAMPLES, SKIPPED_REASONS)]
-    columns[0] = columns[0].alias("reasons")
-    for i in range(width):
-        columns.append(jvm.kll(spark, F.col(_num(i)), KLL_SKETCH_SIZE).alias(f"kll{i}"))
-        columns.append(
-            jvm.value_profile(spark, F.col(f"c{i}"), MAX_CATEGORICAL_VALUES).alias(f"values{i}")
-        )
-    return columns
+def _observed(spark: SparkSession, width: int) -> Column:
+    return jvm.profile_aggregate(
+        spark,
+        [F.col(f"c{i}") for i in range(width)],
+        [F.col(_num(i)) for i in range(width)],
+        F.col(REASON),
+        F.col(RAW),
+        k=KLL_SKETCH_SIZE,
+        cap=MAX_CATEGORICAL_VALUES,
+        samples=FAILURE_SAMPLES,
+        skipped=SKIPPED_REASONS,
+    ).alias("profile")
 
 
 def _reasons(
@@ -155,28 +165,34 @@ def profile(
     """
     width = len(names)
     hints = hints or ProfileHints()
-    jvm.register(spark)
-    # Numbers by Deequ's rule, once per value (a JVM UDF, no regex): what Deequ's numeric
-    # analyzers and the KLL sketch see.
+    # Numbers by Deequ's rule, parsed once per value: what Deequ's numeric analyzers and
+    # the KLL sketch see.
     typed = frame.select(
         *[F.col(f"c{i}") for i in range(width)],
-        *[F.expr(f"{jvm.DEEQU_NUMBER}(c{i})").alias(_num(i)) for i in range(width)],
+        *[numeric_value(F.col(f"c{i}")).alias(_num(i)) for i in range(width)],
         REASON,
         RAW,
     )
     observation = Observation("monitor_job")
-    observed = typed.observe(observation, *_observed(spark, width))
-    jvm_metrics, _ = run_scan_shareable(spark, observed, _deequ_analyzers(width, hints))
+    observed = typed.observe(observation, _observed(spark, width))
+    jvm_metrics, extremes = run_scan_shareable(
+        spark, observed, _deequ_analyzers(width, hints), _extremes(width)
+    )
     metrics = _metrics_by_column(jvm_metrics)
-    results = {name: json.loads(value) for name, value in observation.get.items()}
+    for i in range(width):
+        for j, name in enumerate(("Minimum", "Maximum")):
+            value = extremes[2 * i + j]
+            if value is not None:
+                metrics[(_num(i), name)] = float(value)
+    result = json.loads(observation.get["profile"])
     item_count = round(metrics.get(("*", "Size"), 0.0))
-    failed, skipped, samples = _reasons(results["reasons"])
+    failed, skipped, samples = _reasons(result["reasons"])
 
     domain_cols = {i for i, _ in hints.domains}
     features = []
     for i, name in enumerate(names):
         c, n = f"c{i}", _num(i)
-        values = results[f"values{i}"]
+        values = result["columns"][i]
         # Rows of failed or skipped records are all-null: Unknown counts decoded rows only.
         type_counts = {t: float(v) for t, v in values["types"].items() if t != "Unknown"}
         type_counts["Unknown"] = float(item_count) - sum(type_counts.values())
@@ -194,7 +210,7 @@ def profile(
                 std_dev=metrics.get((n, "StandardDeviation"), 0.0),
                 min=metrics.get((n, "Minimum"), 0.0),
                 max=metrics.get((n, "Maximum"), 0.0),
-                distribution=kll_distribution(results[f"kll{i}"]),
+                distribution=kll_distribution(values["kll"]),
             )
         if feature_type == STRING or i in hints.categorical:
             counts = values.get("counts")

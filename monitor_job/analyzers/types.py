@@ -19,13 +19,17 @@ INTEGRAL_REGEX = r"^(-|\+)? ?\d+$"
 
 
 def numeric_value(column: Column) -> Column:
-    """The double value of a string that Deequ's numeric regex accepts (spaces dropped),
-    else null: the numbers behind numerical statistics agree with the DataType histogram.
+    """The double value of a string that Deequ's numeric regex accepts (its one optional
+    space dropped), else null: the numbers behind numerical statistics agree with the type
+    histogram.
 
-    Measured on the benchmark (100k records x 26 columns, cached strings): a plain cast
-    1.1 s, this 1.75 s, and an equivalent rewrite with translate/contains/substring checks
-    2.5 s; the cast, not the regex, is the cost."""
-    return F.when(column.rlike(NUMERIC_REGEX), F.regexp_replace(column, " ", "")).cast("double")
+    Measured in the job at 1M records x 26 columns: this +1.9 s over the decode; the same
+    with ``regexp_replace`` for the space +6 s; a Java UDF doing the same without a regex
+    +5.6 s (the UDF's string conversions cost more than the regex); a plain cast is no
+    cheaper, as every non-number throws inside it."""
+    return F.when(column.rlike(NUMERIC_REGEX), F.replace(column, F.lit(" "), F.lit(""))).cast(
+        "double"
+    )
 
 
 def infer_type(counts: Mapping[str, float]) -> str:

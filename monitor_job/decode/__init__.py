@@ -7,6 +7,7 @@ Every input record ends up decoded, skipped with a reason, or failed with a reas
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor_job.contract import JobConfig
@@ -34,7 +35,28 @@ class Decoded:
     notes: tuple[str, ...] = ()
 
 
+def _local_lines(files: list[str], limit: int) -> list[str] | None:
+    """The first ``limit`` non-empty lines of local files, or None if a file is not local."""
+    lines: list[str] = []
+    for name in files:
+        path = Path(name.removeprefix("file://"))
+        if not path.is_file() or path.suffix in (".gz", ".bz2", ".snappy", ".zst"):
+            return None
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.strip():
+                    lines.append(line.rstrip("\r\n"))
+                    if len(lines) >= limit:
+                        return lines
+    return lines
+
+
 def _sample_lines(spark: SparkSession, files: list[str]) -> list[str]:
+    """The first lines the layout is inferred from: read directly when the files are local
+    (a Spark job for 200 lines cost ~2 s at the start of a run), else by Spark."""
+    local = _local_lines(files, SAMPLE_LINES)
+    if local is not None:
+        return local
     return [r[0] for r in spark.read.text(files).limit(SAMPLE_LINES).collect() if r[0]]
 
 

@@ -1,15 +1,15 @@
 """The job's JVM functions (``monitor_job/jvm``, built into ``monitor-job-jvm.jar``).
 
-Aggregates that Spark 3.5 and Deequ do not offer in a form that shares one scan: a KLL
-sketch (Apache DataSketches), a value profile (Deequ's type classes, capped value counts,
-HLL distinct count) and failure accounting by reason. Each returns its result as JSON text.
-Two UDFs replace per-value regexes on the hot path: strict base64 and Deequ's number rule.
+One aggregate that Spark 3.5 and Deequ do not offer in a form that shares one scan: per
+column Deequ's type histogram, capped value counts or an HLL distinct count, and a KLL
+sketch (Apache DataSketches), plus failure accounting by reason; its result is JSON text.
+One UDF replaces a per-value regex on the hot path: strict base64.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Column
@@ -18,9 +18,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 PACKAGE = "monitorjob.aggregates"
-# SQL names of the UDFs, registered per session by :func:`register`.
+# SQL name of the UDF, registered per session by :func:`register`.
 BASE64_TEXT = "monitor_job_base64_text"
-DEEQU_NUMBER = "monitor_job_deequ_number"
 
 
 def _jvm(spark: SparkSession) -> Any:
@@ -30,36 +29,44 @@ def _jvm(spark: SparkSession) -> Any:
 
 
 def register(spark: SparkSession) -> None:
-    """Register the UDFs on this session (idempotent, cheap)."""
+    """Register the UDF on this session (idempotent, cheap)."""
     from pyspark.sql import types as T
 
     spark.udf.registerJavaFunction(BASE64_TEXT, f"{PACKAGE}.StrictBase64", T.StringType())
-    spark.udf.registerJavaFunction(DEEQU_NUMBER, f"{PACKAGE}.DeequTypes", T.DoubleType())
 
 
-def _aggregates(spark: SparkSession) -> Any:
-    return _jvm(spark).monitorjob.aggregates
+def _array(spark: SparkSession, cls: Any, items: Sequence[Any]) -> Any:
+    gateway = spark.sparkContext._gateway
+    assert gateway is not None
+    array = gateway.new_array(cls, len(items))
+    for i, item in enumerate(items):
+        array[i] = item
+    return array
 
 
-def kll(spark: SparkSession, value: Column, k: int) -> Column:
-    """KLL sketch of a double column: ``{"n", "k", "c", "min", "max", "levels"}``."""
-    return Column(_aggregates(spark).KllAggregator.of(value._jc, k))
-
-
-def value_profile(spark: SparkSession, value: Column, cap: int) -> Column:
-    """Type counts, capped value counts and distinct count of a string column."""
-    return Column(_aggregates(spark).ValueAggregator.of(value._jc, cap))
-
-
-def reasons(
-    spark: SparkSession, reason: Column, raw: Column, samples: int, skipped: Iterable[str]
+def profile_aggregate(
+    spark: SparkSession,
+    values: Sequence[Column],
+    numbers: Sequence[Column],
+    reason: Column,
+    raw: Column,
+    *,
+    k: int,
+    cap: int,
+    samples: int,
+    skipped: Iterable[str],
 ) -> Column:
-    """Counts by reason and the first ``samples`` failed records (``skipped`` not sampled)."""
-    names = list(skipped)
-    array = spark.sparkContext._gateway.new_array(_jvm(spark).java.lang.String, len(names))  # type: ignore[union-attr]
-    for i, name in enumerate(names):
-        array[i] = name
-    return Column(_aggregates(spark).ReasonAggregator.of(reason._jc, raw._jc, samples, array))
+    """One aggregate over every value column (with its numbers, the doubles Deequ's
+    analyzers see, null where a value is not a number) and the failure columns: JSON
+    ``{"columns": [{"types", "overflow", "distinct", "counts", "kll"}, ...], "reasons":
+    {"counts", "samples"}}`` (see ``ProfileAggregator.java``)."""
+    jvm = _jvm(spark)
+    column = jvm.org.apache.spark.sql.Column
+    columns = _array(spark, column, [v._jc for v in values])
+    doubles = _array(spark, column, [n._jc for n in numbers])
+    names = _array(spark, jvm.java.lang.String, list(skipped))
+    aggregate = jvm.monitorjob.aggregates.ProfileAggregator
+    return Column(aggregate.of(columns, doubles, reason._jc, raw._jc, k, cap, samples, names))
 
 
 def parse(result: Any) -> Any:

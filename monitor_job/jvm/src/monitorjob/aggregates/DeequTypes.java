@@ -1,20 +1,16 @@
 package monitorjob.aggregates;
 
-import com.fasterxml.jackson.core.io.doubleparser.JavaDoubleParser;
-import org.apache.spark.sql.api.java.UDF1;
-
 /**
  * Deequ's data-type rules without a regex per value: a string is Fractional when it matches
  * {@code ^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$}, Integral when it matches
  * {@code ^(-|\+)? ?\d+$}, Boolean when it is {@code true} or {@code false}, else String
  * (Deequ's {@code StatefulDataType}); null is Unknown. One pass over the characters; the
  * tests check it against those regexes on generated strings.
- *
- * <p>As a UDF it gives the number behind a numeric string (the optional space after the
- * sign dropped), or null: the value Deequ's numeric analyzers then see.
  */
-public final class DeequTypes implements UDF1<String, Double> {
-  private static final long serialVersionUID = 1L;
+public final class DeequTypes {
+  // The rules read bytes: the values arrive as UTF-8 (UTF8String), and every character the
+  // patterns accept is ASCII, so a multi-byte character can only ever make a String.
+  private DeequTypes() {}
 
   public static final int UNKNOWN = 0;
   public static final int FRACTIONAL = 1;
@@ -23,28 +19,32 @@ public final class DeequTypes implements UDF1<String, Double> {
   public static final int STRING = 4;
   static final String[] NAMES = {"Unknown", "Fractional", "Integral", "Boolean", "String"};
 
-  private static boolean digit(char c) {
+  private static boolean digit(byte c) {
     return c >= '0' && c <= '9';
   }
 
-  private static int digits(String s, int i) {
-    while (i < s.length() && digit(s.charAt(i))) {
+  private static int digits(byte[] s, int i) {
+    while (i < s.length && digit(s[i])) {
       i++;
     }
     return i;
   }
 
   /** The Deequ type class of a value. */
-  public static int classify(String s) {
-    if (s == null) {
-      return UNKNOWN;
-    }
-    int n = s.length();
+  public static int classify(String value) {
+    return value == null
+        ? UNKNOWN
+        : classify(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The Deequ type class of a value's UTF-8 bytes. */
+  public static int classify(byte[] s) {
+    int n = s.length;
     int i = 0;
-    if (i < n && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
+    if (i < n && (s[i] == '-' || s[i] == '+')) {
       i++;
     }
-    if (i < n && s.charAt(i) == ' ') {
+    if (i < n && s[i] == ' ') {
       i++;
     }
     int start = i;
@@ -53,7 +53,7 @@ public final class DeequTypes implements UDF1<String, Double> {
       if (i == n) {
         return INTEGRAL;
       }
-      if (s.charAt(i) == '.') {
+      if (s[i] == '.') {
         int fraction = i + 1;
         i = digits(s, fraction);
         if (i == fraction) {
@@ -63,9 +63,9 @@ public final class DeequTypes implements UDF1<String, Double> {
           return FRACTIONAL;
         }
       }
-      if (s.charAt(i) == 'e' || s.charAt(i) == 'E') {
+      if (s[i] == 'e' || s[i] == 'E') {
         i++;
-        if (i < n && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
+        if (i < n && (s[i] == '-' || s[i] == '+')) {
           i++;
         }
         int exponent = i;
@@ -78,24 +78,10 @@ public final class DeequTypes implements UDF1<String, Double> {
     return other(s);
   }
 
-  private static int other(String s) {
-    return s.equals("true") || s.equals("false") ? BOOLEAN : STRING;
-  }
+  private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+  private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
 
-  /** The number behind a Fractional or Integral value, else null. */
-  public static Double number(String s) {
-    int type = classify(s);
-    if (type != FRACTIONAL && type != INTEGRAL) {
-      return null;
-    }
-    int space = s.indexOf(' ');
-    String text = space < 0 ? s : s.substring(0, space) + s.substring(space + 1);
-    // FastDoubleParser (inside Spark's jackson-core): correctly rounded, ~3x parseDouble.
-    return JavaDoubleParser.parseDouble(text);
-  }
-
-  @Override
-  public Double call(String value) {
-    return number(value);
+  private static int other(byte[] s) {
+    return java.util.Arrays.equals(s, TRUE) || java.util.Arrays.equals(s, FALSE) ? BOOLEAN : STRING;
   }
 }
