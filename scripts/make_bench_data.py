@@ -39,7 +39,9 @@ def payloads(frame: pd.DataFrame) -> list[str]:
     return buffer.getvalue().splitlines()
 
 
-def write(out: Path, n: int, numeric: int, categorical: int, per_file: int, seed: int) -> int:
+def write(
+    out: Path, n: int, numeric: int, categorical: int, per_file: int, seed: int, hours: int = HOURS
+) -> int:
     rng = np.random.default_rng(seed)
     written = 0
     chunk = 200_000
@@ -49,7 +51,7 @@ def write(out: Path, n: int, numeric: int, categorical: int, per_file: int, seed
         inputs = payloads(features(size, numeric, categorical, rng))
         probs = np.round(rng.uniform(0, 1, size), 6)
         seconds = rng.integers(0, 3600, size)
-        hour = (np.arange(start, start + size) * HOURS // n).astype(int)
+        hour = (np.arange(start, start + size) * hours // n).astype(int)
         for lo in range(0, size, per_file):
             hi = min(size, lo + per_file)
             h = int(hour[lo])
@@ -82,9 +84,18 @@ def main() -> None:
     parser.add_argument("--categorical", type=int, default=5)
     parser.add_argument("--lines-per-file", type=int, default=25_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hours", type=int, default=HOURS, help="hour partitions (<= 14)")
     args = parser.parse_args()
     out = Path(args.out)
-    n = write(out, args.records, args.numeric, args.categorical, args.lines_per_file, args.seed)
+    n = write(
+        out,
+        args.records,
+        args.numeric,
+        args.categorical,
+        args.lines_per_file,
+        args.seed,
+        args.hours,
+    )
     (out / "_DONE").write_text(f"{n}\n")
     print(f"{n} capture records in {out}")
 

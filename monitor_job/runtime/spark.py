@@ -31,8 +31,11 @@ LOCAL_DEFAULTS: dict[str, str] = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     # Wide fused aggregations generate methods past HotSpot's 8000-bytecode JIT limit; left
     # interpreted they ran the 1M-record profile ~2x slower (measured with jstack samples).
-    "spark.driver.extraJavaOptions": "-Dlog4j2.level=WARN -XX:-DontCompileHugeMethods",
-    "spark.executor.extraJavaOptions": "-XX:-DontCompileHugeMethods",
+    # The throughput collector: a cold 1M-record profile 17.5-18.6 s against G1's 18.9-19.9.
+    "spark.driver.extraJavaOptions": (
+        "-Dlog4j2.level=WARN -XX:-DontCompileHugeMethods -XX:+UseParallelGC"
+    ),
+    "spark.executor.extraJavaOptions": "-XX:-DontCompileHugeMethods -XX:+UseParallelGC",
 }
 
 
