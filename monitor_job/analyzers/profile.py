@@ -3,11 +3,12 @@
 One Spark job reads the input once (asserted by tests). On that scan:
 
 * Deequ's scan-shareable analyzers (Size, Completeness, Mean, Sum, StandardDeviation,
-  Minimum, Maximum, Compliance) contribute their own aggregation functions to one
-  aggregation, as Deequ's ``AnalysisRunner`` fuses them, and Deequ turns the result row into
-  its metrics. The runner is reproduced here (a few lines) because ``AnalysisRunner`` cannot
-  take other aggregates into the same scan: it sends KLLSketch through a separate pass and
-  DataType through a row-based UDAF (measured at 1M records: 79 s for the old profile).
+  Compliance) contribute their own aggregation functions to one aggregation, as Deequ's
+  ``AnalysisRunner`` fuses them, and Deequ turns the result row into its metrics; Spark's
+  own min/max join the same aggregation (see :func:`_extremes`). The runner is reproduced
+  here (a few lines) because ``AnalysisRunner`` cannot take other aggregates into the same
+  scan: it sends KLLSketch through a separate pass and DataType through a row-based UDAF
+  (measured at 1M records: 79 s for the old profile).
 * The job's own aggregate (``monitor_job/jvm``) is *observed* on the same plan
   (``Dataset.observe``): per column Deequ's type classes, capped value counts or a distinct
   count, and a KLL sketch (Apache DataSketches); and the failure accounting. Observing,

@@ -8,7 +8,6 @@ One UDF replaces a per-value regex on the hot path: strict base64.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -67,8 +66,3 @@ def profile_aggregate(
     names = _array(spark, jvm.java.lang.String, list(skipped))
     aggregate = jvm.monitorjob.aggregates.ProfileAggregator
     return Column(aggregate.of(columns, doubles, reason._jc, raw._jc, k, cap, samples, names))
-
-
-def parse(result: Any) -> Any:
-    """An aggregate's JSON result as Python values."""
-    return json.loads(str(result))
