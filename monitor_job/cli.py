@@ -113,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a job described by a YAML file of contract keys")
     run.add_argument("--config", required=True)
     run.add_argument("--output", help="override output_path")
+    up = sub.add_parser(
+        "upload",
+        help="upload output files a run kept on local disk when its S3 upload failed",
+    )
+    up.add_argument("directory", help="the directory the failed run named")
+    up.add_argument("destination", help="the run's output_path (s3://bucket/prefix)")
     return parser
 
 
@@ -209,8 +215,8 @@ def run_job(config: JobConfig) -> Outcome:
     quality_constraints = load_quality_constraints(config) if model_quality else None
     post = config.post_analytics_processor_script
     postprocess = load_postprocessor(post) if post else None
-    spark = build_session()
     with output_area(config.output_path) as area:
+        spark = build_session()
         if model_quality:
             outcome = run_model_quality(spark, config, quality_constraints, area)
         elif baseline is not None:
@@ -220,6 +226,18 @@ def run_job(config: JobConfig) -> Outcome:
     if post and postprocess is not None:
         run_postprocessor(post, postprocess)
     return outcome
+
+
+def run_upload(directory: str, destination: str) -> int:
+    """``monitor-job upload DIR s3://...``: finish a run whose upload failed."""
+    from monitor_job.io import s3
+    from monitor_job.outputs.area import upload_directory
+
+    if not s3.is_s3(destination):
+        raise ConfigError(f"upload: destination must be an s3:// URI, got {destination!r}")
+    count = upload_directory(directory, destination)
+    print(f"uploaded {count} file(s) from {directory} to {destination}")
+    return EXIT_OK
 
 
 def run_validate(config: JobConfig, rows: int) -> int:
@@ -340,6 +358,8 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.command is None:
                 _parser().print_help()
                 return EXIT_OK
+            if args.command == "upload":
+                return run_upload(args.directory, args.destination)
             config = config_from_args(args)
             if args.command == "validate":
                 return run_validate(config, args.rows)

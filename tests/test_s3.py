@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from monitor_job.cli import main
-from monitor_job.errors import EXIT_BASELINE, EXIT_INPUT, EXIT_OK
+from monitor_job.errors import EXIT_BASELINE, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, OutputError
 from tests.datasets import json_capture_lines, mixed_frame
 
 BUCKET = "mj-s3-test"
@@ -189,3 +189,53 @@ def test_local_paths_unaffected(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="must lie under output_path"):
         area.local_for("s3://other/metrics")
+
+
+def test_output_bucket_missing_fails_before_spark(tmp_path, aws, capsys, monkeypatch) -> None:
+    """A typo in output_path fails in seconds, before any JVM starts (issue 16)."""
+    import monitor_job.runtime.spark as runtime_spark
+
+    def no_spark(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Spark was started before the output was checked")
+
+    monkeypatch.setattr(runtime_spark, "build_session", no_spark)
+    data = tmp_path / "d.csv"
+    mixed_frame(50, seed=5).to_csv(data, index=False)
+    out = "s3://mj-no-such-bucket/out"
+    args = ["baseline", "--dataset", str(data), "--format", "csv", "--header", "--output", out]
+    assert main(args) == EXIT_OUTPUT
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"OutputError: cannot write output_path {out}: NoSuchBucket: bucket does not exist"
+    )
+
+
+def test_failed_upload_keeps_the_files_and_upload_finishes(tmp_path, aws, capsys) -> None:
+    """Computed files survive a failed upload, in the directory the error names, and
+    ``monitor-job upload`` puts them where the run would have (issue 16)."""
+    from monitor_job.outputs.area import output_area
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="mj-goes-away")
+    uri = "s3://mj-goes-away/run"
+    with pytest.raises(OutputError) as failed, output_area(uri) as area:
+        assert "Contents" not in s3.list_objects_v2(Bucket="mj-goes-away")  # probe removed
+        Path(area.local, "statistics.json").write_text('{"version": 0.0}')
+        Path(area.local, "monitor-job-summary.json").write_text("{}")
+        s3.delete_bucket(Bucket="mj-goes-away")  # the bucket vanishes mid-run
+        area.publish(last=str(Path(area.local, "monitor-job-summary.json")))
+    message = str(failed.value)
+    assert message.startswith(f"cannot write output {uri}/")
+    assert "NoSuchBucket" in message
+    kept = Path(area.local)
+    assert f"kept in {kept}" in message and f"monitor-job upload {kept} {uri}" in message
+    assert sorted(p.name for p in kept.iterdir()) == ["monitor-job-summary.json", "statistics.json"]
+
+    s3.create_bucket(Bucket="mj-goes-away")
+    assert main(["upload", str(kept), uri]) == EXIT_OK
+    assert get_object_text(s3, "mj-goes-away", "run/statistics.json") == '{"version": 0.0}'
+    assert get_object_text(s3, "mj-goes-away", "run/monitor-job-summary.json") == "{}"
+    assert "uploaded 2 file(s)" in capsys.readouterr().out
+
+
+def get_object_text(s3, bucket: str, key: str) -> str:
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()

@@ -67,13 +67,32 @@ def describe_error(err: Exception) -> str:
 def guarded(
     what: str, error: type[MonitorJobError], call: Callable[..., Any], *args: Any, **kwargs: Any
 ) -> Any:
-    """Run an S3 call; botocore errors become ``error`` naming ``what``."""
+    """Run an S3 call; botocore errors (and boto3's failed uploads) become ``error``
+    naming ``what``."""
+    from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         return call(*args, **kwargs)
     except (BotoCoreError, ClientError) as err:
         raise error(f"{what}: {describe_error(err)}") from err
+    except S3UploadFailedError as err:
+        # boto3 folds the ClientError into its message: keep only its code and reason.
+        cause = err.__context__ if isinstance(err.__context__, ClientError) else None
+        reason = describe_error(cause) if cause is not None else "upload failed"
+        raise error(f"{what}: {reason}") from err
+
+
+PROBE = ".monitor-job-write-probe"
+
+
+def check_writable(uri: str, what: str) -> None:
+    """Prove that ``uri`` (an S3 prefix) can be written, before any work: put a small probe
+    object under it and delete it. The error names the location and the AWS error code."""
+    bucket, key = split_uri(join(uri, PROBE))
+    s3 = client()
+    guarded(f"cannot write {what} {uri}", OutputError, s3.put_object, Bucket=bucket, Key=key)
+    guarded(f"cannot write {what} {uri}", OutputError, s3.delete_object, Bucket=bucket, Key=key)
 
 
 def read_bytes(uri: str, what: str, error: type[MonitorJobError]) -> bytes:

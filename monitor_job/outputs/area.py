@@ -2,7 +2,9 @@
 
 Files are always written complete and atomically to a local directory first; for an
 ``s3://`` output they are uploaded only by :meth:`OutputArea.publish`, after the run has
-written every one of them (the summary last), so a failed run uploads nothing.
+written every one of them (the summary last), so a failed run uploads nothing. When the
+upload itself fails, the computed files are kept on local disk, in a directory the error
+names, and ``monitor-job upload DIR s3://...`` finishes the job later.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from monitor_job.errors import ConfigError
+from monitor_job.errors import ConfigError, OutputError
 from monitor_job.io import s3
 
 log = logging.getLogger("monitor_job")
@@ -25,6 +27,7 @@ class OutputArea:
         self.uri = uri
         self.local = local
         self.staged = local != uri
+        self.keep = False  # set when an upload failed: the staged files must survive
 
     def local_for(self, uri: str) -> str:
         """The local directory standing for ``uri`` (the output path or a directory in it)."""
@@ -55,17 +58,42 @@ class OutputArea:
         if last is not None and last in files:
             files.remove(last)
             files.append(last)
-        s3.upload([(f, self.final(f)) for f in files])
+        try:
+            s3.upload([(f, self.final(f)) for f in files])
+        except OutputError as err:
+            self.keep = True
+            log.error("the computed output files are kept in %s", self.local)
+            raise OutputError(
+                f"{err}; the computed files are kept in {self.local}: "
+                f"finish with `monitor-job upload {self.local} {self.uri}`"
+            ) from err
         log.info("uploaded %d output file(s) to %s", len(files), self.uri)
+
+
+def upload_directory(local: str, uri: str) -> int:
+    """``monitor-job upload``: upload a kept output directory (the summary last)."""
+    directory = Path(local)
+    if not directory.is_dir():
+        raise ConfigError(f"upload: {local} is not a directory")
+    area = OutputArea(uri, str(directory))
+    files = [str(p) for p in s3.local_files_below(directory)]
+    summary = next((f for f in files if Path(f).name == "monitor-job-summary.json"), None)
+    area.publish(last=summary)
+    return len(files)
 
 
 @contextmanager
 def output_area(uri: str) -> Iterator[OutputArea]:
+    """The run's output area. An ``s3://`` output is proved writable here, before any work
+    (and so before Spark starts): a typo in the bucket fails in seconds, not after the run."""
     if not s3.is_s3(uri):
         yield OutputArea(uri, uri)
         return
+    s3.check_writable(uri, "output_path")
     local = tempfile.mkdtemp(prefix="monitor-job-output-")
+    area = OutputArea(uri, local)
     try:
-        yield OutputArea(uri, local)
+        yield area
     finally:
-        shutil.rmtree(local, ignore_errors=True)
+        if not area.keep:
+            shutil.rmtree(local, ignore_errors=True)
