@@ -5,7 +5,8 @@
 #   scripts/spark-submit.sh --master spark://host:7077 -- run --config configs/demo-monitor.yaml
 #
 # Ships the package (and pydeequ, both pure Python) as build/monitor-job.zip with --py-files
-# and the Deequ jar and the job's aggregates (monitor-job-jvm.jar) with --jars; scripts/spark_main.py is the primary file. No monitor-job
+# and the Deequ jar and the job's aggregates (monitor-job-jvm.jar) with --jars;
+# scripts/spark_main.py is the primary file. No monitor-job
 # arguments: container mode (environment contract). Nodes need Python 3.10+ with pandas,
 # pyarrow, numpy, boto3 and pyyaml (EMR: a bootstrap action), and Spark 3.5.
 set -euo pipefail

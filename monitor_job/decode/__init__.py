@@ -7,21 +7,19 @@ Every input record ends up decoded, skipped with a reason, or failed with a reas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor_job.contract import JobConfig
 from monitor_job.decode.capture import RAW, REASON, SKIPPED_REASONS, decode_capture_records
 from monitor_job.decode.layout import column_names, infer_layouts
 from monitor_job.decode.preprocess import HandlerSpec, discover_columns, run_handler
+from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import read_tabular
 from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
 from monitor_job.io import InputListing
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-SAMPLE_LINES = 200
 
 __all__ = ["RAW", "REASON", "SKIPPED_REASONS", "Decoded", "decode_dataset"]
 
@@ -33,31 +31,6 @@ class Decoded:
     frame: DataFrame
     names: tuple[str, ...]
     notes: tuple[str, ...] = ()
-
-
-def _local_lines(files: list[str], limit: int) -> list[str] | None:
-    """The first ``limit`` non-empty lines of local files, or None if a file is not local."""
-    lines: list[str] = []
-    for name in files:
-        path = Path(name.removeprefix("file://"))
-        if not path.is_file() or path.suffix in (".gz", ".bz2", ".snappy", ".zst"):
-            return None
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.strip():
-                    lines.append(line.rstrip("\r\n"))
-                    if len(lines) >= limit:
-                        return lines
-    return lines
-
-
-def _sample_lines(spark: SparkSession, files: list[str]) -> list[str]:
-    """The first lines the layout is inferred from: read directly when the files are local
-    (a Spark job for 200 lines cost ~2 s at the start of a run), else by Spark."""
-    local = _local_lines(files, SAMPLE_LINES)
-    if local is not None:
-        return local
-    return [r[0] for r in spark.read.text(files).limit(SAMPLE_LINES).collect() if r[0]]
 
 
 def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing) -> Decoded:
@@ -76,7 +49,7 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
             )
         spec = HandlerSpec.read(script, kind)
         loaded = spec.load()  # fail at start, with a clear message, if it cannot be imported
-        sample = _sample_lines(spark, files)
+        sample = sample_lines(spark, files)
         if not sample:
             raise EmptyInputError(f"input files under {listing.source} hold no lines")
         names = discover_columns(spec, sample, loaded)
@@ -88,7 +61,7 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
         frame = run_handler(spark.read.text(files), spec, names, config.start_time, config.end_time)
         return Decoded(frame, names, (f"preprocess_handler from {script}: columns {list(names)}",))
     if fmt.is_capture:
-        sample = _sample_lines(spark, files)
+        sample = sample_lines(spark, files)
         if not sample:
             raise EmptyInputError(f"capture files under {listing.source} hold no lines")
         layouts = infer_layouts(sample, fmt.capture_indices)

@@ -91,8 +91,9 @@ def check_writable(uri: str, what: str) -> None:
     object under it and delete it. The error names the location and the AWS error code."""
     bucket, key = split_uri(join(uri, PROBE))
     s3 = client()
-    guarded(f"cannot write {what} {uri}", OutputError, s3.put_object, Bucket=bucket, Key=key)
-    guarded(f"cannot write {what} {uri}", OutputError, s3.delete_object, Bucket=bucket, Key=key)
+    failure = f"cannot write {what} {uri}"
+    guarded(failure, OutputError, s3.put_object, Bucket=bucket, Key=key)
+    guarded(failure, OutputError, s3.delete_object, Bucket=bucket, Key=key)
 
 
 def read_bytes(uri: str, what: str, error: type[MonitorJobError]) -> bytes:

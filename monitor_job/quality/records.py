@@ -38,6 +38,7 @@ from monitor_job.decode.capture import (
     window_reasons,
 )
 from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
+from monitor_job.decode.sample import SAMPLE_LINES, sample_lines
 from monitor_job.errors import ConfigError, InputDataError
 from monitor_job.runtime.jvm import register
 
@@ -50,7 +51,6 @@ LABEL = "_mq_label"
 ID = "_mq_id"
 POS = "_mq_pos"
 _ORDER = "_mq_order"
-SAMPLE_LINES = 200
 
 _PAYLOAD = T.StructType(
     [T.StructField("data", T.StringType()), T.StructField("encoding", T.StringType())]
@@ -173,9 +173,9 @@ def label_attribute(layout: SideLayout, attribute: str | None) -> str | None:
 def _sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayout | None:
     """Layout of the first decodable payload at ``pick`` (``endpointOutput`` or
     ``groundTruthData``) among the first lines."""
-    for row in spark.read.text(files).limit(SAMPLE_LINES).collect():
+    for line in sample_lines(spark, files):
         try:
-            record = json.loads(row[0])
+            record = json.loads(line)
         except (json.JSONDecodeError, TypeError):
             continue
         if not isinstance(record, dict):
