@@ -36,6 +36,9 @@ from monitor_job.errors import (
     StoppedError,
 )
 from monitor_job.outputs.summary import Outcome
+from monitor_job.runtime.privileges import settle_user
+from monitor_job.runtime.progress import Progress, set_phase
+from monitor_job.runtime.spark import VERBOSE_ENV
 
 log = logging.getLogger("monitor_job")
 
@@ -63,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         "With no arguments, runs in container mode from the SageMaker environment contract.",
     )
     parser.add_argument("--version", action="version", version=f"monitor-job {__version__}")
+    parser.add_argument(
+        "--verbose", action="store_true", help="Spark's own log lines (also MONITOR_JOB_VERBOSE=1)"
+    )
     sub = parser.add_subparsers(dest="command")
     base = sub.add_parser("baseline", help="suggest statistics.json + constraints.json")
     mon = sub.add_parser("monitor", help="check a dataset or capture window against baseline files")
@@ -216,13 +222,16 @@ def run_job(config: JobConfig) -> Outcome:
     post = config.post_analytics_processor_script
     postprocess = load_postprocessor(post) if post else None
     with output_area(config.output_path) as area:
+        set_phase("starting Spark")
         spark = build_session()
-        if model_quality:
-            outcome = run_model_quality(spark, config, quality_constraints, area)
-        elif baseline is not None:
-            outcome = run_monitoring(spark, config, baseline, area)
-        else:
-            outcome = run_baseline(spark, config, area)
+        with Progress(spark):
+            if model_quality:
+                outcome = run_model_quality(spark, config, quality_constraints, area)
+            elif baseline is not None:
+                outcome = run_monitoring(spark, config, baseline, area)
+            else:
+                outcome = run_baseline(spark, config, area)
+            set_phase("writing outputs")
     if post and postprocess is not None:
         run_postprocessor(post, postprocess)
     return outcome
@@ -355,16 +364,20 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if argv:
             args = _parser().parse_args(argv)
+            if args.verbose:
+                os.environ[VERBOSE_ENV] = "1"
             if args.command is None:
                 _parser().print_help()
                 return EXIT_OK
             if args.command == "upload":
                 return run_upload(args.directory, args.destination)
             config = config_from_args(args)
+            settle_user(config, message_target(config, False))
             if args.command == "validate":
                 return run_validate(config, args.rows)
         else:
             config = config_from_container()
+            settle_user(config, message_target(config, True))
         log.info(
             "config: %s",
             json.dumps(

@@ -8,13 +8,9 @@ logic runs.
 
 from __future__ import annotations
 
-import http.client
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlparse
 
 import boto3
 import pytest
@@ -26,6 +22,7 @@ from monitor_job.contract import config_from_mapping
 from monitor_job.errors import MetricsPublishError
 from monitor_job.outputs import cloudwatch
 from monitor_job.outputs.cloudwatch import batches, metric_lines, metric_target, publish
+from tests.proxy import ForwardingProxy
 
 WHEN = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
 
@@ -46,63 +43,33 @@ THROTTLING_CBOR = (
 )
 
 
-class ThrottlingProxy:
+class ThrottlingProxy(ForwardingProxy):
+    """Answers the first ``throttle`` PutMetricData calls with Throttling (JSON or CBOR
+    protocol, as the client speaks), forwards everything else to moto."""
+
     def __init__(self, upstream: str, throttle: int) -> None:
-        self.upstream = urlparse(upstream)
         self.remaining = throttle
         self.throttled = 0
         self.forwarded_puts = 0
-        proxy = self
+        super().__init__(upstream, fault=self._throttle)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                target = self.headers.get("X-Amz-Target", "")
-                cbor = self.path.endswith("/PutMetricData")
-                is_put = cbor or target.endswith(".PutMetricData")
-                if is_put and proxy.remaining > 0:
-                    proxy.remaining -= 1
-                    proxy.throttled += 1
-                    reply = THROTTLING_CBOR if cbor else THROTTLING_JSON
-                    self.send_response(400)
-                    if cbor:
-                        self.send_header("smithy-protocol", "rpc-v2-cbor")
-                    kind = "application/cbor" if cbor else "application/x-amz-json-1.0"
-                    self.send_header("Content-Type", kind)
-                    self.send_header("x-amzn-query-error", "Throttling;Sender")
-                    self.send_header("Content-Length", str(len(reply)))
-                    self.end_headers()
-                    self.wfile.write(reply)
-                    return
-                proxy.forwarded_puts += int(is_put)
-                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request("POST", self.path, body=body, headers=headers)
-                reply = conn.getresponse()
-                data = reply.read()
-                self.send_response(reply.status)
-                for key, value in reply.getheaders():
-                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                conn.close()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ThrottlingProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _throttle(
+        self, method: str, path: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        cbor = path.endswith("/PutMetricData")
+        is_put = cbor or headers.get("X-Amz-Target", "").endswith(".PutMetricData")
+        if not (is_put and self.remaining > 0):
+            self.forwarded_puts += int(is_put)
+            return None
+        self.remaining -= 1
+        self.throttled += 1
+        extra = {
+            "Content-Type": "application/cbor" if cbor else "application/x-amz-json-1.0",
+            "x-amzn-query-error": "Throttling;Sender",
+        }
+        if cbor:
+            extra["smithy-protocol"] = "rpc-v2-cbor"
+        return 400, extra, THROTTLING_CBOR if cbor else THROTTLING_JSON
 
 
 def profile() -> DatasetProfile:

@@ -18,6 +18,7 @@ import pytest
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_INPUT, EXIT_METRICS, EXIT_OK, EXIT_STOPPED
 from monitor_job.outputs import cloudwatch
+from tests.compare import assert_same_statistics
 from tests.datasets import capture_line, json_capture_lines, write_lines
 from tests.test_cloudwatch import ThrottlingProxy
 
@@ -108,30 +109,6 @@ def test_interrupted_job_leaves_no_partial_file_and_reruns_identically(
     assert_same_statistics(first["statistics.json"], second["statistics.json"])
 
 
-def without_sketches(doc: dict) -> dict:
-    for feature in doc["features"]:
-        feature.get("numerical_statistics", {}).pop("distribution", None)
-    return doc
-
-
-def assert_same_statistics(a: bytes, b: bytes, rank_error: float = 0.01) -> None:
-    """Equal but for the KLL sketch contents: two partitions compact concurrently with
-    DataSketches' shared coin, so a sketch may differ within its rank error (~0.2% at
-    k=2048); every bucket count must agree within ``rank_error`` of the count."""
-    first, second = json.loads(a), json.loads(b)
-    for f1, f2 in zip(first["features"], second["features"], strict=True):
-        k1 = f1.get("numerical_statistics", {}).get("distribution", {}).get("kll")
-        k2 = f2.get("numerical_statistics", {}).get("distribution", {}).get("kll")
-        assert (k1 is None) == (k2 is None), f1["name"]
-        if k1 is None:
-            continue
-        n = f1["numerical_statistics"]["common"]["num_present"]
-        for b1, b2 in zip(k1["buckets"], k2["buckets"], strict=True):
-            assert (b1["lower_bound"], b1["upper_bound"]) == (b2["lower_bound"], b2["upper_bound"])
-            assert abs(b1["count"] - b2["count"]) <= rank_error * n, (f1["name"], b1, b2)
-    assert without_sketches(first) == without_sketches(second)
-
-
 def test_same_statistics_helper_catches_a_difference() -> None:
     doc = {
         "features": [
@@ -155,6 +132,10 @@ def test_same_statistics_helper_catches_a_difference() -> None:
         assert_same_statistics(same, json.dumps(off).encode())
     off = json.loads(same)
     off["features"][0]["numerical_statistics"]["mean"] = 1.5
+    with pytest.raises(AssertionError):
+        assert_same_statistics(same, json.dumps(off).encode())
+    off["features"][0]["numerical_statistics"]["mean"] = 1.0 + 1e-12  # summed in another order
+    assert_same_statistics(same, json.dumps(off).encode(), rel=1e-9)
     with pytest.raises(AssertionError):
         assert_same_statistics(same, json.dumps(off).encode())
 

@@ -12,6 +12,7 @@ from monitor_job.decode import decode_dataset
 from monitor_job.errors import EmptyInputError, InputDataError
 from monitor_job.io import list_input
 from monitor_job.io.staging import readable_by_spark
+from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,10 +43,12 @@ def analyse(
 ) -> tuple[DatasetProfile, tuple[str, ...]]:
     """List, decode and profile the dataset of a run; with a ``baseline`` (monitoring), the
     window's columns take the baseline's names and the profile collects what checks need."""
+    set_phase("listing input")
     listing = list_input(config.dataset_source, config.start_time, config.end_time)
     log.info("input%s: %s", listing.window(), listing.describe())
     for prefix in listing.searched:
         log.info("read hour prefix %s", prefix)
+    set_phase("sampling the layout")
     with readable_by_spark(spark, listing) as readable:
         decoded = decode_dataset(spark, config, readable)
         notes = list(decoded.notes)
@@ -57,6 +60,7 @@ def analyse(
             hints = profile_hints(baseline, names)
         for note in notes:
             log.info("%s", note)
+        set_phase("decoding and profiling")
         prof = profile(spark, decoded.frame, names, hints)
     check_bad_records(config, prof)
     if prof.item_count == 0:

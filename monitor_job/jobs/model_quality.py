@@ -39,6 +39,7 @@ from monitor_job.quality.records import (
     labelled_from_captures,
     labelled_from_table,
 )
+from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -129,6 +130,7 @@ def run_model_quality(
     attrs = Attributes(
         config.inference_attribute, config.probability_attribute, config.ground_truth_attribute
     )
+    set_phase("reading and merging predictions")
     labelled, notes = _labelled(spark, config, attrs)
     notes.extend(labelled.notes)
     merge = labelled.merge
@@ -140,6 +142,7 @@ def run_model_quality(
                 f"{merge.captured} captured row(s), {merge.ground_truth} ground-truth row(s), "
                 "0 matched on event id (inferenceId, else eventId)"
             )
+    set_phase("computing model-quality metrics")
     result = _result(config, labelled)
     failed = dict(labelled.failed)
     failed.update(result.failed)

@@ -13,6 +13,7 @@ from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.cloudwatch import emit, metric_lines, metric_target
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -28,6 +29,7 @@ def run_monitoring(
     for note in baseline.notes:
         log.info("%s", note)
     window, notes = analyse(spark, config, baseline)
+    set_phase("checking constraints")
     evaluation = evaluate(baseline.constraints, baseline.statistics, window)
     for v in evaluation.violations:
         log.info("violation %s %s: %s", v.constraint_check_type, v.feature_name, v.description)

@@ -32,15 +32,23 @@ def dumps(document: Any) -> str:
     return json.dumps(_clean(document), indent=2, allow_nan=False) + "\n"
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def write_text_files(directory: str, files: Mapping[str, str]) -> list[str]:
     """Atomically publish ``{file name: text}`` into ``directory``; return the paths."""
     target = Path(directory)
     temps: list[tuple[str, Path]] = []
+    mode = 0o666 & ~_umask()  # mkstemp makes 0600; outputs get what open() would give
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target)
             temps.append((tmp, target / name))
+            os.fchmod(fd, mode)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor_job.errors import ClusterError, ConfigError
+from monitor_job.runtime.spark import logging_java_options
 
 RESOURCE_CONFIG = "/opt/ml/config/resourceconfig.json"
 MASTER_PORT = 7077
@@ -77,6 +78,8 @@ def _start(args: list[str], host: str) -> subprocess.Popen[bytes]:
     env.setdefault("SPARK_HOME", str(Path(_spark_class()).parents[1]))
     # Not under SPARK_HOME (site-packages: read-only for the image's non-root user).
     env.setdefault("SPARK_WORKER_DIR", str(Path(tempfile.gettempdir()) / "monitor-job-worker"))
+    # The master's and workers' own log lines follow the job's verbosity (INFO otherwise).
+    env.setdefault("SPARK_DAEMON_JAVA_OPTS", logging_java_options())
     return subprocess.Popen([_spark_class(), *args], env=env, stdout=subprocess.DEVNULL)
 
 

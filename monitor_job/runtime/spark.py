@@ -32,11 +32,32 @@ LOCAL_DEFAULTS: dict[str, str] = {
     # Wide fused aggregations generate methods past HotSpot's 8000-bytecode JIT limit; left
     # interpreted they ran the 1M-record profile ~2x slower (measured with jstack samples).
     # The throughput collector: a cold 1M-record profile 17.5-18.6 s against G1's 18.9-19.9.
-    "spark.driver.extraJavaOptions": (
-        "-Dlog4j2.level=WARN -XX:-DontCompileHugeMethods -XX:+UseParallelGC"
-    ),
+    "spark.driver.extraJavaOptions": "-XX:-DontCompileHugeMethods -XX:+UseParallelGC",
     "spark.executor.extraJavaOptions": "-XX:-DontCompileHugeMethods -XX:+UseParallelGC",
 }
+VERBOSE_ENV = "MONITOR_JOB_VERBOSE"
+QUIET_LOG4J = Path(__file__).with_name("log4j2-quiet.properties")
+
+
+def verbose() -> bool:
+    return os.environ.get(VERBOSE_ENV, "").lower() in ("1", "true", "yes", "on")
+
+
+def logging_java_options() -> str:
+    """Log4j settings for the JVMs the job starts: the quiet file at default verbosity,
+    Spark's own configuration at WARN with ``MONITOR_JOB_VERBOSE``."""
+    if verbose():
+        return "-Dlog4j2.level=WARN"
+    return f"-Dlog4j2.configurationFile=file:{QUIET_LOG4J}"
+
+
+def spark_defaults() -> dict[str, str]:
+    """LOCAL_DEFAULTS with the driver's logging options."""
+    driver = LOCAL_DEFAULTS["spark.driver.extraJavaOptions"]
+    return {
+        **LOCAL_DEFAULTS,
+        "spark.driver.extraJavaOptions": f"{logging_java_options()} {driver}",
+    }
 
 
 def memory_limit_bytes() -> int | None:
@@ -137,7 +158,7 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
     local = (master or existing.get("spark.master", "")).startswith("local")
     if heap and local and "spark.driver.memory" not in existing:
         builder = builder.config("spark.driver.memory", heap)
-    for key, value in LOCAL_DEFAULTS.items():
+    for key, value in spark_defaults().items():
         if key not in existing:
             builder = builder.config(key, value)
     jars = existing.get("spark.jars", "")

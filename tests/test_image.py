@@ -1,0 +1,461 @@
+"""The image, built and run the way SageMaker Processing runs it.
+
+A private Docker engine (scripts/docker-engine.sh) builds the Dockerfile from a base made
+of Debian's packages (no registry is reachable here) and the tests start containers as
+SageMaker does: no arguments, /opt/ml/config/processingjobconfig.json and
+resourceconfig.json mounted, inputs read-only under /opt/ml/processing/. Results are
+compared with the same run in local mode in this process. In CI (CI=true) these tests run
+and never skip; elsewhere they skip, with the reason, when no engine can start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor_job.cli import main
+from monitor_job.errors import EXIT_CONFIG, EXIT_OK, EXIT_STOPPED
+from tests.compare import assert_close, assert_same_statistics
+from tests.datasets import csv_capture_lines, mixed_frame, write_csv, write_lines
+
+REPO = Path(__file__).resolve().parents[1]
+ENGINE = REPO / "scripts" / "docker-engine.sh"
+TAG = "monitor-job:test"
+README_TAG = "monitor-job"  # the name the README's commands use
+IN_CI = os.environ.get("CI", "").lower() == "true"
+MONITOR_UID = 1000  # the image's user `monitor`
+SPARK_NOISE = ("NativeCodeLoader", "loopback address", "WindowExec", "Truncated the string")
+HOURS = ("10", "11", "12")  # capture hours; the monitoring window is 11:00-12:00
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"image tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _engine_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    done = subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False)
+    return done.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def docker_host() -> Iterator[str]:
+    """An engine that answers: the machine's, else a private one started (and stopped, by
+    its PID) here."""
+    if shutil.which("docker") is None:
+        unavailable("the docker CLI is not installed")
+    started_here = not _engine_answers()
+    done = subprocess.run(["bash", str(ENGINE), "start"], capture_output=True, text=True)
+    if done.returncode != 0:
+        unavailable(f"no Docker engine could start: {done.stderr.strip()}")
+    host = done.stdout.strip().removeprefix("DOCKER_HOST=")
+    previous = os.environ.get("DOCKER_HOST")
+    os.environ["DOCKER_HOST"] = host  # the docker SDK, the CLI and the SageMaker SDK
+    yield host
+    if previous is None:
+        os.environ.pop("DOCKER_HOST", None)
+    else:
+        os.environ["DOCKER_HOST"] = previous
+    if started_here:
+        subprocess.run(["bash", str(ENGINE), "stop"], check=False)
+
+
+@pytest.fixture(scope="session")
+def client(docker_host: str) -> Any:
+    import docker
+
+    return docker.DockerClient(base_url=docker_host, timeout=600)
+
+
+def host_ca_bundle() -> Path | None:
+    """This machine's CA bundle: it trusts whatever TLS-inspecting proxy is in the way."""
+    for raw in (os.environ.get("SSL_CERT_FILE"), ssl.get_default_verify_paths().cafile):
+        if raw and Path(raw).is_file():
+            return Path(raw)
+    fallback = Path("/etc/ssl/certs/ca-certificates.crt")
+    return fallback if fallback.is_file() else None
+
+
+@pytest.fixture(scope="session")
+def image(docker_host: str) -> str:
+    """The Dockerfile built as a user builds it (`docker build .`), tagged TAG and the
+    README's name; the host's CA bundle is trusted for the build and removed after."""
+    base = subprocess.run(["bash", str(ENGINE), "base"], capture_output=True, text=True)
+    if base.returncode != 0:
+        unavailable(f"no base image: {base.stderr.strip()}")
+    extra = REPO / "configs" / "ca-certificates" / "test-host-bundle.crt"
+    bundle = host_ca_bundle()
+    try:
+        if bundle is not None:
+            shutil.copyfile(bundle, extra)
+        started = time.monotonic()
+        build = subprocess.run(
+            ["docker", "build", "-t", TAG, "-t", README_TAG, str(REPO)],
+            env={**os.environ, "DOCKER_BUILDKIT": "0"},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+    finally:
+        extra.unlink(missing_ok=True)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    assert re.search(r"Sending build context to Docker daemon\s+[\d.]+[kM]B", build.stdout)
+    context = re.search(r"Sending build context to Docker daemon\s+([\d.]+)([kM]B)", build.stdout)
+    assert context and (context.group(2) == "kB" or float(context.group(1)) < 20), context
+    print(f"image build: {time.monotonic() - started:.0f} s")
+    return TAG
+
+
+def run_container(
+    client: Any,
+    volumes: list[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    **kwargs: Any,
+) -> tuple[int, str]:
+    """Start a container of the image with no arguments (as SageMaker does), wait for it,
+    return (exit code, log)."""
+    container = client.containers.run(
+        TAG, detach=True, volumes=volumes, environment=env or {}, **kwargs
+    )
+    try:
+        code = container.wait(timeout=timeout)["StatusCode"]
+        return code, container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+
+
+# ---- data and SageMaker's processingjobconfig.json ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A training CSV (label first) and three hours of base64-CSV capture."""
+    root = tmp_path_factory.mktemp("image-data")
+    frame = mixed_frame(1500, seed=11)
+    write_csv(frame, root / "train" / "training.csv")
+    for i, hour in enumerate(HOURS):
+        window = mixed_frame(400, seed=20 + i)
+        lines = csv_capture_lines(window, when=f"2024-03-01T{hour}:15:00Z")
+        path = root / "capture" / "ep" / "AllTraffic" / "2024" / "03" / "01" / hour / "c.jsonl"
+        write_lines(lines, path)
+    return root
+
+
+def processing_job(
+    name: str,
+    environment: dict[str, str],
+    inputs: dict[str, str],
+    output: str = "/opt/ml/processing/output",
+) -> dict[str, Any]:
+    """processingjobconfig.json in the shape SageMaker writes it (see the 2022 job log)."""
+    return {
+        "ProcessingJobArn": f"arn:aws:sagemaker:us-east-1:000000000000:processing-job/{name}",
+        "ProcessingJobName": name,
+        "Environment": environment,
+        "AppSpecification": {"ImageUri": TAG, "ContainerEntrypoint": None},
+        "ProcessingInputs": [
+            {
+                "InputName": input_name,
+                "S3Input": {
+                    "LocalPath": local,
+                    "S3Uri": f"s3://bucket/{input_name}",
+                    "S3DataDistributionType": "FullyReplicated",
+                    "S3InputMode": "File",
+                },
+            }
+            for input_name, local in inputs.items()
+        ],
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": "monitoring_output",
+                    "S3Output": {
+                        "LocalPath": output,
+                        "S3Uri": "s3://bucket/out",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+            ]
+        },
+        "ProcessingResources": {
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge"}
+        },
+    }
+
+
+def config_dir(root: Path, job: dict[str, Any], current: str, hosts: list[str]) -> Path:
+    config = root / f"config-{current}"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "processingjobconfig.json").write_text(json.dumps(job))
+    (config / "resourceconfig.json").write_text(
+        json.dumps({"current_host": current, "hosts": hosts, "network_interface_name": "eth0"})
+    )
+    return config
+
+
+def writable_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o777)  # the image's user writes it, as SageMaker's output volume allows
+    return path
+
+
+def ro(path: Path, bind: str) -> list[str]:
+    return [f"{path}:{bind}:ro"]
+
+
+def rw(path: Path, bind: str) -> list[str]:
+    return [f"{path}:{bind}:rw"]
+
+
+CSV_FORMAT = json.dumps({"csv": {"header": True, "output_columns_position": "START"}})
+CAPTURE_FORMAT = json.dumps(
+    {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}}
+)
+BASELINE_ENV = {
+    "dataset_format": CSV_FORMAT,
+    "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
+    "output_path": "/opt/ml/processing/output",
+    "publish_cloudwatch_metrics": "Disabled",
+}
+MONITOR_ENV = {
+    "dataset_format": CAPTURE_FORMAT,
+    "dataset_source": "/opt/ml/processing/input/endpoint",
+    "baseline_statistics": "/opt/ml/processing/baseline/stats/statistics.json",
+    "baseline_constraints": "/opt/ml/processing/baseline/constraints/constraints.json",
+    "start_time": "2024-03-01T11:00:00Z",
+    "end_time": "2024-03-01T12:00:00Z",
+    "metric_time": "2024-03-01T12:00:00Z",
+    "output_path": "/opt/ml/processing/resultdata",
+    "sagemaker_endpoint_name": "ep",
+    "sagemaker_monitoring_schedule_name": "schedule",
+    "publish_cloudwatch_metrics": "Enabled",
+}
+
+
+def local_run(tmp: Path, environment: dict[str, str], mounts: dict[str, Path]) -> Path:
+    """The same run in local mode, in this process: container paths mapped to host paths."""
+
+    def host(value: str) -> str:
+        for bind, path in mounts.items():
+            if value.startswith(bind):
+                return str(path) + value[len(bind) :]
+        return value
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    out = tmp / "local-out"
+    env = {k: host(v) for k, v in environment.items()}
+    env.update(
+        output_path=str(out),
+        output_message_file=str(tmp / "local-message"),
+        cloudwatch_metrics_directory=str(tmp / "local-metrics"),
+    )
+    job = tmp / "local-processingjobconfig.json"
+    job.write_text(json.dumps({"Environment": env}))
+    old = os.environ.get("MONITOR_JOB_PROCESSING_CONFIG")
+    os.environ["MONITOR_JOB_PROCESSING_CONFIG"] = str(job)
+    try:
+        assert main([]) in (EXIT_OK,)
+    finally:
+        if old is None:
+            os.environ.pop("MONITOR_JOB_PROCESSING_CONFIG")
+        else:
+            os.environ["MONITOR_JOB_PROCESSING_CONFIG"] = old
+    return out
+
+
+def assert_same_files(first: Path, second: Path, *names: str) -> None:
+    """Equal to 1e-9 relative; KLL sketches within their rank error."""
+    for name in names:
+        a, b = (first / name).read_bytes(), (second / name).read_bytes()
+        if name == "statistics.json":
+            assert_same_statistics(a, b, rel=1e-9)
+        else:
+            assert_close(json.loads(a), json.loads(b), 1e-9)
+
+
+def assert_quiet(log: str) -> None:
+    for noise in SPARK_NOISE:
+        assert noise not in log, noise
+
+
+# ---- 1. the processing contract, as the non-root user --------------------------------------
+
+
+def test_baseline_and_monitoring_through_processingjobconfig(
+    client, image, data, tmp_path, spark
+) -> None:
+    base_out = writable_dir(tmp_path / "baseline-out")
+    job = processing_job(
+        "baseline", BASELINE_ENV, {"baseline_dataset_input": BASELINE_ENV["dataset_source"]}
+    )
+    config = config_dir(tmp_path, job, "algo-1", ["algo-1"])
+    message = writable_dir(tmp_path / "baseline-message")
+    code, log = run_container(
+        client,
+        [
+            *ro(config, "/opt/ml/config"),
+            *ro(data / "train", BASELINE_ENV["dataset_source"]),
+            *rw(base_out, "/opt/ml/processing/output"),
+            *rw(message, "/opt/ml/output"),
+        ],
+    )
+    assert code == EXIT_OK, log[-3000:]
+    assert "running as monitor (uid 1000)" in log
+    assert_quiet(log)
+    assert (message / "message").read_text().startswith("Completed:")
+    for name in ("statistics.json", "constraints.json"):
+        assert (base_out / name).stat().st_uid == MONITOR_UID, name
+    local = local_run(
+        tmp_path / "local-baseline", BASELINE_ENV, {BASELINE_ENV["dataset_source"]: data / "train"}
+    )
+    assert_same_statistics(
+        (base_out / "statistics.json").read_bytes(),
+        (local / "statistics.json").read_bytes(),
+        rel=1e-9,
+    )
+    assert_same_files(base_out, local, "constraints.json")
+
+    # The monitoring run against that baseline: SageMaker's paths, a one-hour window.
+    mon_out = writable_dir(tmp_path / "monitor-out")
+    mon_message = writable_dir(tmp_path / "monitor-message")
+    job = processing_job(
+        "monitoring",
+        MONITOR_ENV,
+        {
+            "endpoint": MONITOR_ENV["dataset_source"],
+            "baseline": "/opt/ml/processing/baseline/stats",
+            "constraints": "/opt/ml/processing/baseline/constraints",
+        },
+        output=MONITOR_ENV["output_path"],
+    )
+    config = config_dir(tmp_path / "mon", job, "algo-1", ["algo-1"])
+    code, log = run_container(
+        client,
+        [
+            *ro(config, "/opt/ml/config"),
+            *ro(data / "capture", MONITOR_ENV["dataset_source"]),
+            *ro(base_out, "/opt/ml/processing/baseline/stats"),
+            *ro(base_out, "/opt/ml/processing/baseline/constraints"),
+            *rw(mon_out, MONITOR_ENV["output_path"]),
+            *rw(mon_message, "/opt/ml/output"),
+        ],
+    )
+    assert code == EXIT_OK, log[-3000:]
+    assert "running as monitor" in log
+    assert_quiet(log)
+    text = (mon_message / "message").read_text()
+    assert text.startswith("CompletedWithViolations:") or text.startswith("Completed:"), text
+    # SageMaker publishes the BYOC metrics file itself: it is written under /opt/ml/output.
+    metrics = (mon_message / "metrics" / "cloudwatch").glob("*.jsonl")
+    assert any(p.stat().st_size for p in metrics)
+    local = local_run(
+        tmp_path / "local-monitor",
+        MONITOR_ENV,
+        {
+            MONITOR_ENV["dataset_source"]: data / "capture",
+            "/opt/ml/processing/baseline/stats": base_out,
+            "/opt/ml/processing/baseline/constraints": base_out,
+        },
+    )
+    stats = json.loads((mon_out / "statistics.json").read_text())
+    assert stats["dataset"]["item_count"] == 400  # the 11h partition alone
+    assert_same_statistics(
+        (mon_out / "statistics.json").read_bytes(),
+        (local / "statistics.json").read_bytes(),
+        rel=1e-9,
+    )
+    assert_same_files(mon_out, local, "constraint_violations.json")
+
+
+# ---- 4. docker stop during a run; a bad config ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_train(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """~500k rows: long enough in the container to be stopped mid-scan."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    n = 500_000
+    frame = pd.DataFrame(
+        {
+            "label": rng.integers(0, 2, n),
+            "a": rng.normal(size=n).round(4),
+            "b": rng.exponential(size=n).round(4),
+            "c": rng.choice(["x", "y", "z"], n),
+            "d": rng.integers(0, 1000, n),
+        }
+    )
+    root = tmp_path_factory.mktemp("big")
+    frame.to_csv(root / "train.csv", index=False)
+    return root
+
+
+def test_docker_stop_ends_as_stopped_with_no_partial_output(
+    client, image, big_train, tmp_path
+) -> None:
+    out = writable_dir(tmp_path / "out")
+    message = writable_dir(tmp_path / "message")
+    job = processing_job("stopped", BASELINE_ENV, {"baseline_dataset_input": "x"})
+    config = config_dir(tmp_path, job, "algo-1", ["algo-1"])
+    container = client.containers.run(
+        TAG,
+        detach=True,
+        volumes=[
+            *ro(config, "/opt/ml/config"),
+            *ro(big_train, BASELINE_ENV["dataset_source"]),
+            *rw(out, "/opt/ml/processing/output"),
+            *rw(message, "/opt/ml/output"),
+        ],
+        environment={"MONITOR_JOB_PROGRESS_SECONDS": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while "progress: decoding and profiling" not in container.logs().decode():
+            assert time.monotonic() < deadline, container.logs().decode()[-3000:]
+            container.reload()
+            assert container.status == "running", container.logs().decode()[-3000:]
+            time.sleep(0.5)
+        container.stop(timeout=60)  # SIGTERM, as StopProcessingJob; SIGKILL after 60 s
+        code = container.wait(timeout=120)["StatusCode"]
+        log = container.logs().decode()
+    finally:
+        container.remove(force=True)
+    assert code == EXIT_STOPPED, log[-3000:]
+    last = log.strip().splitlines()[-1]
+    assert last.startswith("Stopped: received signal 15"), last
+    assert (message / "message").read_text().startswith("Stopped:")
+    assert sorted(p.name for p in out.iterdir()) == []  # no statistics.json, no temp file
+    assert "Traceback" not in log
+
+
+def test_bad_config_is_one_line_and_exit_2_before_spark(client, image, tmp_path) -> None:
+    message = writable_dir(tmp_path / "message")
+    env = {**BASELINE_ENV, "dataset_format": '{"xml": {}}'}
+    config = config_dir(tmp_path, processing_job("bad", env, {}), "algo-1", ["algo-1"])
+    started = time.monotonic()
+    code, log = run_container(
+        client, [*ro(config, "/opt/ml/config"), *rw(message, "/opt/ml/output")]
+    )
+    assert code == EXIT_CONFIG, log
+    lines = log.strip().splitlines()
+    assert lines[-1].startswith("ConfigError: dataset_format"), lines
+    assert [line for line in lines if "Error" in line] == [lines[-1]]  # one line, no trace
+    assert (message / "message").read_text() == lines[-1]
+    assert "spark" not in log.lower()
+    assert time.monotonic() - started < 30  # no JVM: seconds, not a Spark start-up
