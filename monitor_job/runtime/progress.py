@@ -55,6 +55,7 @@ def snapshot(spark: SparkSession) -> dict[str, int]:
     store = context._jsc.sc().statusStore()
     active = _seq(store.activeStages())
     gateway = context._gateway
+    assert gateway is not None  # a live session has its gateway
     # AppStatusStore.stageList(statuses=all, details, withSummaries, quantiles, taskStatus)
     every = _seq(
         store.stageList(None, False, False, gateway.new_array(gateway.jvm.double, 0), None)
