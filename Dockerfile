@@ -21,7 +21,7 @@ ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 # Dependencies first, from pyproject.toml alone: a change to the package's code rebuilds
 # from the next layer on, without fetching PySpark again.
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml /src/
 RUN python3 -m venv /opt/monitor-job/venv \
  && python3 -c "import subprocess, sys, tomllib; \
 deps = tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies']; \
@@ -29,6 +29,7 @@ subprocess.check_call([sys.argv[1], '-m', 'pip', 'install', '-q', *deps])" \
     /opt/monitor-job/venv/bin/python
 COPY scripts/install-deequ.sh /src/scripts/
 RUN DEEQU_VERSION=${DEEQU_VERSION} bash /src/scripts/install-deequ.sh /opt/monitor-job/jars
+COPY README.md /src/
 COPY monitor_job /src/monitor_job
 COPY scripts/install.sh scripts/build-jvm.sh /src/scripts/
 RUN DEEQU_VERSION=${DEEQU_VERSION} \

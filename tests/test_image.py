@@ -16,6 +16,7 @@ import re
 import shutil
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -459,3 +460,50 @@ def test_bad_config_is_one_line_and_exit_2_before_spark(client, image, tmp_path)
     assert (message / "message").read_text() == lines[-1]
     assert "spark" not in log.lower()
     assert time.monotonic() - started < 30  # no JVM: seconds, not a Spark start-up
+
+
+# ---- 5. the README's commands, as written --------------------------------------------------
+
+
+def readme_block(marker: str) -> str:
+    text = (REPO / "README.md").read_text()
+    after = text.split(f"<!-- test_image: {marker} -->", 1)[1]
+    return after.split("```", 2)[1].strip("\n")
+
+
+def test_readme_docker_run(image, tmp_path, spark, monkeypatch) -> None:
+    """The README's block runs as written (its `docker build` is the fixture's build, so it
+    is left out here), and its files equal `make demo`'s local runs on the same data."""
+    block = readme_block("readme docker run")
+    commands = block.replace("\\\n", " ").splitlines()
+    assert commands[0] == "docker build -t monitor-job ."
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "\n".join(commands[1:])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_quiet(done.stderr)
+    monkeypatch.chdir(tmp_path)  # the demo's YAML files use paths relative to the checkout
+    for name in ("demo-baseline", "demo-monitor"):
+        assert main(["run", "--config", str(REPO / "configs" / f"{name}.yaml")]) == EXIT_OK
+    assert_same_files(
+        tmp_path / "out" / "baseline",
+        tmp_path / "demo-output" / "baseline",
+        "statistics.json",
+        "constraints.json",
+    )
+    assert_same_files(
+        tmp_path / "out" / "monitor-11h",
+        tmp_path / "demo-output" / "monitor-11h",
+        "statistics.json",
+        "constraint_violations.json",
+    )
