@@ -18,16 +18,19 @@ import ssl
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_CONFIG, EXIT_OK, EXIT_STOPPED
 from tests.compare import assert_close, assert_same_statistics
 from tests.datasets import csv_capture_lines, mixed_frame, write_csv, write_lines
+from tests.proxy import ForwardingProxy
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINE = REPO / "scripts" / "docker-engine.sh"
@@ -507,3 +510,100 @@ def test_readme_docker_run(image, tmp_path, spark, monkeypatch) -> None:
         "statistics.json",
         "constraint_violations.json",
     )
+
+
+# ---- 2. S3: capture read from and outputs written to a moto server on the host -------------
+
+
+@pytest.fixture
+def bridge_s3(client, moto_server, monkeypatch) -> Iterator[ForwardingProxy]:
+    """The moto server, reachable from containers: a recording proxy on the Docker bridge's
+    gateway address (the host side of the containers' network), forwarding to loopback."""
+    gateway = client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    for key, value in {
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with ForwardingProxy(moto_server, host=gateway) as proxy:
+        yield proxy
+
+
+def upload_tree(bucket: str, root: Path, prefix: str) -> None:
+    s3 = boto3.client("s3")
+    for path in root.rglob("*"):
+        if path.is_file():
+            s3.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(root)}")
+
+
+def test_s3_window_in_the_container(client, image, data, bridge_s3, tmp_path) -> None:
+    bucket = f"image-{uuid.uuid4().hex[:8]}"
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    upload_tree(bucket, data / "capture", "datacapture")
+    upload_tree(bucket, data / "train", "train")
+    env = {
+        "AWS_ENDPOINT_URL": bridge_s3.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "MONITOR_JOB_VERBOSE": "1",  # Spark's own log lines come back
+    }
+    code, log = run_container(
+        client,
+        [],
+        {
+            **env,
+            "dataset_format": CSV_FORMAT,
+            "dataset_source": f"s3://{bucket}/train",
+            "output_path": f"s3://{bucket}/baseline",
+        },
+    )
+    assert code == EXIT_OK, log[-3000:]
+    assert "NativeCodeLoader" in log  # verbose: Spark's start-up warnings are back
+    bridge_s3.requests.clear()
+    monitor = {
+        **MONITOR_ENV,
+        "dataset_source": f"s3://{bucket}/datacapture/ep/AllTraffic",
+        "baseline_statistics": f"s3://{bucket}/baseline/statistics.json",
+        "baseline_constraints": f"s3://{bucket}/baseline/constraints.json",
+        "output_path": f"s3://{bucket}/monitoring/2024/03/01/11",
+        "cloudwatch_metrics_directory": f"s3://{bucket}/monitoring/2024/03/01/11/metrics",
+        "publish_cloudwatch_metrics": "Disabled",
+    }
+    code, log = run_container(client, [], {**env, "MONITOR_JOB_VERBOSE": "", **monitor})
+    assert code == EXIT_OK, log[-3000:]
+    assert_quiet(log)
+    assert "testing" not in log  # no credentials in the log
+    touched = " ".join(path for _, path in bridge_s3.requests)
+    assert "/2024/03/01/11" in touched
+    for hour in ("10", "12"):  # partitions outside the window: never listed, never read
+        assert f"/2024/03/01/{hour}" not in touched
+        assert f"%2F2024%2F03%2F01%2F{hour}" not in touched
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert {
+        "monitoring/2024/03/01/11/statistics.json",
+        "monitoring/2024/03/01/11/constraint_violations.json",
+    } <= keys
+    assert not [k for k in keys if "write-probe" in k]
+    # The same window on local files, in local mode: the same results.
+    base_local = tmp_path / "baseline"
+    base_local.mkdir()
+    for name in ("statistics.json", "constraints.json"):
+        s3.download_file(bucket, f"baseline/{name}", str(base_local / name))
+    local = local_run(
+        tmp_path / "local",
+        MONITOR_ENV,
+        {
+            MONITOR_ENV["dataset_source"]: data / "capture" / "ep" / "AllTraffic",
+            "/opt/ml/processing/baseline/stats": base_local,
+            "/opt/ml/processing/baseline/constraints": base_local,
+        },
+    )
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    for name in ("statistics.json", "constraint_violations.json"):
+        s3.download_file(bucket, f"monitoring/2024/03/01/11/{name}", str(remote / name))
+    assert_same_files(remote, local, "statistics.json", "constraint_violations.json")
