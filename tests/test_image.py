@@ -607,3 +607,161 @@ def test_s3_window_in_the_container(client, image, data, bridge_s3, tmp_path) ->
     for name in ("statistics.json", "constraint_violations.json"):
         s3.download_file(bucket, f"monitoring/2024/03/01/11/{name}", str(remote / name))
     assert_same_files(remote, local, "statistics.json", "constraint_violations.json")
+
+
+# ---- 3. multi-instance: algo-1 and algo-2 form the Spark cluster ---------------------------
+
+
+def test_two_instances_form_a_cluster(client, image, data, tmp_path) -> None:
+    network = client.networks.create(f"monitor-job-{uuid.uuid4().hex[:8]}", driver="bridge")
+    hosts = ["algo-1", "algo-2"]
+    out = writable_dir(tmp_path / "out")
+    job = processing_job(
+        "two-instances", BASELINE_ENV, {"baseline_dataset_input": BASELINE_ENV["dataset_source"]}
+    )
+    containers = {}
+    try:
+        for host in reversed(hosts):  # the worker host first: it waits for the master
+            config = config_dir(tmp_path, job, host, hosts)
+            volumes = [
+                *ro(config, "/opt/ml/config"),
+                *ro(data / "train", BASELINE_ENV["dataset_source"]),
+            ]
+            if host == "algo-1":
+                volumes += rw(out, "/opt/ml/processing/output")
+            containers[host] = client.containers.run(
+                TAG,
+                detach=True,
+                hostname=host,
+                name=f"{network.name}-{host}",
+                network=network.name,
+                volumes=volumes,
+                environment={"MONITOR_JOB_CLUSTER_WAIT_SECONDS": "180"},
+            )
+            network.reload()
+            network.disconnect(containers[host])
+            network.connect(containers[host], aliases=[host])
+        codes = {h: c.wait(timeout=600)["StatusCode"] for h, c in containers.items()}
+        logs = {h: c.logs().decode(errors="replace") for h, c in containers.items()}
+    finally:
+        for container in containers.values():
+            container.remove(force=True)
+        network.remove()
+    assert codes == {"algo-1": EXIT_OK, "algo-2": EXIT_OK}, logs
+    assert "up with 2 worker(s)" in logs["algo-1"], logs["algo-1"][-3000:]
+    assert "host algo-2 joins Spark master spark://algo-1:7077" in logs["algo-2"]
+    assert_quiet(logs["algo-1"])
+    single = writable_dir(tmp_path / "single")
+    config = config_dir(tmp_path / "one", job, "algo-1", ["algo-1"])
+    code, log = run_container(
+        client,
+        [
+            *ro(config, "/opt/ml/config"),
+            *ro(data / "train", BASELINE_ENV["dataset_source"]),
+            *rw(single, "/opt/ml/processing/output"),
+        ],
+    )
+    assert code == EXIT_OK, log[-3000:]
+    assert_same_files(out, single, "statistics.json", "constraints.json")
+
+
+# ---- 6. the SageMaker Python SDK launches the image in local mode --------------------------
+
+
+def test_sagemaker_sdk_local_mode(image, data, aws, tmp_path, capsys) -> None:
+    """`DefaultModelMonitor.suggest_baseline` and a monitoring `Processor` with the SDK's own
+    env map, in the SDK's local mode (docker-compose; S3 and the default bucket on moto).
+    Local mode mounts root-owned 0700 directories: the job stays root and says why."""
+    from sagemaker.local import LocalSession
+    from sagemaker.model_monitor import (
+        ConstraintViolations,
+        DatasetFormat,
+        DefaultModelMonitor,
+        Statistics,
+    )
+    from sagemaker.model_monitor.model_monitoring import ModelMonitor
+    from sagemaker.processing import ProcessingInput, ProcessingOutput, Processor
+
+    bucket = f"sdk-local-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    session = LocalSession(
+        boto_session=boto3.Session(region_name="us-east-1"), default_bucket=bucket
+    )
+    session.config = {"local": {"local_code": True}}
+    role = "arn:aws:iam::000000000000:role/monitor-job"
+    monitor = DefaultModelMonitor(
+        role=role, instance_count=1, instance_type="local", sagemaker_session=session
+    )
+    monitor.image_uri = TAG
+    monitor.suggest_baseline(
+        baseline_dataset=str(data / "train" / "training.csv"),
+        dataset_format=DatasetFormat.csv(header=True),
+        output_s3_uri=f"s3://{bucket}/baseline",
+        wait=True,
+        logs=False,
+    )
+    log = capsys.readouterr().out
+    assert "running as root: user monitor cannot read" in log, log[-3000:]
+    job = monitor.latest_baselining_job
+    stats = job.baseline_statistics()
+    assert stats.body_dict["dataset"]["item_count"] == 1500
+    constraints = job.suggested_constraints()
+    assert {f["name"] for f in constraints.body_dict["features"]} >= {"label", "age"}
+
+    # A monitoring run: the env map the SDK builds for the analyzer, plus what the service
+    # adds for a schedule's execution (capture format, window, baseline paths).
+    container = "/opt/ml/processing"
+    env = ModelMonitor._generate_env_map(
+        env={
+            "baseline_statistics": f"{container}/baseline/stats/statistics.json",
+            "baseline_constraints": f"{container}/baseline/constraints/constraints.json",
+            "start_time": "2024-03-01T11:00:00Z",
+            "end_time": "2024-03-01T12:00:00Z",
+            "sagemaker_endpoint_name": "ep",
+            "sagemaker_monitoring_schedule_name": "schedule",
+        },
+        output_path=f"{container}/resultdata",
+        enable_cloudwatch_metrics=False,
+        dataset_format=json.loads(CAPTURE_FORMAT),
+        dataset_source_container_path=f"{container}/input/endpoint",
+    )
+    processor = Processor(
+        role=role,
+        image_uri=TAG,
+        instance_count=1,
+        instance_type="local",
+        env=env,
+        sagemaker_session=session,
+    )
+    processor.run(
+        inputs=[
+            ProcessingInput(
+                source=str(data / "capture" / "ep" / "AllTraffic"),
+                destination=f"{container}/input/endpoint",
+            ),
+            ProcessingInput(
+                source=f"s3://{bucket}/baseline/statistics.json",
+                destination=f"{container}/baseline/stats",
+            ),
+            ProcessingInput(
+                source=f"s3://{bucket}/baseline/constraints.json",
+                destination=f"{container}/baseline/constraints",
+            ),
+        ],
+        outputs=[
+            ProcessingOutput(
+                source=f"{container}/resultdata",
+                destination=f"s3://{bucket}/monitoring/11",
+            )
+        ],
+        wait=True,
+        logs=False,
+    )
+    stats = Statistics.from_s3_uri(
+        f"s3://{bucket}/monitoring/11/statistics.json", sagemaker_session=session
+    )
+    assert stats.body_dict["dataset"]["item_count"] == 400
+    violations = ConstraintViolations.from_s3_uri(
+        f"s3://{bucket}/monitoring/11/constraint_violations.json", sagemaker_session=session
+    )
+    assert isinstance(violations.body_dict["violations"], list)
