@@ -31,7 +31,11 @@ start() {
   nohup dockerd --data-root "$STATE/data" --exec-root "$STATE/exec" --pidfile "$PIDFILE" \
     --host "$SOCK" --storage-driver "$driver" >"$STATE/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 1 60); do
-    if answers "$SOCK"; then echo "DOCKER_HOST=$SOCK"; return; fi
+    if answers "$SOCK"; then
+      echo "docker-engine: started dockerd, pid $(cat "$PIDFILE"), state in $STATE" >&2
+      echo "DOCKER_HOST=$SOCK"
+      return
+    fi
     sleep 0.5
   done
   echo "docker-engine: dockerd did not answer in 30 s; its log: $STATE/dockerd.log" >&2

@@ -46,17 +46,23 @@ def first_blocked(reads: Iterable[str], writes: Iterable[str]) -> str | None:
     "write PATH"; None when every path is usable."""
     for raw in reads:
         path = Path(raw)
-        if not path.exists():
-            continue  # the job itself reports a missing input, with its own exit code
-        for entry in _walk(path):
-            mode = os.R_OK | (os.X_OK if entry.is_dir() else 0)
-            if not os.access(entry, mode):
-                return f"read {entry}"
+        try:
+            if not path.exists():
+                continue  # the job itself reports a missing input, with its own exit code
+            for entry in _walk(path):
+                mode = os.R_OK | (os.X_OK if entry.is_dir() else 0)
+                if not os.access(entry, mode):
+                    return f"read {entry}"
+        except PermissionError:  # a parent directory cannot be searched
+            return f"read {path}"
     for raw in writes:
         path = Path(raw)
-        while not path.exists() and path != path.parent:
-            path = path.parent
-        target = path if path.is_dir() else path.parent
+        try:
+            while not path.exists() and path != path.parent:
+                path = path.parent
+            target = path if path.is_dir() else path.parent
+        except PermissionError:
+            return f"write {raw}"
         if not os.access(target, os.W_OK | os.X_OK):
             return f"write {target}"
     return None

@@ -2,8 +2,9 @@
 
 While a run goes on, a daemon thread prints one line every ``MONITOR_JOB_PROGRESS_SECONDS``
 (default 10; 0 turns it off): the job's phase, the tasks done of the active stages' total,
-and the input read so far (bytes and records of every stage, as Spark's listener counts
-them when tasks end). This is what a person watching CloudWatch Logs sees of a long run.
+and the input read so far by this run (bytes and records of its stages, as Spark's
+listener counts them when tasks end). This is what a person watching CloudWatch Logs sees
+of a long run.
 """
 
 from __future__ import annotations
@@ -92,9 +93,13 @@ class Progress:
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, name="monitor-job-progress", daemon=True)
         self.started = time.monotonic()
+        self.read_before = (0, 0)
 
     def __enter__(self) -> Progress:
         if self.interval > 0:
+            # Input is counted from here: a shared session's earlier stages are not this run's.
+            start = snapshot(self.spark)
+            self.read_before = (start["bytes"], start["records"])
             self.thread.start()
         return self
 
@@ -115,4 +120,6 @@ class Progress:
             except Exception as err:  # the session is going away: stop quietly
                 log.debug("progress: status store unavailable: %s", err)
                 return
+            state["bytes"] -= self.read_before[0]
+            state["records"] -= self.read_before[1]
             log.info("%s", describe(state, time.monotonic() - self.started))
