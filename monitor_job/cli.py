@@ -31,6 +31,7 @@ from monitor_job.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
     ConfigError,
+    EmptyInputError,
     InputDataError,
     MonitorJobError,
     StoppedError,
@@ -208,6 +209,9 @@ def write_message(target: str | None, message: str) -> None:
 
 def run_job(config: JobConfig) -> Outcome:
     """Run the job a config describes, on a session built here."""
+    from monitor_job.decode.preprocess import check_script
+    from monitor_job.io import list_input
+    from monitor_job.io.s3 import check_readable, is_s3
     from monitor_job.jobs.baseline import run_baseline
     from monitor_job.jobs.model_quality import load_quality_constraints, run_model_quality
     from monitor_job.jobs.monitor import run_monitoring
@@ -215,12 +219,28 @@ def run_job(config: JobConfig) -> Outcome:
     from monitor_job.outputs.area import output_area
     from monitor_job.runtime.spark import build_session
 
-    # Everything that can be checked without data is checked before Spark starts.
+    # Everything that can be checked without data is checked before Spark starts: the
+    # baseline files and scripts are read, the input is listed (or, for model quality,
+    # its S3 prefixes proved readable), the output location proved writable.
     model_quality = config.analysis_type is AnalysisType.MODEL_QUALITY
     baseline = load_baseline(config) if config.is_monitoring and not model_quality else None
     quality_constraints = load_quality_constraints(config) if model_quality else None
     post = config.post_analytics_processor_script
     postprocess = load_postprocessor(post) if post else None
+    if config.record_preprocessor_script:
+        check_script(config.record_preprocessor_script, "preprocess_handler")
+    listing = None
+    if model_quality:
+        for uri, what in (
+            (config.dataset_source, "dataset_source"),
+            (config.ground_truth_source, "ground_truth_source"),
+        ):
+            if uri and is_s3(uri):
+                check_readable(uri, what)
+    else:
+        listing = list_input(config.dataset_source, config.start_time, config.end_time)
+        if not listing.files:  # an empty window: no JVM needed to say so
+            raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
     with output_area(config.output_path) as area:
         set_phase("starting Spark")
         spark = build_session()
@@ -228,9 +248,9 @@ def run_job(config: JobConfig) -> Outcome:
             if model_quality:
                 outcome = run_model_quality(spark, config, quality_constraints, area)
             elif baseline is not None:
-                outcome = run_monitoring(spark, config, baseline, area)
+                outcome = run_monitoring(spark, config, baseline, area, listing)
             else:
-                outcome = run_baseline(spark, config, area)
+                outcome = run_baseline(spark, config, area, listing)
             set_phase("writing outputs")
     if post and postprocess is not None:
         run_postprocessor(post, postprocess)

@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
 
-# (method, path, headers) -> None to forward, or (status, headers, body) to answer.
-Fault = Callable[[str, str, dict[str, str]], "tuple[int, dict[str, str], bytes] | None"]
+# (method, path, headers) -> None to forward, (status, headers, body) to answer, or "drop"
+# to close the connection without an answer.
+Fault = Callable[[str, str, dict[str, str]], "tuple[int, dict[str, str], bytes] | str | None"]
 
 
 class ForwardingProxy:
@@ -32,6 +33,9 @@ class ForwardingProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 proxy.requests.append((self.command, self.path))
                 answer = proxy.fault(self.command, self.path, headers) if proxy.fault else None
+                if answer == "drop":
+                    self.close_connection = True
+                    return
                 if answer is None:
                     conn = http.client.HTTPConnection(
                         proxy.upstream.hostname, proxy.upstream.port, timeout=60
@@ -42,6 +46,7 @@ class ForwardingProxy:
                     status, reply_headers = reply.status, reply.getheaders()
                     conn.close()
                 else:
+                    assert not isinstance(answer, str)
                     status, extra, data = answer
                     reply_headers = list(extra.items())
                 self.send_response(status)

@@ -161,7 +161,15 @@ def test_missing_baseline_object_on_s3(bucket, tmp_path, capsys) -> None:
 
 
 def test_unreachable_endpoint_is_bounded_and_clear(tmp_path, monkeypatch, capsys) -> None:
+    """Fails before Spark starts (the input is listed first), in seconds, in one line."""
     import socket
+
+    import monitor_job.runtime.spark as runtime_spark
+
+    def no_spark(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Spark was started before the input was listed")
+
+    monkeypatch.setattr(runtime_spark, "build_session", no_spark)
 
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -174,7 +182,7 @@ def test_unreachable_endpoint_is_bounded_and_clear(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == (
         f"InputDataError: dataset_source s3://{BUCKET}/train/: "
-        "S3 endpoint unreachable after 5 attempts"
+        f"EndpointConnectionError: S3 endpoint http://127.0.0.1:{port} unreachable after 5 attempts"
     )
     assert "testing-secret-value" not in err
 

@@ -69,6 +69,18 @@ def read_script(path: str, name: str) -> str:
         raise HandlerError(f"cannot read {name} script {path}: {err}") from err
 
 
+def check_script(path: str, name: str) -> None:
+    """Read and compile a user script (before Spark starts): a missing or unreadable file or
+    a syntax error is one ``HandlerError`` now, not after the data was read."""
+    source = read_script(path, name)
+    try:
+        compile(source, path, "exec")
+    except SyntaxError as err:
+        raise HandlerError(
+            f"{name} script {path}: SyntaxError: {err.msg} (line {err.lineno})"
+        ) from err
+
+
 def load_source(source: str, path: str, name: str) -> tuple[Callable[..., Any], bool]:
     """Execute a script's ``source`` as a module; return (``name`` function, takes_logger)."""
     stem = Path(path).stem

@@ -31,6 +31,8 @@ class InputListing:
     pruned: tuple[str, ...] = field(default_factory=tuple)
     start: datetime | None = None
     end: datetime | None = None
+    # Listed, but deleted or expired before they were read (S3 staging): skipped, reported.
+    gone: tuple[str, ...] = field(default_factory=tuple)
 
     def window(self) -> str:
         """`` in window [start, end)`` (ISO, Z) when a window was asked for, else ``""``."""

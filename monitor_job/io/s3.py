@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,36 @@ def split_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
+# The settings a client is made from: a change of credentials or endpoint (a test, a
+# long-lived process) gets a new client; otherwise one client is shared (thread-safe).
+_CLIENT_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_CA_BUNDLE",
+)
+
+
 def client() -> Any:
+    """An S3 client with botocore's standard retry mode (exponential backoff with jitter on
+    throttling, 5xx and dropped connections), made from the current environment."""
+    return _client(tuple(os.environ.get(k) for k in _CLIENT_ENV), MAX_ATTEMPTS)
+
+
+@lru_cache(maxsize=4)
+def _client(_env: tuple[str | None, ...], attempts: int) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client(
+    return boto3.session.Session().client(
         "s3",
         config=Config(
-            retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+            retries={"mode": "standard", "total_max_attempts": attempts},
             connect_timeout=10,
             read_timeout=120,
         ),
@@ -46,21 +69,44 @@ def client() -> Any:
 
 def describe_error(err: Exception) -> str:
     """A short reason without request ids, signatures or presigned URLs."""
-    from botocore.exceptions import ClientError, EndpointConnectionError
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
 
     if isinstance(err, ClientError):
         info = err.response.get("Error", {})
         code = info.get("Code", "error")
+        # HEAD answers (boto3's download_file starts with one) carry no body: only a status.
+        code = {"403": "AccessDenied", "404": "NoSuchKey"}.get(str(code), code)
         hint = {
             "NoSuchBucket": "bucket does not exist",
             "NoSuchKey": "object does not exist",
-            "404": "object does not exist",
             "AccessDenied": "access denied",
-            "403": "access denied",
+            "InvalidAccessKeyId": "the access key id is not known to S3",
+            "SignatureDoesNotMatch": "the secret access key does not match the key id",
+            "ExpiredToken": "the session token has expired",
+            "InvalidToken": "the session token is malformed or invalid",
+            "SlowDown": f"throttled by S3 after {MAX_ATTEMPTS} attempts",
+            "503": f"S3 unavailable after {MAX_ATTEMPTS} attempts",
         }.get(str(code), info.get("Message") or "request failed")
         return f"{code}: {hint}"
     if isinstance(err, EndpointConnectionError):
-        return f"S3 endpoint unreachable after {MAX_ATTEMPTS} attempts"
+        return (
+            f"EndpointConnectionError: S3 endpoint {env_endpoint()} unreachable after "
+            f"{MAX_ATTEMPTS} attempts"
+        )
+    if isinstance(err, NoCredentialsError):
+        return "NoCredentialsError: no AWS credentials found (environment, profile or role)"
+    if isinstance(err, (ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError)):
+        return (
+            f"{type(err).__name__}: S3 endpoint {env_endpoint()} dropped the connection or "
+            f"timed out after {MAX_ATTEMPTS} attempts"
+        )
     return type(err).__name__
 
 
@@ -94,6 +140,18 @@ def check_writable(uri: str, what: str) -> None:
     failure = f"cannot write {what} {uri}"
     guarded(failure, OutputError, s3.put_object, Bucket=bucket, Key=key)
     guarded(failure, OutputError, s3.delete_object, Bucket=bucket, Key=key)
+
+
+def check_readable(uri: str, what: str) -> None:
+    """Prove that the prefix ``uri`` can be listed (bucket exists, credentials may list,
+    endpoint answers), with the cheapest call that does: one list of at most one key."""
+    bucket, key = split_uri(uri)
+    if not bucket:
+        raise InputDataError(f"{what} {uri}: no bucket in the URI")
+    s3 = client()
+    guarded(
+        f"{what} {uri}", InputDataError, s3.list_objects_v2, Bucket=bucket, Prefix=key, MaxKeys=1
+    )
 
 
 def read_bytes(uri: str, what: str, error: type[MonitorJobError]) -> bytes:
@@ -168,19 +226,36 @@ def list_s3(
     return files, searched, pruned
 
 
-def stage(uris: list[str], directory: Path) -> list[str]:
-    """Download objects (in parallel, straight to disk) below ``directory``; local paths."""
+GONE = ("404", "NoSuchKey")
+
+
+def stage(uris: list[str], directory: Path) -> tuple[list[str], list[str]]:
+    """Download objects (in parallel, straight to disk) below ``directory``. Returns the
+    local paths and the objects that were listed but are gone (deleted, expired) by the time
+    they are read: those are reported, not fatal. Any other failure (after botocore's
+    retries) is one ``InputDataError`` naming the object and the AWS error code."""
+    from botocore.exceptions import ClientError
+
     s3 = client()
 
-    def fetch(uri: str) -> str:
+    def fetch(uri: str) -> str | None:
         bucket, key = split_uri(uri)
         target = directory / bucket / key
         target.parent.mkdir(parents=True, exist_ok=True)
-        guarded(f"reading {uri}", InputDataError, s3.download_file, bucket, key, str(target))
+        try:
+            guarded(f"reading {uri}", InputDataError, s3.download_file, bucket, key, str(target))
+        except InputDataError as err:
+            cause = err.__cause__
+            if isinstance(cause, ClientError) and str(cause.response["Error"]["Code"]) in GONE:
+                return None
+            raise
         return str(target)
 
     with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
-        return list(pool.map(fetch, uris))
+        fetched = list(pool.map(fetch, uris))
+    local = [path for path in fetched if path is not None]
+    gone = [uri for uri, path in zip(uris, fetched, strict=True) if path is None]
+    return local, gone
 
 
 def upload(files: list[tuple[str, str]]) -> None:

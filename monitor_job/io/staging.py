@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor_job.errors import InputDataError
 from monitor_job.io import s3
 from monitor_job.io.listing import InputListing
 
@@ -61,7 +62,14 @@ def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[In
         prefix="monitor-job-input-", dir=os.environ.get("MONITOR_JOB_STAGING_DIR")
     )
     try:
-        local = s3.stage(list(listing.files), Path(root))
+        local, gone = s3.stage(list(listing.files), Path(root))
+        for uri in gone:
+            log.warning("input object listed but gone before it was read, skipped: %s", uri)
+        if gone and not local:
+            raise InputDataError(
+                f"dataset_source {listing.source}: all {len(gone)} listed object(s) were gone "
+                "(deleted or expired) before they could be read"
+            )
         size = sum(os.path.getsize(f) for f in local)
         log.info(
             "S3 input staged with boto3 (this Spark has no S3 filesystem): %d object(s), "
@@ -70,6 +78,6 @@ def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[In
             size / 1e6,
             root,
         )
-        yield replace(listing, files=tuple(local))
+        yield replace(listing, files=tuple(local), gone=tuple(gone))
     finally:
         shutil.rmtree(root, ignore_errors=True)

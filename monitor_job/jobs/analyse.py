@@ -11,6 +11,7 @@ from monitor_job.contract import JobConfig
 from monitor_job.decode import decode_dataset
 from monitor_job.errors import EmptyInputError, InputDataError
 from monitor_job.io import list_input
+from monitor_job.io.listing import InputListing
 from monitor_job.io.staging import readable_by_spark
 from monitor_job.runtime.progress import set_phase
 
@@ -39,12 +40,17 @@ def check_bad_records(config: JobConfig, prof: DatasetProfile) -> None:
 
 
 def analyse(
-    spark: SparkSession, config: JobConfig, baseline: Baseline | None = None
+    spark: SparkSession,
+    config: JobConfig,
+    baseline: Baseline | None = None,
+    listing: InputListing | None = None,
 ) -> tuple[DatasetProfile, tuple[str, ...]]:
-    """List, decode and profile the dataset of a run; with a ``baseline`` (monitoring), the
-    window's columns take the baseline's names and the profile collects what checks need."""
+    """List (unless the caller did, before Spark started), decode and profile the dataset
+    of a run; with a ``baseline`` (monitoring), the window's columns take the baseline's
+    names and the profile collects what checks need."""
     set_phase("listing input")
-    listing = list_input(config.dataset_source, config.start_time, config.end_time)
+    if listing is None:
+        listing = list_input(config.dataset_source, config.start_time, config.end_time)
     log.info("input%s: %s", listing.window(), listing.describe())
     for prefix in listing.searched:
         log.info("read hour prefix %s", prefix)
@@ -52,6 +58,12 @@ def analyse(
     with readable_by_spark(spark, listing) as readable:
         decoded = decode_dataset(spark, config, readable)
         notes = list(decoded.notes)
+        if readable.gone:
+            shown = ", ".join(readable.gone[:5]) + (" ..." if len(readable.gone) > 5 else "")
+            notes.append(
+                f"{len(readable.gone)} listed object(s) gone before they were read, "
+                f"skipped: {shown}"
+            )
         names, hints = decoded.names, None
         if baseline is not None:
             names = align_names(baseline, decoded.names)

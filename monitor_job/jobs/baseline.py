@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from monitor_job.constraints import suggest
 from monitor_job.contract import JobConfig
+from monitor_job.io.listing import InputListing
 from monitor_job.jobs.analyse import analyse
 from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.area import OutputArea
@@ -15,8 +16,10 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def run_baseline(spark: SparkSession, config: JobConfig, area: OutputArea) -> Outcome:
-    prof, notes = analyse(spark, config)
+def run_baseline(
+    spark: SparkSession, config: JobConfig, area: OutputArea, listing: InputListing | None = None
+) -> Outcome:
+    prof, notes = analyse(spark, config, listing=listing)
     documents = {
         "statistics.json": statistics_document(prof),
         "constraints.json": suggest(prof, config.categorical_drift_method),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from monitor_job.checks import Baseline, evaluate
 from monitor_job.contract import JobConfig
+from monitor_job.io.listing import InputListing
 from monitor_job.jobs.analyse import analyse
 from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.area import OutputArea
@@ -24,11 +25,15 @@ VIOLATIONS_FILE = "constraint_violations.json"
 
 
 def run_monitoring(
-    spark: SparkSession, config: JobConfig, baseline: Baseline, area: OutputArea
+    spark: SparkSession,
+    config: JobConfig,
+    baseline: Baseline,
+    area: OutputArea,
+    listing: InputListing | None = None,
 ) -> Outcome:
     for note in baseline.notes:
         log.info("%s", note)
-    window, notes = analyse(spark, config, baseline)
+    window, notes = analyse(spark, config, baseline, listing)
     set_phase("checking constraints")
     evaluation = evaluate(baseline.constraints, baseline.statistics, window)
     for v in evaluation.violations:
