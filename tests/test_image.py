@@ -384,12 +384,13 @@ def test_baseline_and_monitoring_through_processingjobconfig(
 
 @pytest.fixture(scope="module")
 def big_train(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """~500k rows: long enough in the container to be stopped mid-scan."""
+    """1.2M rows: the scan lasts several times the 1 s progress interval in the container,
+    so the stop lands mid-scan even on a loaded machine."""
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(5)
-    n = 500_000
+    n = 1_200_000
     frame = pd.DataFrame(
         {
             "label": rng.integers(0, 2, n),
@@ -434,12 +435,13 @@ def test_docker_stop_ends_as_stopped_with_no_partial_output(
         log = container.logs().decode()
     finally:
         container.remove(force=True)
-    assert code == EXIT_STOPPED, log[-3000:]
+    tail = log[-3000:]
+    assert code == EXIT_STOPPED, tail
     last = log.strip().splitlines()[-1]
-    assert last.startswith("Stopped: received signal 15"), last
-    assert (message / "message").read_text().startswith("Stopped:")
-    assert sorted(p.name for p in out.iterdir()) == []  # no statistics.json, no temp file
-    assert "Traceback" not in log
+    assert last.startswith("Stopped: received signal 15"), tail
+    assert (message / "message").read_text().startswith("Stopped:"), tail
+    assert sorted(p.name for p in out.iterdir()) == [], tail  # no statistics.json, no temp file
+    assert "Traceback" not in log, tail
 
 
 def test_bad_config_is_one_line_and_exit_2_before_spark(client, image, tmp_path) -> None:
