@@ -251,7 +251,6 @@ def run_job(config: JobConfig) -> Outcome:
                 outcome = run_monitoring(spark, config, baseline, area, listing)
             else:
                 outcome = run_baseline(spark, config, area, listing)
-            set_phase("writing outputs")
     if post and postprocess is not None:
         run_postprocessor(post, postprocess)
     return outcome

@@ -153,42 +153,43 @@ def test_access_denied_on_input(as_writer, no_spark, capsys) -> None:
     assert line == f"InputDataError: dataset_source {source}: AccessDenied: access denied"
 
 
-def test_unknown_access_key(as_writer, no_spark, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+NO_FILE = "/nonexistent/monitor-job-no-such-file"
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        (  # a key id S3 does not know
+            {"AWS_ACCESS_KEY_ID": "AKIAUNKNOWNKEY000000", "AWS_SECRET_ACCESS_KEY": SECRET},
+            "InvalidAccessKeyId: the access key id is not known to S3",
+        ),
+        (  # the right key id, the wrong secret
+            {"AWS_SECRET_ACCESS_KEY": SECRET},
+            "SignatureDoesNotMatch: the secret access key does not match the key id",
+        ),
+        (  # nothing in the environment, no profile, no instance role
+            {
+                "AWS_ACCESS_KEY_ID": None,
+                "AWS_SECRET_ACCESS_KEY": None,
+                "AWS_SHARED_CREDENTIALS_FILE": NO_FILE,
+                "AWS_CONFIG_FILE": NO_FILE,
+                "AWS_EC2_METADATA_DISABLED": "true",
+            },
+            "NoCredentialsError: no AWS credentials found (environment, profile or role)",
+        ),
+    ],
+    ids=["unknown-key", "wrong-secret", "no-credentials"],
+)
+def test_bad_credentials(as_writer, no_spark, capsys, monkeypatch, env, reason) -> None:
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
     source = "s3://mj-allowed/train"
     code, line, _ = run(baseline(source, "s3://mj-allowed/out"), capsys)
     assert code == EXIT_INPUT
-    assert line == (
-        f"InputDataError: dataset_source {source}: "
-        "InvalidAccessKeyId: the access key id is not known to S3"
-    )
-
-
-def test_wrong_secret_key(as_writer, no_spark, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)  # the right key id, the wrong secret
-    source = "s3://mj-allowed/train"
-    code, line, _ = run(baseline(source, "s3://mj-allowed/out"), capsys)
-    assert code == EXIT_INPUT
-    assert line == (
-        f"InputDataError: dataset_source {source}: "
-        "SignatureDoesNotMatch: the secret access key does not match the key id"
-    )
-
-
-def test_no_credentials_at_all(as_writer, no_spark, capsys, monkeypatch, tmp_path) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    source = "s3://mj-allowed/train"
-    code, line, _ = run(baseline(source, "s3://mj-allowed/out"), capsys)
-    assert code == EXIT_INPUT
-    assert line == (
-        f"InputDataError: dataset_source {source}: "
-        "NoCredentialsError: no AWS credentials found (environment, profile or role)"
-    )
+    assert line == f"InputDataError: dataset_source {source}: {reason}"
 
 
 def test_access_denied_on_one_object_mid_run(as_writer, spark, capsys, tmp_path) -> None:

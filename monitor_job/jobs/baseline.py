@@ -11,6 +11,7 @@ from monitor_job.jobs.analyse import analyse
 from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -24,6 +25,7 @@ def run_baseline(
         "statistics.json": statistics_document(prof),
         "constraints.json": suggest(prof, config.categorical_drift_method),
     }
+    set_phase("writing outputs")
     files = write_json_files(area.local, documents)
     outcome = Outcome("baseline", 0, tuple(area.final(f) for f in files), prof, notes)
     [summary] = write_json_files(area.local, {SUMMARY_FILE: summary_document(outcome)})

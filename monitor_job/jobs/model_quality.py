@@ -166,6 +166,7 @@ def run_model_quality(
         for v in found:
             log.info("violation %s: %s", v["constraint_check_type"], v["description"])
         documents[VIOLATIONS_FILE] = {"violations": found}
+    set_phase("writing outputs")
     files = write_json_files(area.local, documents)
     extra: dict[str, Any] = {
         "problem_type": result.problem_type,

@@ -44,6 +44,7 @@ def run_monitoring(
         # A monitoring execution's output holds the constraints it checked against.
         "constraints.json": baseline.constraints.document,
     }
+    set_phase("writing outputs")
     files = write_json_files(area.local, documents)
 
     target = metric_target(config)
