@@ -216,7 +216,7 @@ def run_job(config: JobConfig) -> Outcome:
     from monitor_job.jobs.model_quality import load_quality_constraints, run_model_quality
     from monitor_job.jobs.monitor import run_monitoring
     from monitor_job.jobs.postprocess import load_postprocessor, run_postprocessor
-    from monitor_job.outputs.area import output_area
+    from monitor_job.outputs.area import check_local_writable, output_area
     from monitor_job.runtime.spark import build_session
 
     # Everything that can be checked without data is checked before Spark starts: the
@@ -241,6 +241,13 @@ def run_job(config: JobConfig) -> Outcome:
         listing = list_input(config.dataset_source, config.start_time, config.end_time)
         if not listing.files:  # an empty window: no JVM needed to say so
             raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
+    # The message file and (for monitoring) a local metrics directory are written at the
+    # end: proved writable now. output_area proves the output location.
+    if config.output_message_file:
+        check_local_writable(str(Path(config.output_message_file).parent), "output_message_file")
+    metrics = config.cloudwatch_metrics_directory
+    if config.is_monitoring and not is_s3(metrics):
+        check_local_writable(metrics, "cloudwatch_metrics_directory")
     with output_area(config.output_path) as area:
         set_phase("starting Spark")
         spark = build_session()

@@ -103,16 +103,6 @@ def test_handler_that_cannot_load(spark, tmp_path, capsys, source) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_output_not_writable(spark, tmp_path, capsys) -> None:
-    data = write_csv(mixed_frame(20), tmp_path / "d.csv")
-    (tmp_path / "blocker").write_text("a file where the output directory should be")
-    code, line = _run(
-        capsys, "baseline", "--dataset", str(data), "--output", str(tmp_path / "blocker" / "o")
-    )
-    assert code == EXIT_OUTPUT
-    assert line.startswith(f"OutputError: cannot write output to {tmp_path / 'blocker' / 'o'}")
-
-
 def test_postprocessor_runs_after_outputs_and_its_failure_is_reported(
     spark, tmp_path, capsys
 ) -> None:
@@ -213,3 +203,40 @@ def test_csv_row_faults_are_counted_in_the_summary(spark, tmp_path, capsys) -> N
     assert summary["records"]["failed"] == {"wrong column count": 2}
     assert [s["record"] for s in summary["records"]["failed_samples"]] == ["1,2", "1,2,3,4"]
     assert summary["item_count"] == 41  # the quoted comma is one field
+
+
+@pytest.mark.parametrize("which", ["output", "message", "metrics"])
+def test_unwritable_local_output_fails_before_spark(tmp_path, capsys, monkeypatch, which) -> None:
+    """A local output, message file or metrics directory that cannot be written fails in
+    seconds with one line, before Spark starts (a file where a directory must be: root
+    ignores permission bits, so that is the unwritable case every user has)."""
+    import monitor_job.runtime.spark as runtime_spark
+
+    def no_spark(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Spark was started before the outputs were checked")
+
+    monkeypatch.setattr(runtime_spark, "build_session", no_spark)
+    data = write_csv(mixed_frame(20), tmp_path / "d.csv")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    bad = str(blocker / "below")
+    out = bad if which == "output" else str(tmp_path / "out")
+    env = {
+        "dataset_format": json.dumps({"csv": {"header": True}}),
+        "dataset_source": str(data),
+        "output_path": out,
+        "output_message_file": bad + "/message" if which == "message" else "",
+        "cloudwatch_metrics_directory": bad if which == "metrics" else str(tmp_path / "m"),
+    }
+    if which == "metrics":  # the metrics file is written by monitoring runs
+        env["baseline_constraints"] = str(tmp_path / "constraints.json")
+        (tmp_path / "constraints.json").write_text(json.dumps({"version": 0.0, "features": []}))
+    config = tmp_path / "processingjobconfig.json"
+    config.write_text(json.dumps({"Environment": {k: v for k, v in env.items() if v}}))
+    monkeypatch.setenv("MONITOR_JOB_PROCESSING_CONFIG", str(config))
+    code, line = _run(capsys)
+    assert code == EXIT_OUTPUT
+    what = {"output": "output_path", "message": "output_message_file"}.get(
+        which, "cloudwatch_metrics_directory"
+    )
+    assert line == f"OutputError: cannot write {what} {bad}: Not a directory"

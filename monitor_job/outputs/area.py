@@ -10,6 +10,7 @@ names, and ``monitor-job upload DIR s3://...`` finishes the job later.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -82,11 +83,37 @@ def upload_directory(local: str, uri: str) -> int:
     return len(files)
 
 
+def check_local_writable(directory: str, what: str) -> None:
+    """Prove that a local directory can be written (made if missing), before any work: a
+    probe file is created and removed (permission bits alone do not tell, e.g. for root on
+    a read-only mount)."""
+    path = Path(directory)
+    made: list[Path] = []  # removed again: a run that fails later leaves no empty directory
+    try:
+        missing = path
+        while not missing.exists() and missing != missing.parent:
+            made.append(missing)
+            missing = missing.parent
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".monitor-job-write-probe-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise OutputError(f"cannot write {what} {directory}: {err.strerror or err}") from err
+    finally:
+        for created in made:  # deepest first
+            try:
+                created.rmdir()
+            except OSError:
+                break
+
+
 @contextmanager
 def output_area(uri: str) -> Iterator[OutputArea]:
     """The run's output area. An ``s3://`` output is proved writable here, before any work
     (and so before Spark starts): a typo in the bucket fails in seconds, not after the run."""
     if not s3.is_s3(uri):
+        check_local_writable(uri, "output_path")
         yield OutputArea(uri, uri)
         return
     s3.check_writable(uri, "output_path")
