@@ -1,0 +1,1 @@
+"""Bias metrics (SageMaker Clarify compatible), computed from one Spark aggregation."""
