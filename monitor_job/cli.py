@@ -120,6 +120,14 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a job described by a YAML file of contract keys")
     run.add_argument("--config", required=True)
     run.add_argument("--output", help="override output_path")
+    bias = sub.add_parser(
+        "bias",
+        help="Clarify-compatible bias metrics of a labelled dataset: analysis.json "
+        "(the bias job is in progress: no monitoring run or CloudWatch metrics yet)",
+    )
+    bias.add_argument("--dataset", required=True, help="CSV file or directory (or s3://)")
+    bias.add_argument("--analysis-config", required=True, help="Clarify's analysis_config.json")
+    bias.add_argument("--output", required=True, help="output directory (or s3://)")
     up = sub.add_parser(
         "upload",
         help="upload output files a run kept on local disk when its S3 upload failed",
@@ -263,6 +271,38 @@ def run_job(config: JobConfig) -> Outcome:
     return outcome
 
 
+def run_bias(dataset: str, analysis_config: str, output: str) -> int:
+    """``monitor-job bias``: analysis.json of a labelled dataset (config checked first)."""
+    from monitor_job.bias.config import read_analysis_config
+    from monitor_job.bias.job import run_bias_baseline
+    from monitor_job.outputs import write_json_files
+    from monitor_job.outputs.area import output_area
+    from monitor_job.runtime.spark import build_session
+
+    config = read_analysis_config(analysis_config)
+    with output_area(output) as area:
+        spark = build_session()
+        with Progress(spark):
+            set_phase("counting bias cells")
+            document = run_bias_baseline(spark, config, dataset)
+        set_phase("writing outputs")
+        files = write_json_files(area.local, {"analysis.json": document})
+        area.publish()
+    for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
+        for facet, entries in document.get(stage, {}).get("facets", {}).items():
+            for entry in entries:
+                values = ", ".join(
+                    f"{m['name']}={m['value']:.4g}"
+                    if m["value"] is not None
+                    else f"{m['name']}=n/a"
+                    for m in entry["metrics"]
+                )
+                print(f"{stage.split('_')[0]} {facet}={entry['value_or_threshold']}: {values}")
+    for path in files:
+        print(f"wrote {area.final(path)}")
+    return EXIT_OK
+
+
 def run_upload(directory: str, destination: str) -> int:
     """``monitor-job upload DIR s3://...``: finish a run whose upload failed."""
     from monitor_job.io import s3
@@ -397,6 +437,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 return EXIT_OK
             if args.command == "upload":
                 return run_upload(args.directory, args.destination)
+            if args.command == "bias":
+                return run_bias(args.dataset, args.analysis_config, args.output)
             config = config_from_args(args)
             settle_user(config, message_target(config, False))
             if args.command == "validate":

@@ -305,59 +305,27 @@ def di(c: Counts) -> float:
     return divide(qd, qa)
 
 
-def dca(c: Counts) -> float:
-    tp_a, fp_a, fn_a, _ = _confusion(c, False)
-    tp_d, fp_d, fn_d, _ = _confusion(c, True)
-    return difference(divide(tp_a + fn_a, tp_a + fp_a), divide(tp_d + fn_d, tp_d + fp_d))
+# Rates of one group's confusion counts (TP, FP, FN, TN), compared between the rest (a) and
+# the facet (d): a - d, or d - a where Clarify orders it so; both infinite gives 0.
+Rate = Callable[[int, int, int, int], float]
+RATE_GAPS: dict[str, tuple[Rate, bool]] = {  # name: (rate, facet first)
+    "DCA": (lambda tp, fp, fn, tn: divide(tp + fn, tp + fp), False),  # conditional acceptance
+    "DCR": (lambda tp, fp, fn, tn: divide(tn + fp, tn + fn), True),  # conditional rejection
+    "RD": (lambda tp, fp, fn, tn: divide(tp, tp + fn), False),  # recall
+    "SD": (lambda tp, fp, fn, tn: divide(tn, tn + fp), True),  # specificity
+    "DAR": (lambda tp, fp, fn, tn: divide(tp, tp + fp), False),  # precision (acceptance)
+    "DRR": (lambda tp, fp, fn, tn: divide(tn, tn + fn), True),  # rejection rate
+    "AD": (lambda tp, fp, fn, tn: divide(tp + tn, tp + fp + fn + tn), False),  # accuracy
+    "TE": (lambda tp, fp, fn, tn: divide(fn, fp), True),  # treatment (FN / FP)
+}
 
 
-def dcr(c: Counts) -> float:
-    _, fp_a, fn_a, tn_a = _confusion(c, False)
-    _, fp_d, fn_d, tn_d = _confusion(c, True)
-    rr_a = divide(tn_a + fp_a, tn_a + fn_a)
-    rr_d = divide(tn_d + fp_d, tn_d + fn_d)
-    return 0.0 if rr_a == rr_d == INFINITY else rr_d - rr_a
+def _gap(rate: Rate, facet_first: bool) -> Callable[[Counts], float]:
+    def metric(c: Counts) -> float:
+        rest, facet = rate(*_confusion(c, False)), rate(*_confusion(c, True))
+        return difference(facet, rest) if facet_first else difference(rest, facet)
 
-
-def rd(c: Counts) -> float:
-    tp_a, _, fn_a, _ = _confusion(c, False)
-    tp_d, _, fn_d, _ = _confusion(c, True)
-    return difference(divide(tp_a, tp_a + fn_a), divide(tp_d, tp_d + fn_d))
-
-
-def sd(c: Counts) -> float:
-    _, fp_a, _, tn_a = _confusion(c, False)
-    _, fp_d, _, tn_d = _confusion(c, True)
-    sp_a, sp_d = divide(tn_a, tn_a + fp_a), divide(tn_d, tn_d + fp_d)
-    return 0.0 if sp_a == sp_d == INFINITY else sp_d - sp_a
-
-
-def dar(c: Counts) -> float:
-    tp_a, fp_a, _, _ = _confusion(c, False)
-    tp_d, fp_d, _, _ = _confusion(c, True)
-    return difference(divide(tp_a, tp_a + fp_a), divide(tp_d, tp_d + fp_d))
-
-
-def drr(c: Counts) -> float:
-    _, _, fn_a, tn_a = _confusion(c, False)
-    _, _, fn_d, tn_d = _confusion(c, True)
-    rr_a, rr_d = divide(tn_a, tn_a + fn_a), divide(tn_d, tn_d + fn_d)
-    return 0.0 if rr_a == rr_d == INFINITY else rr_d - rr_a
-
-
-def ad(c: Counts) -> float:
-    tp_a, fp_a, fn_a, tn_a = _confusion(c, False)
-    tp_d, fp_d, fn_d, tn_d = _confusion(c, True)
-    acc_a = divide(tp_a + tn_a, tp_a + fp_a + fn_a + tn_a)
-    acc_d = divide(tp_d + tn_d, tp_d + fp_d + fn_d + tn_d)
-    return difference(acc_a, acc_d)
-
-
-def te(c: Counts) -> float:
-    _, fp_a, fn_a, _ = _confusion(c, False)
-    _, fp_d, fn_d, _ = _confusion(c, True)
-    tau_a, tau_d = divide(fn_a, fp_a), divide(fn_d, fp_d)
-    return 0.0 if tau_a == tau_d == INFINITY else tau_d - tau_a
+    return metric
 
 
 def ge(c: Counts) -> float:
@@ -394,15 +362,8 @@ METRICS: dict[str, Callable[[Counts], float]] = {
     "CDDL": lambda c: conditional_demographic_disparity(c, predicted=False),
     "DPPL": lambda c: positive_proportion_difference(c, predicted=True),
     "DI": di,
-    "DCA": dca,
-    "DCR": dcr,
-    "RD": rd,
-    "SD": sd,
-    "DAR": dar,
-    "DRR": drr,
-    "AD": ad,
+    **{name: _gap(rate, first) for name, (rate, first) in RATE_GAPS.items()},
     "CDDPL": lambda c: conditional_demographic_disparity(c, predicted=True),
-    "TE": te,
     "GE": ge,
     "FT": _flip_test,
 }

@@ -1,0 +1,106 @@
+"""`monitor-job bias`: Clarify's analysis.json from a labelled CSV, equal to smclarify on the
+same data, in the shape of a real 2024 Clarify baseline (tests/fixtures/sagemaker)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import monitor_job.runtime.spark as runtime_spark
+from monitor_job.cli import main
+from monitor_job.errors import EXIT_CONFIG, EXIT_OK
+from tests.test_bias_metrics import oracle, people  # noqa: F401 - the shared fixture
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sagemaker"
+
+CONFIG = {
+    "version": "1.0",
+    "label": "label",
+    "label_values_or_threshold": ["yes"],
+    "facet": [
+        {"name_or_index": "sex", "value_or_threshold": ["F"]},
+        {"name_or_index": "age", "value_or_threshold": [40]},
+        {"name_or_index": "region", "value_or_threshold": ["north", "east"]},
+    ],
+    "group_variable": "zip",
+    "predicted_label": "pred",
+    "methods": {
+        "pre_training_bias": {"methods": "all"},
+        "post_training_bias": {"methods": "all"},
+    },
+}
+
+
+def test_analysis_json_equals_smclarify(spark, people, tmp_path, capsys) -> None:  # noqa: F811
+    data = tmp_path / "data" / "people.csv"
+    data.parent.mkdir()
+    people.to_csv(data, index=False)
+    config = tmp_path / "analysis_config.json"
+    config.write_text(json.dumps(CONFIG))
+    out = tmp_path / "out"
+    args = ["bias", "--dataset", str(data.parent), "--analysis-config", str(config)]
+    assert main([*args, "--output", str(out)]) == EXIT_OK
+    assert f"wrote {out / 'analysis.json'}" in capsys.readouterr().out
+    doc = json.loads((out / "analysis.json").read_text())
+    reference = json.loads((FIXTURES / "clarify-bias-2024_baseline_analysis.json").read_text())
+    assert doc.keys() == reference.keys()
+    for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
+        assert doc[stage].keys() == reference[stage].keys()
+        assert doc[stage]["label"] == "label" and doc[stage]["label_value_or_threshold"] == "yes"
+        ref_metric = reference[stage]["facets"]["Sex"][0]["metrics"][0]
+        assert set(doc[stage]["facets"]["sex"][0]["metrics"][0]) >= set(ref_metric)
+    for facet in CONFIG["facet"]:
+        name, values = facet["name_or_index"], facet["value_or_threshold"]
+        theirs = oracle(people, name, values, group=True)
+        [entry] = [
+            e
+            for stage in ("pre_training_bias_metrics", "post_training_bias_metrics")
+            for e in doc[stage]["facets"][name]
+        ][:1]
+        assert entry["value_or_threshold"] == ",".join(str(v) for v in values)
+        ours = {
+            m["name"]: m["value"]
+            for stage in ("pre_training_bias_metrics", "post_training_bias_metrics")
+            for e in doc[stage]["facets"][name]
+            for m in e["metrics"]
+        }
+        for metric, expected in theirs.items():
+            if metric == "FT" or expected is None:
+                assert ours[metric] is None, (name, metric)
+                continue
+            got = ours[metric]
+            got = float(got) if isinstance(got, str) else got  # "Infinity" in JSON
+            assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12), (name, metric)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"facet": []}, "facet must be a non-empty list"),
+        (
+            {"label_values_or_threshold": "yes"},
+            "label_values_or_threshold must be a non-empty list",
+        ),
+        (
+            {"methods": {"post_training_bias": {"methods": ["DPPL", "XX"]}}},
+            "unknown metric(s) ['XX']",
+        ),
+        ({"predicted_label": None}, "post_training_bias needs predicted_label"),
+    ],
+)
+def test_bad_analysis_config_is_exit_2_before_spark(tmp_path, capsys, monkeypatch, edit, message):
+    def no_spark(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Spark was started before the config was checked")
+
+    monkeypatch.setattr(runtime_spark, "build_session", no_spark)
+    doc = {**CONFIG, **edit}
+    doc = {k: v for k, v in doc.items() if v is not None}
+    config = tmp_path / "analysis_config.json"
+    config.write_text(json.dumps(doc))
+    code = main(["bias", "--dataset", "x.csv", "--analysis-config", str(config), "--output", "o"])
+    assert code == EXIT_CONFIG
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("ConfigError: analysis_config: ") and message in line, line
