@@ -128,6 +128,14 @@ def _parser() -> argparse.ArgumentParser:
     bias.add_argument("--dataset", required=True, help="CSV file or directory (or s3://)")
     bias.add_argument("--analysis-config", required=True, help="Clarify's analysis_config.json")
     bias.add_argument("--output", required=True, help="output directory (or s3://)")
+    bias.add_argument(
+        "--baseline-analysis",
+        help="the baseline's analysis.json: a monitoring run, with constraint_violations.json",
+    )
+    bias.add_argument("--drift-method", choices=("bootstrap", "plain"), default="bootstrap")
+    bias.add_argument(
+        "--drift-confidence", type=float, default=0.95, help="bootstrap interval level (0.95)"
+    )
     up = sub.add_parser(
         "upload",
         help="upload output files a run kept on local disk when its S3 upload failed",
@@ -271,22 +279,34 @@ def run_job(config: JobConfig) -> Outcome:
     return outcome
 
 
-def run_bias(dataset: str, analysis_config: str, output: str) -> int:
-    """``monitor-job bias``: analysis.json of a labelled dataset (config checked first)."""
+def run_bias(args: argparse.Namespace) -> int:
+    """``monitor-job bias``: analysis.json of a labelled dataset; with a baseline analysis,
+    the bias drift checks too. Config and baseline are read before Spark starts."""
     from monitor_job.bias.config import read_analysis_config
-    from monitor_job.bias.job import run_bias_baseline
+    from monitor_job.bias.drift import DriftSettings, violations
+    from monitor_job.bias.job import run_bias_analysis
+    from monitor_job.io.documents import read_json
     from monitor_job.outputs import write_json_files
     from monitor_job.outputs.area import output_area
     from monitor_job.runtime.spark import build_session
 
-    config = read_analysis_config(analysis_config)
-    with output_area(output) as area:
+    config = read_analysis_config(args.analysis_config)
+    settings = DriftSettings(args.drift_method, args.drift_confidence)
+    baseline = (
+        read_json(args.baseline_analysis, "baseline analysis") if args.baseline_analysis else None
+    )
+    with output_area(args.output) as area:
         spark = build_session()
         with Progress(spark):
             set_phase("counting bias cells")
-            document = run_bias_baseline(spark, config, dataset)
-        set_phase("writing outputs")
-        files = write_json_files(area.local, {"analysis.json": document})
+            document, counts = run_bias_analysis(spark, config, args.dataset)
+        documents: dict[str, Any] = {"analysis.json": document}
+        found: list[dict[str, str]] = []
+        if baseline is not None:
+            set_phase("checking bias drift")
+            found = violations(baseline, document, counts, settings)
+            documents["constraint_violations.json"] = {"version": "1.0", "violations": found}
+        files = write_json_files(area.local, documents)
         area.publish()
     for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
         for facet, entries in document.get(stage, {}).get("facets", {}).items():
@@ -298,8 +318,14 @@ def run_bias(dataset: str, analysis_config: str, output: str) -> int:
                     for m in entry["metrics"]
                 )
                 print(f"{stage.split('_')[0]} {facet}={entry['value_or_threshold']}: {values}")
+    for v in found:
+        print(f"violation {v['metric_name']} {v['facet']}={v['facet_value']}: {v['description']}")
     for path in files:
         print(f"wrote {area.final(path)}")
+    if found:
+        print(f"CompletedWithViolations: Job completed successfully with {len(found)} violations.")
+    else:
+        print("Completed: Job completed successfully with no violations.")
     return EXIT_OK
 
 
@@ -438,7 +464,7 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.command == "upload":
                 return run_upload(args.directory, args.destination)
             if args.command == "bias":
-                return run_bias(args.dataset, args.analysis_config, args.output)
+                return run_bias(args)
             config = config_from_args(args)
             settle_user(config, message_target(config, False))
             if args.command == "validate":

@@ -104,3 +104,55 @@ def test_bad_analysis_config_is_exit_2_before_spark(tmp_path, capsys, monkeypatc
     assert code == EXIT_CONFIG
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line.startswith("ConfigError: analysis_config: ") and message in line, line
+
+
+def applicants(n: int, seed: int, against_f: float = 0.0):
+    """Unbiased applicants (labels and predictions independent of sex); ``against_f``
+    turns that share of the women's positive predictions negative (induced bias)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["F", "M"], n)
+    label = np.where(rng.random(n) < 0.5, "yes", "no")
+    pred = np.where(rng.random(n) < 0.85, label, np.where(label == "yes", "no", "yes"))
+    flip = (sex == "F") & (pred == "yes") & (rng.random(n) < against_f)
+    pred = np.where(flip, "no", pred)
+    return pd.DataFrame(
+        {"sex": sex, "zip": rng.choice(["z1", "z2"], n), "label": label, "pred": pred}
+    )
+
+
+def test_bias_drift_fires_on_induced_bias_only(spark, tmp_path, capsys) -> None:
+    config = {
+        **CONFIG,
+        "facet": [{"name_or_index": "sex", "value_or_threshold": ["F"]}],
+    }
+    (tmp_path / "analysis_config.json").write_text(json.dumps(config))
+
+    def run(frame, name: str, baseline: Path | None = None) -> Path:
+        data = tmp_path / name / "data.csv"
+        data.parent.mkdir()
+        frame.to_csv(data, index=False)
+        args = ["bias", "--dataset", str(data), "--analysis-config"]
+        args += [str(tmp_path / "analysis_config.json"), "--output", str(tmp_path / name / "out")]
+        if baseline is not None:
+            args += ["--baseline-analysis", str(baseline)]
+        assert main(args) == EXIT_OK
+        return tmp_path / name / "out"
+
+    # A baseline from a large training set, hourly windows smaller (their noise is larger).
+    base = run(applicants(20000, seed=1), "baseline") / "analysis.json"
+    quiet = run(applicants(5000, seed=2), "quiet", base)
+    biased = run(applicants(5000, seed=3, against_f=0.4), "biased", base)
+    quiet_rows = json.loads((quiet / "constraint_violations.json").read_text())["violations"]
+    assert not [v for v in quiet_rows if v["metric_name"] in ("DPPL", "DI")], quiet_rows
+    rows = json.loads((biased / "constraint_violations.json").read_text())["violations"]
+    fired = {v["metric_name"] for v in rows}
+    assert {"DPPL", "DI"} <= fired, rows
+    dppl = next(v for v in rows if v["metric_name"] == "DPPL")
+    assert dppl["facet"] == "sex" and dppl["facet_value"] == "F"
+    assert dppl["constraint_check_type"] == "bias_drift_check"
+    assert dppl["description"].startswith("Metric value ")
+    assert "doesn't meet the baseline constraint requirement " in dppl["description"]
+    assert "CompletedWithViolations" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor_job.bias.config import BiasConfig, Facet, Value
-from monitor_job.bias.metrics import MetricValue, compute, count_cells
+from monitor_job.bias.metrics import Counts, MetricValue, compute, count_cells
 from monitor_job.errors import ConfigError, EmptyInputError
 
 if TYPE_CHECKING:
@@ -89,8 +89,11 @@ def _resolve(frame: DataFrame, name: str, key: str) -> str:
     raise ConfigError(f"analysis_config: {key} {name!r} is not a column of the dataset")
 
 
-def run_bias_baseline(spark: SparkSession, config: BiasConfig, dataset: str) -> dict[str, Any]:
-    """analysis.json for ``dataset``: one scan for the counts of every facet."""
+def run_bias_analysis(
+    spark: SparkSession, config: BiasConfig, dataset: str
+) -> tuple[dict[str, Any], dict[tuple[str, str], Counts]]:
+    """analysis.json for ``dataset``, and the counts behind it by (facet, value): one scan
+    for the counts of every facet."""
     from pyspark.sql import functions as F
 
     frame = read_dataset(spark, dataset, config)
@@ -127,6 +130,10 @@ def run_bias_baseline(spark: SparkSession, config: BiasConfig, dataset: str) -> 
         predicted_flag,
         F.col(group) if group else None,
     )
+    by_value = {
+        (name, render(facet.values)): facet_counts
+        for (facet, name), facet_counts in zip(facets, counts, strict=True)
+    }
     document: dict[str, Any] = {"version": "1.0"}
     for key, names in (
         ("post_training_bias_metrics", config.post_training),
@@ -142,7 +149,7 @@ def run_bias_baseline(spark: SparkSession, config: BiasConfig, dataset: str) -> 
             "facets": by_facet,
             "label_value_or_threshold": render(config.label_values),
         }
-    return document
+    return document, by_value
 
 
 def facet_entry(facet: Facet, metrics: list[MetricValue]) -> dict[str, Any]:
