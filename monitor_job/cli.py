@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the baseline's analysis.json: a monitoring run, with constraint_violations.json",
     )
     bias.add_argument("--drift-method", choices=("bootstrap", "plain"), default="bootstrap")
+    bias.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
+    bias.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
+    bias.add_argument(
+        "--publish-metrics", action="store_true", help="PutMetricData to the bias namespace"
+    )
     bias.add_argument(
         "--drift-confidence", type=float, default=0.95, help="bootstrap interval level (0.95)"
     )
@@ -282,12 +288,14 @@ def run_job(config: JobConfig) -> Outcome:
 def run_bias(args: argparse.Namespace) -> int:
     """``monitor-job bias``: analysis.json of a labelled dataset; with a baseline analysis,
     the bias drift checks too. Config and baseline are read before Spark starts."""
+    from monitor_job.bias.cloudwatch import bias_lines, bias_target
     from monitor_job.bias.config import read_analysis_config
     from monitor_job.bias.drift import DriftSettings, violations
     from monitor_job.bias.job import run_bias_analysis
     from monitor_job.io.documents import read_json
     from monitor_job.outputs import write_json_files
     from monitor_job.outputs.area import output_area
+    from monitor_job.outputs.cloudwatch import publish, write_metrics_file
     from monitor_job.runtime.spark import build_session
 
     config = read_analysis_config(args.analysis_config)
@@ -307,7 +315,14 @@ def run_bias(args: argparse.Namespace) -> int:
             found = violations(baseline, document, counts, settings)
             documents["constraint_violations.json"] = {"version": "1.0", "violations": found}
         files = write_json_files(area.local, documents)
+        target = bias_target(args.endpoint, args.schedule, datetime.now(timezone.utc))
+        lines = bias_lines(target, document)
+        metrics_dir = str(Path(area.local) / "metrics" / "cloudwatch")
+        files.append(write_metrics_file(metrics_dir, lines))
         area.publish()
+    if args.publish_metrics:
+        published = publish(target, lines)
+        print(f"published {published.datums} bias metrics to CloudWatch {target.namespace}")
     for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
         for facet, entries in document.get(stage, {}).get("facets", {}).items():
             for entry in entries:

@@ -156,3 +156,68 @@ def test_bias_drift_fires_on_induced_bias_only(spark, tmp_path, capsys) -> None:
     assert dppl["description"].startswith("Metric value ")
     assert "doesn't meet the baseline constraint requirement " in dppl["description"]
     assert "CompletedWithViolations" in capsys.readouterr().out
+
+
+def test_bias_metrics_reach_cloudwatch(spark, people, tmp_path, aws) -> None:  # noqa: F811
+    """The bias namespace, bias_metric_<SHORT> names, Clarify's dimensions; FT (no value)
+    is not published; the metrics file is written beside analysis.json."""
+    import boto3
+
+    data = tmp_path / "people.csv"
+    people.to_csv(data, index=False)
+    config = tmp_path / "analysis_config.json"
+    config.write_text(json.dumps({**CONFIG, "facet": CONFIG["facet"][:1]}))
+    out = tmp_path / "out"
+    args = ["bias", "--dataset", str(data), "--analysis-config", str(config)]
+    args += ["--output", str(out), "--endpoint", "ep-bias", "--schedule", "s1", "--publish-metrics"]
+    assert main(args) == EXIT_OK
+    cloudwatch = boto3.client("cloudwatch")
+    listed = cloudwatch.list_metrics(Namespace="aws/sagemaker/Endpoints/bias-metrics")["Metrics"]
+    mine = [m for m in listed if {"Name": "Endpoint", "Value": "ep-bias"} in m["Dimensions"]]
+    names = {m["MetricName"] for m in mine}
+    assert {"bias_metric_DPPL", "bias_metric_DI", "bias_metric_CI"} <= names
+    assert "bias_metric_FT" not in names
+    dppl = next(m for m in mine if m["MetricName"] == "bias_metric_DPPL")
+    assert {d["Name"]: d["Value"] for d in dppl["Dimensions"]} == {
+        "Endpoint": "ep-bias",
+        "MonitoringSchedule": "s1",
+        "BiasStage": "Post-Training",
+        "Label": "label",
+        "LabelValue": "yes",
+        "Facet": "sex",
+        "FacetValue": "F",
+    }
+    lines = (out / "metrics" / "cloudwatch" / "cloudwatch_metrics.jsonl").read_text().splitlines()
+    assert len(lines) == len(mine)
+
+
+def test_infinity_is_published_as_clarify_does() -> None:
+    from datetime import datetime, timezone
+
+    from monitor_job.bias.cloudwatch import bias_lines, bias_target
+
+    analysis = {
+        "post_training_bias_metrics": {
+            "label": "y",
+            "label_value_or_threshold": "1",
+            "facets": {
+                "f": [
+                    {
+                        "value_or_threshold": "0",
+                        "metrics": [
+                            {"name": "DI", "value": float("inf")},
+                            {"name": "TE", "value": float("-inf")},
+                            {"name": "FT", "value": None},
+                        ],
+                    }
+                ]
+            },
+        }
+    }
+    target = bias_target(None, None, datetime(2024, 3, 1, tzinfo=timezone.utc))
+    assert target.namespace == "aws/sagemaker/ModelMonitoring/bias-metrics"
+    lines = bias_lines(target, analysis)
+    assert [(line["MetricName"], line["Value"]) for line in lines] == [
+        ("bias_metric_DI", 2.348543e108),
+        ("bias_metric_TE", -2.348543e108),
+    ]
