@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export MONITOR_JOB_LOG_LEVEL="${MONITOR_JOB_LOG_LEVEL:-WARNING}"
-[ -f demo-data/.version-3 ] || {
+[ -f demo-data/.version-4 ] || {
   rm -rf demo-data
   "$PY" scripts/make_sample_data.py --out demo-data
-  touch demo-data/.version-3
+  touch demo-data/.version-4
 }
 echo "== baseline on demo-data/baseline/training.csv"
 "$PY" -m monitor_job run --config configs/demo-baseline.yaml
@@ -26,4 +26,17 @@ echo
 echo "== model quality: window 2024-03-01T12:00Z..13:00Z merged with its ground truth (degraded model)"
 "$PY" -m monitor_job run --config configs/demo-mq-monitor.yaml
 echo
-echo "Metrics for CloudWatch: demo-output/{monitor,mq-monitor}-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"
+echo "== bias: baseline analysis.json of demo-data/bias/baseline (labels and the model's predictions)"
+"$PY" -m monitor_job bias --dataset demo-data/bias/baseline \
+  --analysis-config configs/demo-bias-analysis_config.json --output demo-output/bias-baseline
+echo
+echo "== bias drift: window 11h (unbiased), then 12h (the model now turns down 40% of women's approvals)"
+for hour in 11 12; do
+  "$PY" -m monitor_job bias --dataset "demo-data/bias/window-${hour}h" \
+    --analysis-config configs/demo-bias-analysis_config.json \
+    --baseline-analysis demo-output/bias-baseline/analysis.json \
+    --endpoint demo-endpoint --schedule demo-bias-schedule --output "demo-output/bias-${hour}h" \
+    | grep -v "^pre \|^post "
+  echo
+done
+echo "Metrics for CloudWatch: demo-output/{monitor,mq-monitor,bias}-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"

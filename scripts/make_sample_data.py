@@ -149,6 +149,32 @@ def model_quality_data(out: Path, rng: np.random.Generator) -> None:
             )
 
 
+def bias_frame(n: int, rng: np.random.Generator, against_women: float = 0.0) -> pd.DataFrame:
+    """Loan applications: approval and the model's prediction independent of sex and age
+    (some noise), unless ``against_women`` turns that share of women's approvals down."""
+    sex = rng.choice(["F", "M"], n)
+    age = rng.integers(18, 80, n)
+    approved = (rng.random(n) < 0.5).astype(int)
+    predicted = np.where(rng.random(n) < 0.85, approved, 1 - approved)
+    predicted = np.where((sex == "F") & (rng.random(n) < against_women), 0, predicted)
+    zip_code = rng.choice(["10001", "10002", "10003"], n)
+    return pd.DataFrame(
+        {"sex": sex, "age": age, "zip": zip_code, "approved": approved, "predicted": predicted}
+    )
+
+
+def bias_data(out: Path, rng: np.random.Generator) -> None:
+    """A labelled baseline with the model's predictions, and two hours of merged records
+    (captured predictions with their ground truth): the second one biased against women."""
+    for name, rows, against in (
+        ("baseline", 20000, 0.0),
+        ("window-11h", 5000, 0.0),
+        ("window-12h", 5000, 0.4),
+    ):
+        (out / "bias" / name).mkdir(parents=True, exist_ok=True)
+        bias_frame(rows, rng, against).to_csv(out / "bias" / name / "records.csv", index=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-data")
@@ -180,9 +206,10 @@ def main() -> None:
             "\n".join(capture_lines(frame, "2024-03-01", 10 + hour, rng)) + "\n", encoding="utf-8"
         )
     model_quality_data(out, np.random.default_rng(args.seed + 1))
+    bias_data(out, np.random.default_rng(args.seed + 2))
     print(
         f"sample data in {out}/ (baseline/training.csv, mq-baseline/validation-predictions.csv, "
-        "capture/, mq-capture/, ground-truth/)"
+        "capture/, mq-capture/, ground-truth/, bias/)"
     )
 
 
