@@ -7,3 +7,6 @@ cd "$(dirname "$0")/.."
 echo
 echo "== model quality"
 .venv/bin/python scripts/bench_model_quality.py ${MQ_BENCH_ARGS:-}
+echo
+echo "== bias"
+.venv/bin/python scripts/bench_bias.py ${BIAS_BENCH_ARGS:-}
