@@ -24,7 +24,7 @@ from monitor_job.bias.job import run_bias_analysis
 from monitor_job.runtime.spark import build_session
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_sample_data import bias_frame  # noqa: E402
+from make_sample_data import bias_frame
 
 
 def main() -> None:
