@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +170,20 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
                 if v is not None
             }
         )
+    if args.command == "bias":
+        bias_env = {
+            "analysis_type": "MODEL_BIAS",
+            "dataset_source": args.dataset,
+            "output_path": args.output,
+            "analysis_config": args.analysis_config,
+            "baseline_constraints": args.baseline_analysis,
+            "bias_drift_method": args.drift_method,
+            "bias_drift_confidence": str(args.drift_confidence),
+            "sagemaker_endpoint_name": args.endpoint,
+            "sagemaker_monitoring_schedule_name": args.schedule,
+            "publish_cloudwatch_metrics": "Enabled" if args.publish_metrics else None,
+        }
+        return config_from_mapping({k: v for k, v in bias_env.items() if v is not None})
     env: dict[str, Any] = {
         "dataset_format": cli_dataset_format(args.format, args.header),
         "dataset_source": args.dataset,
@@ -241,6 +254,10 @@ def run_job(config: JobConfig) -> Outcome:
     from monitor_job.outputs.area import check_local_writable, output_area
     from monitor_job.runtime.spark import build_session
 
+    if config.analysis_type is AnalysisType.MODEL_BIAS:
+        from monitor_job.jobs.bias import run_bias_job
+
+        return run_bias_job(config)
     # Everything that can be checked without data is checked before Spark starts: the
     # baseline files and scripts are read, the input is listed (or, for model quality,
     # its S3 prefixes proved readable), the output location proved writable.
@@ -283,65 +300,6 @@ def run_job(config: JobConfig) -> Outcome:
     if post and postprocess is not None:
         run_postprocessor(post, postprocess)
     return outcome
-
-
-def run_bias(args: argparse.Namespace) -> int:
-    """``monitor-job bias``: analysis.json of a labelled dataset; with a baseline analysis,
-    the bias drift checks too. Config and baseline are read before Spark starts."""
-    from monitor_job.bias.cloudwatch import bias_lines, bias_target
-    from monitor_job.bias.config import read_analysis_config
-    from monitor_job.bias.drift import DriftSettings, violations
-    from monitor_job.bias.job import run_bias_analysis
-    from monitor_job.io.documents import read_json
-    from monitor_job.outputs import write_json_files
-    from monitor_job.outputs.area import output_area
-    from monitor_job.outputs.cloudwatch import publish, write_metrics_file
-    from monitor_job.runtime.spark import build_session
-
-    config = read_analysis_config(args.analysis_config)
-    settings = DriftSettings(args.drift_method, args.drift_confidence)
-    baseline = (
-        read_json(args.baseline_analysis, "baseline analysis") if args.baseline_analysis else None
-    )
-    with output_area(args.output) as area:
-        spark = build_session()
-        with Progress(spark):
-            set_phase("counting bias cells")
-            document, counts = run_bias_analysis(spark, config, args.dataset)
-        documents: dict[str, Any] = {"analysis.json": document}
-        found: list[dict[str, str]] = []
-        if baseline is not None:
-            set_phase("checking bias drift")
-            found = violations(baseline, document, counts, settings)
-            documents["constraint_violations.json"] = {"version": "1.0", "violations": found}
-        files = write_json_files(area.local, documents)
-        target = bias_target(args.endpoint, args.schedule, datetime.now(timezone.utc))
-        lines = bias_lines(target, document)
-        metrics_dir = str(Path(area.local) / "metrics" / "cloudwatch")
-        files.append(write_metrics_file(metrics_dir, lines))
-        area.publish()
-    if args.publish_metrics:
-        published = publish(target, lines)
-        print(f"published {published.datums} bias metrics to CloudWatch {target.namespace}")
-    for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
-        for facet, entries in document.get(stage, {}).get("facets", {}).items():
-            for entry in entries:
-                values = ", ".join(
-                    f"{m['name']}={m['value']:.4g}"
-                    if m["value"] is not None
-                    else f"{m['name']}=n/a"
-                    for m in entry["metrics"]
-                )
-                print(f"{stage.split('_')[0]} {facet}={entry['value_or_threshold']}: {values}")
-    for v in found:
-        print(f"violation {v['metric_name']} {v['facet']}={v['facet_value']}: {v['description']}")
-    for path in files:
-        print(f"wrote {area.final(path)}")
-    if found:
-        print(f"CompletedWithViolations: Job completed successfully with {len(found)} violations.")
-    else:
-        print("Completed: Job completed successfully with no violations.")
-    return EXIT_OK
 
 
 def run_upload(directory: str, destination: str) -> int:
@@ -395,6 +353,9 @@ def run_on_hosts(config: JobConfig) -> Outcome | None:
 
 def print_summary(outcome: Outcome) -> None:
     prof = outcome.profile
+    if outcome.kind.startswith("bias"):
+        print_bias(outcome)
+        return
     if outcome.kind.startswith("model-quality"):
         print(f"{outcome.kind} ({outcome.extra['problem_type']}): {prof.item_count} rows")
         if "merge" in outcome.extra:
@@ -411,6 +372,25 @@ def print_summary(outcome: Outcome) -> None:
                 print(f"{feature:<24} {check:<25} {description}")
         else:
             print("no violations")
+    for path in outcome.files:
+        print(f"wrote {path}")
+    print(outcome.message)
+
+
+def print_bias(outcome: Outcome) -> None:
+    analysis = outcome.extra["analysis"]
+    for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
+        for facet, entries in analysis.get(stage, {}).get("facets", {}).items():
+            for entry in entries:
+                values = ", ".join(
+                    f"{m['name']}={m['value']:.4g}"
+                    if m["value"] is not None
+                    else f"{m['name']}=n/a"
+                    for m in entry["metrics"]
+                )
+                print(f"{stage.split('_')[0]} {facet}={entry['value_or_threshold']}: {values}")
+    for facet, metric, description in outcome.violation_rows:
+        print(f"violation {metric} {facet}: {description}")
     for path in outcome.files:
         print(f"wrote {path}")
     print(outcome.message)
@@ -478,8 +458,6 @@ def _main(argv: Sequence[str] | None) -> int:
                 return EXIT_OK
             if args.command == "upload":
                 return run_upload(args.directory, args.destination)
-            if args.command == "bias":
-                return run_bias(args)
             config = config_from_args(args)
             settle_user(config, message_target(config, False))
             if args.command == "validate":

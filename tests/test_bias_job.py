@@ -221,3 +221,73 @@ def test_infinity_is_published_as_clarify_does() -> None:
         ("bias_metric_DI", 2.348543e108),
         ("bias_metric_TE", -2.348543e108),
     ]
+
+
+def test_bias_through_the_container_contract_and_yaml(spark, tmp_path, capsys, monkeypatch) -> None:
+    """analysis_type=MODEL_BIAS in processingjobconfig.json (the baseline's analysis.json as
+    baseline_constraints, as Clarify's monitor takes it) and in a YAML job file: the same
+    files as the CLI."""
+    import yaml
+
+    config = tmp_path / "analysis_config.json"
+    config.write_text(json.dumps({**CONFIG, "facet": CONFIG["facet"][:1]}))
+    for name, frame in (("base", applicants(6000, 7)), ("window", applicants(3000, 8, 0.4))):
+        (tmp_path / name).mkdir()
+        frame.to_csv(tmp_path / name / "records.csv", index=False)
+    cli_base = tmp_path / "cli-base"
+    args = ["bias", "--dataset", str(tmp_path / "base"), "--analysis-config", str(config)]
+    assert main([*args, "--output", str(cli_base)]) == EXIT_OK
+    environment = {
+        "analysis_type": "MODEL_BIAS",
+        "analysis_config": str(config),
+        "dataset_source": str(tmp_path / "window"),
+        "baseline_constraints": str(cli_base / "analysis.json"),
+        "output_path": str(tmp_path / "container-out"),
+        "output_message_file": str(tmp_path / "message"),
+        "cloudwatch_metrics_directory": str(tmp_path / "metrics"),
+        "sagemaker_endpoint_name": "ep",
+        "publish_cloudwatch_metrics": "Enabled",
+    }
+    job = tmp_path / "processingjobconfig.json"
+    job.write_text(json.dumps({"Environment": environment}))
+    monkeypatch.setenv("MONITOR_JOB_PROCESSING_CONFIG", str(job))
+    assert main([]) == EXIT_OK  # container mode
+    message = (tmp_path / "message").read_text()
+    assert message.startswith("CompletedWithViolations: Job completed successfully with ")
+    container_rows = json.loads(
+        (tmp_path / "container-out" / "constraint_violations.json").read_text()
+    )["violations"]
+    assert {"DPPL", "DI"} <= {v["metric_name"] for v in container_rows}
+    # SageMaker publishes the metrics file itself in a processing job
+    assert (tmp_path / "metrics" / "cloudwatch_metrics.jsonl").read_text().count("bias_metric_") > 0
+    monkeypatch.delenv("MONITOR_JOB_PROCESSING_CONFIG")
+    yaml_file = tmp_path / "bias.yaml"
+    yaml_file.write_text(
+        yaml.safe_dump(
+            {
+                **{k: v for k, v in environment.items() if not k.startswith(("output", "cloud"))},
+                "publish_cloudwatch_metrics": "Disabled",
+                "output_path": str(tmp_path / "yaml-out"),
+            }
+        )
+    )
+    assert main(["run", "--config", str(yaml_file)]) == EXIT_OK
+    yaml_rows = json.loads((tmp_path / "yaml-out" / "constraint_violations.json").read_text())
+    assert yaml_rows["violations"] == container_rows
+    capsys.readouterr()
+
+
+def test_model_bias_config_errors_are_exit_2(tmp_path, capsys) -> None:
+    job = {
+        "analysis_type": "MODEL_BIAS",
+        "dataset_source": str(tmp_path),
+        "output_path": str(tmp_path / "o"),
+        "analysis_config": str(tmp_path / "missing.json"),
+    }
+    path = tmp_path / "bias.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(job))
+    assert main(["run", "--config", str(path)]) == EXIT_CONFIG
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith(f"ConfigError: cannot read analysis_config {tmp_path / 'missing.json'}")

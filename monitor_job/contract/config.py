@@ -56,13 +56,19 @@ KNOWN_KEYS = frozenset(
         "cloudwatch_namespace",
         "output_message_file",
         "max_bad_record_share",
+        "analysis_config",
+        "bias_drift_method",
+        "bias_drift_confidence",
     }
 )
+# Where Clarify's processing jobs mount analysis_config.json (a MODEL_BIAS run's default).
+DEFAULT_ANALYSIS_CONFIG = "/opt/ml/processing/input/config/analysis_config.json"
 
 
 class AnalysisType(str, Enum):
     DATA_QUALITY = "DATA_QUALITY"
     MODEL_QUALITY = "MODEL_QUALITY"
+    MODEL_BIAS = "MODEL_BIAS"
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,11 @@ class JobConfig:
     cloudwatch_namespace: str | None = None
     output_message_file: str | None = None
     max_bad_record_share: float = 0.1
+    # MODEL_BIAS: Clarify's analysis_config.json; baseline_constraints is then the
+    # baseline's analysis.json (Clarify's monitor uses it as its constraints).
+    analysis_config: str | None = None
+    bias_drift_method: str = "bootstrap"
+    bias_drift_confidence: float = 0.95
     extra: Mapping[str, str] = field(default_factory=dict)
     # Running as a SageMaker Processing job (processingjobconfig.json present): SageMaker
     # publishes the BYOC metrics file itself, so the job does not call PutMetricData.
@@ -242,6 +253,9 @@ def config_from_mapping(
     env: Mapping[str, Any], *, container_mode: bool = False, sagemaker_processing: bool = False
 ) -> JobConfig:
     """Validate the environment-contract mapping and build the frozen :class:`JobConfig`."""
+    bias = (_text(env, "analysis_type") or "").upper() == AnalysisType.MODEL_BIAS.value
+    if bias and not _text(env, "dataset_format"):  # a bias dataset is a headered CSV
+        env = {**env, "dataset_format": {"csv": {"header": True}}}
     missing = [k for k in ("dataset_format", "dataset_source", "output_path") if not _text(env, k)]
     if missing:
         raise ConfigError(
@@ -306,11 +320,23 @@ def config_from_mapping(
         cloudwatch_namespace=_text(env, "cloudwatch_namespace"),
         output_message_file=_text(env, "output_message_file") or default_message,
         max_bad_record_share=share,
+        analysis_config=_text(env, "analysis_config")
+        or (DEFAULT_ANALYSIS_CONFIG if container_mode and bias else None),
+        bias_drift_method=_choice(env, "bias_drift_method", ("bootstrap", "plain")) or "bootstrap",
+        bias_drift_confidence=_float(env, "bias_drift_confidence", 0.95) or 0.95,
         extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
         sagemaker_processing=sagemaker_processing,
     )
     if config.analysis_type is AnalysisType.MODEL_QUALITY:
         check_model_quality(config)
+    if config.analysis_type is AnalysisType.MODEL_BIAS:
+        if config.analysis_config is None:
+            raise ConfigError("analysis_type=MODEL_BIAS needs analysis_config (its path)")
+        if config.dataset_format.kind != "csv":
+            raise ConfigError(
+                "analysis_type=MODEL_BIAS reads a CSV dataset with a header (or analysis_config "
+                f"headers) in this version; got dataset_format {config.dataset_format.kind}"
+            )
     return config
 
 

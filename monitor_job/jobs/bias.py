@@ -1,0 +1,78 @@
+"""The bias job (analysis_type=MODEL_BIAS, or ``monitor-job bias``): analysis.json of a
+labelled dataset with the model's predictions; with the baseline's analysis.json as
+``baseline_constraints``, the drift checks (constraint_violations.json) too; CloudWatch
+bias metrics through the data-quality path."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from monitor_job.analyzers import DatasetProfile
+from monitor_job.bias.cloudwatch import bias_lines, bias_target
+from monitor_job.bias.config import read_analysis_config
+from monitor_job.bias.drift import DriftSettings, violations
+from monitor_job.bias.job import run_bias_analysis
+from monitor_job.contract import JobConfig
+from monitor_job.io.documents import read_json
+from monitor_job.outputs import write_json_files
+from monitor_job.outputs.area import output_area
+from monitor_job.outputs.cloudwatch import emit
+from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+from monitor_job.runtime.progress import Progress, set_phase
+
+VIOLATIONS_FILE = "constraint_violations.json"
+
+
+def run_bias_job(config: JobConfig) -> Outcome:
+    from monitor_job.runtime.spark import build_session
+
+    # Before Spark starts: the config, the settings, the baseline, the output location.
+    assert config.analysis_config is not None
+    analysis = read_analysis_config(config.analysis_config)
+    settings = DriftSettings(config.bias_drift_method, config.bias_drift_confidence)
+    baseline = (
+        read_json(config.baseline_constraints, "baseline_constraints (the baseline analysis.json)")
+        if config.baseline_constraints
+        else None
+    )
+    with output_area(config.output_path) as area:
+        spark = build_session()
+        with Progress(spark):
+            set_phase("counting bias cells")
+            document, counts = run_bias_analysis(spark, analysis, config.dataset_source)
+        documents: dict[str, Any] = {"analysis.json": document}
+        found: list[dict[str, str]] = []
+        if baseline is not None:
+            set_phase("checking bias drift")
+            found = violations(baseline, document, counts, settings)
+            documents[VIOLATIONS_FILE] = {"version": "1.0", "violations": found}
+        set_phase("writing outputs")
+        files = write_json_files(area.local, documents)
+        when = config.metric_time or datetime.now(timezone.utc)
+        target = bias_target(config.endpoint_name, config.schedule_name, when)
+        metrics, metric_files, failure = emit(
+            config,
+            target,
+            bias_lines(target, document),
+            area.local_for(config.cloudwatch_metrics_directory),
+        )
+        records = max((c.n() for c in counts.values()), default=0)
+        outcome = Outcome(
+            "bias-monitoring" if baseline is not None else "bias",
+            len(found),
+            tuple(area.final(f) for f in [*files, *metric_files]),
+            DatasetProfile(item_count=records, features=()),
+            extra={"analysis": document, "cloudwatch": metrics},
+            violation_rows=tuple(
+                (f"{v['facet']}={v['facet_value']}", v["metric_name"], v["description"])
+                for v in found
+            ),
+        )
+        summary = summary_document(outcome)
+        summary.pop("analysis")
+        [written] = write_json_files(area.local, {SUMMARY_FILE: summary})
+        area.publish(last=written)
+    if failure is not None:
+        raise failure
+    return outcome
