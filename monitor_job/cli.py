@@ -424,6 +424,16 @@ def _stop(signum: int, _frame: object) -> None:
     raise error
 
 
+def _quiet_while_stopping(record: logging.LogRecord) -> bool:
+    """py4j logs the call a stop interrupted as an error with its traceback, on the root
+    logger; during a stop that is expected, and the job's one ``Stopped:`` line says it."""
+    return not (
+        _STOP
+        and record.name == "root"
+        and record.getMessage().startswith("Exception while sending command")
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, run, report. Returns the process exit code. SIGTERM is handled for the
     duration of the call (the previous handler is restored after)."""
@@ -447,6 +457,8 @@ def _main(argv: Sequence[str] | None) -> int:
     # AWS client libraries log request headers (signatures) at DEBUG: never let them.
     for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "py4j"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_quiet_while_stopping)
     config: JobConfig | None = None
     try:
         if argv:

@@ -401,6 +401,7 @@ def big_train(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     )
     root = tmp_path_factory.mktemp("big")
+    root.chmod(0o755)  # pytest makes it 0700: the image's user could not read it
     frame.to_csv(root / "train.csv", index=False)
     return root
 
@@ -442,6 +443,7 @@ def test_docker_stop_ends_as_stopped_with_no_partial_output(
     assert (message / "message").read_text().startswith("Stopped:"), tail
     assert sorted(p.name for p in out.iterdir()) == [], tail  # no statistics.json, no temp file
     assert "Traceback" not in log, tail
+    assert "running as monitor" in log, tail
 
 
 def test_bad_config_is_one_line_and_exit_2_before_spark(client, image, tmp_path) -> None:
