@@ -82,6 +82,20 @@ def test_access_is_checked_as_the_target_user(tmp_path, request) -> None:
     assert str(tmp_path / "message") in writes and "s3://bucket/out" not in writes
 
 
+def test_a_bias_run_reads_its_analysis_config() -> None:
+    """The image's user must be able to read Clarify's config too, or the run stays root."""
+    config = config_from_mapping(
+        {
+            "analysis_type": "MODEL_BIAS",
+            "dataset_source": "/data",
+            "output_path": "s3://bucket/out",
+            "analysis_config": "/opt/ml/processing/input/config/analysis_config.json",
+        }
+    )
+    reads, _ = privileges.local_paths(config, None)
+    assert reads == ["/data", "/opt/ml/processing/input/config/analysis_config.json"]
+
+
 def test_settle_user_does_nothing_outside_the_image(monkeypatch) -> None:
     monkeypatch.delenv(privileges.RUN_AS_ENV, raising=False)
     config = config_from_mapping(

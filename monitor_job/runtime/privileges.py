@@ -35,6 +35,7 @@ def local_paths(config: JobConfig, message_file: str | None) -> tuple[list[str],
         config.record_preprocessor_script,
         config.post_analytics_processor_script,
         config.ground_truth_source,
+        config.analysis_config,
     ]
     writes = [config.output_path, config.cloudwatch_metrics_directory, message_file]
     keep = [p for p in reads if p and not s3.is_s3(p)]
