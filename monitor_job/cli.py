@@ -26,7 +26,12 @@ from monitor_job.contract import (
     config_from_yaml,
     container_environment,
 )
-from monitor_job.contract.config import DEFAULT_MESSAGE_FILE, PROBLEM_TYPES, AnalysisType
+from monitor_job.contract.config import (
+    BIAS_DRIFT_METHODS,
+    DEFAULT_MESSAGE_FILE,
+    PROBLEM_TYPES,
+    AnalysisType,
+)
 from monitor_job.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
@@ -122,8 +127,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="override output_path")
     bias = sub.add_parser(
         "bias",
-        help="Clarify-compatible bias metrics of a labelled dataset: analysis.json "
-        "(the bias job is in progress: no monitoring run or CloudWatch metrics yet)",
+        help="Clarify-compatible bias metrics of a labelled dataset (analysis.json); with "
+        "--baseline-analysis, the drift checks (constraint_violations.json)",
     )
     bias.add_argument("--dataset", required=True, help="CSV file or directory (or s3://)")
     bias.add_argument("--analysis-config", required=True, help="Clarify's analysis_config.json")
@@ -132,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
         "--baseline-analysis",
         help="the baseline's analysis.json: a monitoring run, with constraint_violations.json",
     )
-    bias.add_argument("--drift-method", choices=("bootstrap", "plain"), default="bootstrap")
+    bias.add_argument("--drift-method", choices=BIAS_DRIFT_METHODS, default=BIAS_DRIFT_METHODS[0])
     bias.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
     bias.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
     bias.add_argument(
@@ -354,9 +359,8 @@ def run_on_hosts(config: JobConfig) -> Outcome | None:
 def print_summary(outcome: Outcome) -> None:
     prof = outcome.profile
     if outcome.kind.startswith("bias"):
-        print_bias(outcome)
-        return
-    if outcome.kind.startswith("model-quality"):
+        print_bias_metrics(outcome.extra["analysis"])
+    elif outcome.kind.startswith("model-quality"):
         print(f"{outcome.kind} ({outcome.extra['problem_type']}): {prof.item_count} rows")
         if "merge" in outcome.extra:
             print("merge: " + ", ".join(f"{k} {v}" for k, v in outcome.extra["merge"].items()))
@@ -377,8 +381,7 @@ def print_summary(outcome: Outcome) -> None:
     print(outcome.message)
 
 
-def print_bias(outcome: Outcome) -> None:
-    analysis = outcome.extra["analysis"]
+def print_bias_metrics(analysis: dict[str, Any]) -> None:
     for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
         for facet, entries in analysis.get(stage, {}).get("facets", {}).items():
             for entry in entries:
@@ -389,11 +392,6 @@ def print_bias(outcome: Outcome) -> None:
                     for m in entry["metrics"]
                 )
                 print(f"{stage.split('_')[0]} {facet}={entry['value_or_threshold']}: {values}")
-    for facet, metric, description in outcome.violation_rows:
-        print(f"violation {metric} {facet}: {description}")
-    for path in outcome.files:
-        print(f"wrote {path}")
-    print(outcome.message)
 
 
 def print_features(prof: DatasetProfile) -> None:

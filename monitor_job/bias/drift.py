@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from monitor_job.bias.metrics import METRICS, Counts, Undefined
+from monitor_job.contract.config import BIAS_DRIFT_METHODS as METHODS
 from monitor_job.errors import ConfigError
 
 NEUTRAL = {"DI": 1.0}
-METHODS = ("bootstrap", "plain")
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,11 @@ def number(value: object) -> float | None:
         return None
 
 
-def interval(counts: Counts, name: str, settings: DriftSettings) -> tuple[float, float] | None:
-    """Normal bootstrap interval of metric ``name`` over resampled windows (None when the
-    metric is undefined on too many resamples to say)."""
+def interval(
+    counts: Counts, name: str, centre: float, settings: DriftSettings
+) -> tuple[float, float] | None:
+    """Normal bootstrap interval around ``centre``, the window's value of metric ``name``,
+    from resampled windows (None when the metric is undefined on too many resamples to say)."""
     cells = counts.cells
     total = sum(c.count for c in cells)
     if total == 0:
@@ -72,7 +74,6 @@ def interval(counts: Counts, name: str, settings: DriftSettings) -> tuple[float,
             values.append(value)
     if len(values) < settings.samples // 2:
         return None
-    centre = METRICS[name](counts)
     spread = NormalDist().inv_cdf(0.5 + settings.confidence / 2) * float(np.std(values, ddof=1))
     return centre - spread, centre + spread
 
@@ -85,7 +86,7 @@ def drifted(
         return False
     if settings.method == "plain" or not math.isfinite(current):
         return True
-    bounds = interval(counts, name, settings)
+    bounds = interval(counts, name, current, settings)
     return bounds is None or not bounds[0] <= baseline <= bounds[1]
 
 

@@ -61,6 +61,9 @@ KNOWN_KEYS = frozenset(
         "bias_drift_confidence",
     }
 )
+# How a MODEL_BIAS monitoring run decides drift (monitor_job/bias/drift.py); the first is
+# the default.
+BIAS_DRIFT_METHODS = ("bootstrap", "plain")
 # Where Clarify's processing jobs mount analysis_config.json (a MODEL_BIAS run's default).
 DEFAULT_ANALYSIS_CONFIG = "/opt/ml/processing/input/config/analysis_config.json"
 
@@ -287,6 +290,9 @@ def config_from_mapping(
     if not 0.0 <= share <= 1.0:
         raise ConfigError(f"max_bad_record_share must be between 0 and 1; got {share}")
 
+    confidence = _float(env, "bias_drift_confidence", 0.95)
+    assert confidence is not None
+
     output_path = str(env["output_path"]).strip()
     default_message = DEFAULT_MESSAGE_FILE if container_mode else None
     # Outside the container, metrics land next to the outputs, not in /opt/ml.
@@ -322,8 +328,9 @@ def config_from_mapping(
         max_bad_record_share=share,
         analysis_config=_text(env, "analysis_config")
         or (DEFAULT_ANALYSIS_CONFIG if container_mode and bias else None),
-        bias_drift_method=_choice(env, "bias_drift_method", ("bootstrap", "plain")) or "bootstrap",
-        bias_drift_confidence=_float(env, "bias_drift_confidence", 0.95) or 0.95,
+        bias_drift_method=_choice(env, "bias_drift_method", BIAS_DRIFT_METHODS)
+        or BIAS_DRIFT_METHODS[0],
+        bias_drift_confidence=confidence,
         extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
         sagemaker_processing=sagemaker_processing,
     )

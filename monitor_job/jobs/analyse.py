@@ -48,8 +48,8 @@ def analyse(
     """List (unless the caller did, before Spark started), decode and profile the dataset
     of a run; with a ``baseline`` (monitoring), the window's columns take the baseline's
     names and the profile collects what checks need."""
-    set_phase("listing input")
     if listing is None:
+        set_phase("listing input")
         listing = list_input(config.dataset_source, config.start_time, config.end_time)
     log.info("input%s: %s", listing.window(), listing.describe())
     for prefix in listing.searched:

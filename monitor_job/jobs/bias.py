@@ -65,7 +65,11 @@ def run_bias_job(config: JobConfig) -> Outcome:
             DatasetProfile(item_count=records, features=()),
             extra={"analysis": document, "cloudwatch": metrics},
             violation_rows=tuple(
-                (f"{v['facet']}={v['facet_value']}", v["metric_name"], v["description"])
+                (
+                    f"{v['metric_name']} {v['facet']}={v['facet_value']}",
+                    v["constraint_check_type"],
+                    v["description"],
+                )
                 for v in found
             ),
         )
