@@ -291,3 +291,16 @@ def test_model_bias_config_errors_are_exit_2(tmp_path, capsys) -> None:
     assert main(["run", "--config", str(path)]) == EXIT_CONFIG
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line.startswith(f"ConfigError: cannot read analysis_config {tmp_path / 'missing.json'}")
+
+
+def test_drift_confidence_out_of_range_is_exit_2(tmp_path, capsys, monkeypatch) -> None:
+    def no_spark(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Spark was started before the settings were checked")
+
+    monkeypatch.setattr(runtime_spark, "build_session", no_spark)
+    config = tmp_path / "analysis_config.json"
+    config.write_text(json.dumps(CONFIG))
+    args = ["bias", "--dataset", "x.csv", "--analysis-config", str(config), "--output", "o"]
+    assert main([*args, "--drift-confidence", "0"]) == EXIT_CONFIG
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line == "ConfigError: bias drift confidence must be in (0, 1), got 0.0"
