@@ -146,6 +146,31 @@ def _parser() -> argparse.ArgumentParser:
     bias.add_argument(
         "--drift-confidence", type=float, default=0.95, help="bootstrap interval level (0.95)"
     )
+    rep = sub.add_parser(
+        "report",
+        help="build report.html from a run's JSON files (local or s3://), or with --history "
+        "one page of several past runs",
+    )
+    what = rep.add_mutually_exclusive_group(required=True)
+    what.add_argument("--statistics", help="the run's statistics.json (or a bias analysis.json)")
+    what.add_argument(
+        "--history",
+        metavar="PREFIX",
+        help="every data-quality monitoring run under PREFIX (e.g. a schedule's outputs)",
+    )
+    rep.add_argument(
+        "--baseline-statistics", help="the baseline's statistics.json (or analysis.json)"
+    )
+    rep.add_argument(
+        "--violations", help="constraint_violations.json (default: the one beside --statistics)"
+    )
+    rep.add_argument(
+        "--constraints", help="the constraints checked (default: constraints.json beside it)"
+    )
+    rep.add_argument(
+        "--last", type=int, default=168, help="with --history: the newest N runs (168)"
+    )
+    rep.add_argument("--output", required=True, help="directory for report.html (or s3://)")
     up = sub.add_parser(
         "upload",
         help="upload output files a run kept on local disk when its S3 upload failed",
@@ -319,6 +344,33 @@ def run_upload(directory: str, destination: str) -> int:
     return EXIT_OK
 
 
+def run_report(args: argparse.Namespace) -> int:
+    """``monitor-job report``: rebuild a run's report.html, or draw a history page."""
+    from monitor_job.io.documents import read_json
+    from monitor_job.outputs.area import output_area
+    from monitor_job.outputs.writer import write_text_files
+    from monitor_job.report import REPORT_FILE, read_run, render_history, render_run
+
+    if args.last < 1:
+        raise ConfigError(f"report --last must be at least 1, got {args.last}")
+    if args.history:
+        baseline = (
+            read_json(args.baseline_statistics, "baseline_statistics")
+            if args.baseline_statistics
+            else None
+        )
+        html = render_history(args.history, args.last, baseline)
+    else:
+        html = render_run(
+            read_run(args.statistics, args.baseline_statistics, args.violations, args.constraints)
+        )
+    with output_area(args.output) as area:
+        [path] = write_text_files(area.local, {REPORT_FILE: html})
+        area.publish()
+        print(f"wrote {area.final(path)}")
+    return EXIT_OK
+
+
 def run_validate(config: JobConfig, rows: int) -> int:
     """``monitor-job validate``: print what decoding makes of the first ``rows`` records."""
     from monitor_job.jobs.validate import validate
@@ -468,6 +520,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 return EXIT_OK
             if args.command == "upload":
                 return run_upload(args.directory, args.destination)
+            if args.command == "report":
+                return run_report(args)
             config = config_from_args(args)
             settle_user(config, message_target(config, False))
             if args.command == "validate":

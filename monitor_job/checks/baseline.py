@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from monitor_job.analyzers import DatasetProfile, ProfileHints
 from monitor_job.analyzers.types import NUMERIC_TYPES, STRING
@@ -21,6 +23,7 @@ class Baseline:
     statistics: DatasetProfile
     constraints: BaselineConstraints
     notes: tuple[str, ...] = ()
+    statistics_document: Mapping[str, Any] | None = None  # as read, for the report
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -34,10 +37,10 @@ def load_baseline(config: JobConfig) -> Baseline:
     ``baseline_constraints`` the constraints are suggested from the baseline statistics.
     """
     notes: list[str] = []
+    raw = None
     if config.baseline_statistics:
-        stats = profile_from_statistics(
-            read_json(config.baseline_statistics, "baseline_statistics")
-        )
+        raw = read_json(config.baseline_statistics, "baseline_statistics")
+        stats = profile_from_statistics(raw)
         notes.append(f"baseline statistics: {config.baseline_statistics}")
     else:
         stats = DatasetProfile(item_count=0, features=())
@@ -49,7 +52,7 @@ def load_baseline(config: JobConfig) -> Baseline:
         document = suggest(stats, config.categorical_drift_method)
         notes.append("no baseline_constraints: constraints suggested from baseline_statistics")
     constraints = parse_constraints(document, config.categorical_drift_method)
-    return Baseline(stats, constraints, tuple(notes))
+    return Baseline(stats, constraints, tuple(notes), raw)
 
 
 def align_names(baseline: Baseline, names: tuple[str, ...]) -> tuple[str, ...]:

@@ -53,7 +53,8 @@ class Distance:
     method: str  # Simple | Robust | ChiSquared
 
 
-def _weighted(levels: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
+def weighted_items(levels: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """A KLL sketch's items, sorted, with the cumulative weight up to each (``2**level``)."""
     empty = np.zeros(0)
     values = np.concatenate([empty, *(np.asarray(level, dtype=float) for level in levels)])
     weights = np.concatenate(
@@ -63,7 +64,8 @@ def _weighted(levels: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray
     return values[order], np.cumsum(weights[order])
 
 
-def _rank(sorted_values: np.ndarray, cumulative: np.ndarray, points: np.ndarray) -> np.ndarray:
+def rank_at(sorted_values: np.ndarray, cumulative: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The summed weight of the items ``<= x`` for each ``x`` in ``points``."""
     idx = np.searchsorted(sorted_values, points, side="right")
     padded = np.concatenate([[0.0], cumulative])
     return padded[idx]
@@ -79,13 +81,13 @@ def numerical_distance(
     method: str = ROBUST,
 ) -> Distance | None:
     """L-infinity CDF distance of two KLL sketches; ``None`` if either side is empty."""
-    v1, c1 = _weighted(baseline_levels)
-    v2, c2 = _weighted(window_levels)
+    v1, c1 = weighted_items(baseline_levels)
+    v2, c2 = weighted_items(window_levels)
     if not len(v1) or not len(v2):
         return None
     n, m = float(c1[-1]), float(c2[-1])
     points = np.union1d(v1, v2)
-    simple = float(np.max(np.abs(_rank(v1, c1, points) / n - _rank(v2, c2, points) / m)))
+    simple = float(np.max(np.abs(rank_at(v1, c1, points) / n - rank_at(v2, c2, points) / m)))
     value = robust(simple, n, m) if method == ROBUST else simple
     return Distance(value, n, m, method)
 

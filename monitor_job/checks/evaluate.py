@@ -169,7 +169,7 @@ def _categorical_values(c: FeatureConstraints, w: FeatureProfile, items: int) ->
     )
 
 
-def _drift(c: FeatureConstraints, b: FeatureProfile, w: FeatureProfile) -> Drift | None:
+def feature_drift(c: FeatureConstraints, b: FeatureProfile, w: FeatureProfile) -> Drift | None:
     cfg = c.config
     if not cfg.perform_comparison:
         return None
@@ -220,7 +220,7 @@ def evaluate(
                 )
             continue
         b = baseline.feature(c.name)
-        drift = _drift(c, b, w) if b is not None else None
+        drift = feature_drift(c, b, w) if b is not None else None
         if drift is not None:
             drifts[c.name] = drift
         if not on:

@@ -8,9 +8,11 @@ from monitor_job.constraints import suggest
 from monitor_job.contract import JobConfig
 from monitor_job.io.listing import InputListing
 from monitor_job.jobs.analyse import analyse
+from monitor_job.jobs.finish import finish_run
 from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.area import OutputArea
-from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+from monitor_job.outputs.summary import Outcome
+from monitor_job.report import RunDocuments
 from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
@@ -28,6 +30,5 @@ def run_baseline(
     set_phase("writing outputs")
     files = write_json_files(area.local, documents)
     outcome = Outcome("baseline", 0, tuple(area.final(f) for f in files), prof, notes)
-    [summary] = write_json_files(area.local, {SUMMARY_FILE: summary_document(outcome)})
-    area.publish(last=summary)
-    return outcome
+    report = RunDocuments(documents["statistics.json"], constraints=documents["constraints.json"])
+    return finish_run(area, config, outcome, report)

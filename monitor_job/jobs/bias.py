@@ -15,10 +15,12 @@ from monitor_job.bias.drift import DriftSettings, violations
 from monitor_job.bias.job import run_bias_analysis
 from monitor_job.contract import JobConfig
 from monitor_job.io.documents import read_json
+from monitor_job.jobs.finish import finish_run
 from monitor_job.outputs import write_json_files
 from monitor_job.outputs.area import output_area
 from monitor_job.outputs.cloudwatch import emit
-from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+from monitor_job.outputs.summary import Outcome
+from monitor_job.report import RunDocuments
 from monitor_job.runtime.progress import Progress, set_phase
 
 VIOLATIONS_FILE = "constraint_violations.json"
@@ -73,10 +75,10 @@ def run_bias_job(config: JobConfig) -> Outcome:
                 for v in found
             ),
         )
-        summary = summary_document(outcome)
-        summary.pop("analysis")
-        [written] = write_json_files(area.local, {SUMMARY_FILE: summary})
-        area.publish(last=written)
+        report = RunDocuments(
+            document, baseline_statistics=baseline, violations=documents.get(VIOLATIONS_FILE)
+        )
+        outcome = finish_run(area, config, outcome, report, drop=("analysis",))
     if failure is not None:
         raise failure
     return outcome

@@ -20,10 +20,11 @@ from monitor_job.errors import BaselineError, EmptyInputError, InputDataError
 from monitor_job.io import list_input
 from monitor_job.io.documents import read_json
 from monitor_job.io.staging import readable_by_spark
+from monitor_job.jobs.finish import finish_run
 from monitor_job.outputs import write_json_files
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.cloudwatch import emit, metric_target, value_lines
-from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+from monitor_job.outputs.summary import Outcome
 from monitor_job.quality.documents import (
     SECTION,
     QualityConstraint,
@@ -39,6 +40,7 @@ from monitor_job.quality.records import (
     labelled_from_captures,
     labelled_from_table,
 )
+from monitor_job.report import RunDocuments
 from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
@@ -200,8 +202,20 @@ def run_model_quality(
             (v["metric_name"], v["constraint_check_type"], v["description"]) for v in found
         ),
     )
-    [summary] = write_json_files(area.local, {SUMMARY_FILE: summary_document(outcome)})
-    area.publish(last=summary)
+    limits = None
+    if constraints is not None:  # the thresholds checked, in the constraints file's shape
+        limits = {
+            "model_quality_constraints": {
+                c.metric: {"threshold": c.threshold, "comparison_operator": c.operator}
+                for c in constraints
+            }
+        }
+    report = RunDocuments(
+        documents["statistics.json"],
+        violations=documents.get(VIOLATIONS_FILE),
+        constraints=limits or documents.get("constraints.json"),
+    )
+    outcome = finish_run(area, config, outcome, report)
     if failure is not None:
         raise failure
     return outcome

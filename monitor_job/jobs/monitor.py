@@ -10,10 +10,12 @@ from monitor_job.checks import Baseline, evaluate
 from monitor_job.contract import JobConfig
 from monitor_job.io.listing import InputListing
 from monitor_job.jobs.analyse import analyse
+from monitor_job.jobs.finish import finish_run
 from monitor_job.outputs import statistics_document, write_json_files
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.cloudwatch import emit, metric_lines, metric_target
-from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
+from monitor_job.outputs.summary import Outcome
+from monitor_job.report import RunDocuments
 from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
@@ -79,8 +81,13 @@ def run_monitoring(
             (v.feature_name, v.constraint_check_type, v.description) for v in evaluation.violations
         ),
     )
-    [summary] = write_json_files(area.local, {SUMMARY_FILE: summary_document(outcome)})
-    area.publish(last=summary)
+    report = RunDocuments(
+        documents["statistics.json"],
+        baseline_statistics=baseline.statistics_document,
+        violations=documents[VIOLATIONS_FILE],
+        constraints=baseline.constraints.document,
+    )
+    outcome = finish_run(area, config, outcome, report)
     if failure is not None:
         raise failure
     return outcome

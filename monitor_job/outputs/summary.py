@@ -50,6 +50,8 @@ def summary_document(outcome: Outcome) -> dict[str, Any]:
             "failed_samples": [{"reason": r, "record": raw} for r, raw in p.failure_samples],
         },
         "features": len(p.features),
+        # per feature, values of each Deequ type: the report's type-match shares
+        "type_counts": {f.name: dict(f.type_counts) for f in p.features if f.type_counts},
         "notes": list(outcome.notes),
         **outcome.extra,
     }

@@ -1,0 +1,370 @@
+"""The report's charts: Vega-Lite specifications rendered to inline SVG by ``vl-convert``.
+
+``vl-convert`` runs Vega and Vega-Lite in an embedded JavaScript engine, offline, so the
+page carries finished SVG: no script, no fetch, nothing to load from a CDN. The data
+preparation here (common bins for two KLL sketches, the top categories) is numpy over the
+statistics files' bounded summaries; no chart geometry is drawn by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from monitor_job.analyzers import KllDistribution
+from monitor_job.checks.distance import rank_at, weighted_items
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+BINS = 20
+TOP_CATEGORIES = 12
+WIDTH = 300
+HEIGHT = 120
+BASELINE = "baseline"
+WINDOW = "window"
+COLORS = {BASELINE: "#8a94a6", WINDOW: "#1f6fd1"}
+VIOLATED = "#c62828"
+FINE = "#2e7d32"
+
+CONFIG: dict[str, Any] = {
+    "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+    "view": {"stroke": None},
+    "axis": {"labelFontSize": 10, "titleFontSize": 10, "gridColor": "#eceff3"},
+    "legend": {"labelFontSize": 10, "titleFontSize": 10, "orient": "top", "title": None},
+}
+
+
+def _source_color(sources: Sequence[str]) -> dict[str, Any]:
+    return {
+        "field": "source",
+        "type": "nominal",
+        "scale": {"domain": list(sources), "range": [COLORS[s] for s in sources]},
+    }
+
+
+def _spec(body: dict[str, Any], values: list[dict[str, Any]], **size: Any) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "width": size.get("width", WIDTH),
+        "height": size.get("height", HEIGHT),
+        "config": CONFIG,
+        "data": {"values": values},
+        **body,
+    }
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+# -- data preparation ---------------------------------------------------------------------
+
+
+def common_bins(sides: Mapping[str, KllDistribution], bins: int = BINS) -> list[dict[str, Any]]:
+    """Each side's share of values in the same ``bins`` equal-width bins over both ranges.
+
+    With the sketches (every statistics.json of ours and SageMaker's has them) the shares
+    come from each sketch's CDF at the common edges, so baseline and window are drawn on one
+    grid; without a sketch, a side's own KLL buckets are drawn as they are.
+    """
+    rows: list[dict[str, Any]] = []
+    items = {s: weighted_items(d.sketch_data) for s, d in sides.items() if d.sketch_data}
+    items = {s: vc for s, vc in items.items() if len(vc[0])}
+    if items:
+        lo = min(float(v[0]) for v, _ in items.values())
+        hi = max(float(v[-1]) for v, _ in items.values())
+        edges = np.linspace(lo, hi, bins + 1) if hi > lo else np.array([lo, lo + 1.0])
+        for source, (values, cumulative) in items.items():
+            total = float(cumulative[-1])
+            ranks = rank_at(values, cumulative, edges[1:])
+            counts = np.diff(np.concatenate([[0.0], ranks]))
+            rows += [
+                {"lo": float(a), "hi": float(b), "share": float(c) / total, "source": source}
+                for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)
+            ]
+    for source, dist in sides.items():
+        if source in items:
+            continue
+        total = sum(c for _, _, c in dist.buckets) or 1.0
+        rows += [
+            {"lo": lo_, "hi": hi_, "share": c / total, "source": source}
+            for lo_, hi_, c in dist.buckets
+            if _finite(lo_) and _finite(hi_)
+        ]
+    return rows
+
+
+def category_shares(
+    sides: Mapping[str, Sequence[tuple[str, float]]], top: int = TOP_CATEGORIES
+) -> list[dict[str, Any]]:
+    """Each side's share per category: the ``top`` categories by their larger share, the
+    rest summed into one ``(N others)`` row."""
+    shares: dict[str, dict[str, float]] = {}
+    for source, buckets in sides.items():
+        total = float(sum(c for _, c in buckets)) or 1.0
+        shares[source] = {str(v): float(c) / total for v, c in buckets}
+    names = sorted(
+        {k for s in shares.values() for k in s},
+        key=lambda k: (-max(s.get(k, 0.0) for s in shares.values()), k),
+    )
+    shown, rest = names[:top], names[top:]
+    rows = []
+    for order, name in enumerate(shown):
+        for source, s in shares.items():
+            rows.append(
+                {"category": name, "order": order, "share": s.get(name, 0.0), "source": source}
+            )
+    if rest:
+        label = f"({len(rest)} others)"
+        for source, s in shares.items():
+            rows.append(
+                {
+                    "category": label,
+                    "order": len(shown),
+                    "share": sum(s.get(k, 0.0) for k in rest),
+                    "source": source,
+                }
+            )
+    return rows
+
+
+# -- specifications -----------------------------------------------------------------------
+
+
+def histogram_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    sources = [s for s in (BASELINE, WINDOW) if any(r["source"] == s for r in rows)]
+    return _spec(
+        {
+            "mark": {"type": "bar", "opacity": 0.55, "binSpacing": 0},
+            "encoding": {
+                "x": {
+                    "field": "lo",
+                    "type": "quantitative",
+                    "bin": {"binned": True},
+                    "title": None,
+                    "axis": {"format": "~s", "labelOverlap": True},
+                },
+                "x2": {"field": "hi"},
+                "y": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "stack": None,
+                    "title": "share",
+                    "axis": {"format": "~%"},
+                },
+                "color": _source_color(sources),
+                "tooltip": [
+                    {"field": "source"},
+                    {"field": "lo", "format": ".4~g"},
+                    {"field": "hi", "format": ".4~g"},
+                    {"field": "share", "format": ".2%"},
+                ],
+            },
+        },
+        rows,
+    )
+
+
+def categories_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    sources = [s for s in (BASELINE, WINDOW) if any(r["source"] == s for r in rows)]
+    n = len({r["category"] for r in rows})
+    return _spec(
+        {
+            "mark": {"type": "bar"},
+            "encoding": {
+                "y": {
+                    "field": "category",
+                    "type": "nominal",
+                    "title": None,
+                    "sort": {"field": "order", "order": "ascending"},
+                    "axis": {"labelLimit": 120},
+                },
+                "yOffset": {"field": "source", "sort": sources},
+                "x": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "title": "share",
+                    "axis": {"format": "~%"},
+                },
+                "color": _source_color(sources),
+                "tooltip": [
+                    {"field": "source"},
+                    {"field": "category"},
+                    {"field": "share", "format": ".2%"},
+                ],
+            },
+        },
+        rows,
+        height=max(60, 9 * len(sources) * n),
+    )
+
+
+def drift_overview_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One bar per feature: its drift distance; a tick at its threshold; red if violated."""
+    return _spec(
+        {
+            "encoding": {
+                "y": {
+                    "field": "feature",
+                    "type": "nominal",
+                    "sort": None,
+                    "title": None,
+                    "axis": {"labelLimit": 160},
+                },
+            },
+            "layer": [
+                {
+                    "mark": {"type": "bar", "height": {"band": 0.7}},
+                    "encoding": {
+                        "x": {
+                            "field": "distance",
+                            "type": "quantitative",
+                            "title": "drift distance (p-value for ChiSquared)",
+                        },
+                        "color": {
+                            "field": "state",
+                            "type": "nominal",
+                            "title": None,
+                            "scale": {
+                                "domain": ["violated", "within threshold"],
+                                "range": [VIOLATED, FINE],
+                            },
+                        },
+                        "tooltip": [
+                            {"field": "feature"},
+                            {"field": "method"},
+                            {"field": "distance", "format": ".4f"},
+                            {"field": "threshold", "format": ".4g"},
+                        ],
+                    },
+                },
+                {
+                    "mark": {"type": "tick", "color": "#222", "thickness": 2},
+                    "encoding": {"x": {"field": "threshold", "type": "quantitative"}},
+                },
+            ],
+        },
+        rows,
+        width=420,
+        height=max(40, 16 * len(rows)),
+    )
+
+
+def curve_spec(rows: list[dict[str, Any]], x: str, y: str, diagonal: bool) -> dict[str, Any]:
+    sources = [s for s in (BASELINE, WINDOW) if any(r["source"] == s for r in rows)]
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": {"type": "line", "interpolate": "linear", "strokeWidth": 2},
+            "encoding": {
+                "x": {
+                    "field": "x",
+                    "type": "quantitative",
+                    "title": x,
+                    "scale": {"domain": [0, 1]},
+                },
+                "y": {
+                    "field": "y",
+                    "type": "quantitative",
+                    "title": y,
+                    "scale": {"domain": [0, 1]},
+                },
+                "color": _source_color(sources),
+                "order": {"field": "i"},
+            },
+        }
+    ]
+    if diagonal:
+        layers.append(
+            {
+                "data": {"values": [{"x": 0, "y": 0}, {"x": 1, "y": 1}]},
+                "mark": {"type": "line", "strokeDash": [4, 4], "color": "#999"},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative"},
+                    "y": {"field": "y", "type": "quantitative"},
+                },
+            }
+        )
+    return _spec({"layer": layers}, rows, width=240, height=200)
+
+
+def grouped_values_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """Horizontal bars, one group per ``label``, a bar per ``source`` (bias metrics)."""
+    sources = [s for s in (BASELINE, WINDOW) if any(r["source"] == s for r in rows)]
+    n = len({r["label"] for r in rows})
+    return _spec(
+        {
+            "mark": {"type": "bar"},
+            "encoding": {
+                "y": {"field": "label", "type": "nominal", "title": None, "sort": None},
+                "yOffset": {"field": "source", "sort": sources},
+                "x": {"field": "value", "type": "quantitative", "title": title},
+                "color": _source_color(sources),
+                "tooltip": [
+                    {"field": "source"},
+                    {"field": "label"},
+                    {"field": "value", "format": ".4f"},
+                ],
+            },
+        },
+        rows,
+        width=360,
+        height=max(60, 9 * max(1, len(sources)) * n),
+    )
+
+
+def history_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A feature over past runs: drift distance and completeness per run (both on 0..1),
+    violations as red points."""
+    return _spec(
+        {
+            "encoding": {
+                "x": {
+                    "field": "run",
+                    "type": "ordinal",
+                    "sort": None,
+                    "title": None,
+                    "axis": {"labelAngle": -40, "labelLimit": 110},
+                },
+                "y": {"field": "value", "type": "quantitative", "title": None},
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "scale": {
+                        "domain": ["drift distance", "completeness"],
+                        "range": [COLORS[WINDOW], "#8e44ad"],
+                    },
+                },
+            },
+            "layer": [
+                {"mark": {"type": "line"}},
+                {
+                    "mark": {"type": "point", "filled": True, "size": 45},
+                    "encoding": {
+                        "tooltip": [
+                            {"field": "run"},
+                            {"field": "series"},
+                            {"field": "value", "format": ".4f"},
+                            {"field": "violations"},
+                        ]
+                    },
+                },
+                {
+                    "transform": [{"filter": "datum.violated"}],
+                    "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 140},
+                    "encoding": {"color": {"value": VIOLATED}, "opacity": {"value": 1}},
+                },
+            ],
+        },
+        rows,
+        width=360,
+        height=120,
+    )
+
+
+def render(specs: Sequence[dict[str, Any]]) -> list[str]:
+    """SVG text of each specification, in order."""
+    import vl_convert
+
+    return [vl_convert.vegalite_to_svg(spec) for spec in specs]
