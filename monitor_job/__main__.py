@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from monitor_job.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a helper process re-imports the main module
+    raise SystemExit(main())

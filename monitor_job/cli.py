@@ -282,6 +282,7 @@ def run_job(config: JobConfig) -> Outcome:
     from monitor_job.jobs.monitor import run_monitoring
     from monitor_job.jobs.postprocess import load_postprocessor, run_postprocessor
     from monitor_job.outputs.area import check_local_writable, output_area
+    from monitor_job.report.charts import warm_up
     from monitor_job.runtime.spark import build_session
 
     if config.analysis_type is AnalysisType.MODEL_BIAS:
@@ -318,6 +319,7 @@ def run_job(config: JobConfig) -> Outcome:
     if config.is_monitoring and not is_s3(metrics):
         check_local_writable(metrics, "cloudwatch_metrics_directory")
     with output_area(config.output_path) as area:
+        warm_up()  # report.html's chart engine starts while Spark works
         set_phase("starting Spark")
         spark = build_session()
         with Progress(spark):
@@ -350,9 +352,11 @@ def run_report(args: argparse.Namespace) -> int:
     from monitor_job.outputs.area import output_area
     from monitor_job.outputs.writer import write_text_files
     from monitor_job.report import REPORT_FILE, read_run, render_history, render_run
+    from monitor_job.report.charts import warm_up
 
     if args.last < 1:
         raise ConfigError(f"report --last must be at least 1, got {args.last}")
+    warm_up()  # the chart engine starts while the files are read
     if args.history:
         baseline = (
             read_json(args.baseline_statistics, "baseline_statistics")

@@ -39,4 +39,11 @@ for hour in 11 12; do
     | grep -v "^pre \|^post "
   echo
 done
+echo "== history: drift and completeness of every data-quality monitoring window above"
+"$PY" -m monitor_job report --history demo-output/monitor- --output demo-output/history
+echo
 echo "Metrics for CloudWatch: demo-output/{monitor,mq-monitor,bias}-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"
+echo "Reports (open in a browser; no network needed):"
+for report in demo-output/*/report.html; do
+  echo "  file://$PWD/$report"
+done

@@ -21,6 +21,7 @@ from monitor_job.outputs.area import output_area
 from monitor_job.outputs.cloudwatch import emit
 from monitor_job.outputs.summary import Outcome
 from monitor_job.report import RunDocuments
+from monitor_job.report.charts import warm_up
 from monitor_job.runtime.progress import Progress, set_phase
 
 VIOLATIONS_FILE = "constraint_violations.json"
@@ -39,6 +40,7 @@ def run_bias_job(config: JobConfig) -> Outcome:
         else None
     )
     with output_area(config.output_path) as area:
+        warm_up()  # report.html's chart engine starts while Spark works
         spark = build_session()
         with Progress(spark):
             set_phase("counting bias cells")

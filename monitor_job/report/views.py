@@ -175,6 +175,9 @@ def data_quality(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
         names += [f.name for f in baseline.features if f.name not in names]
     if constraints is not None:
         names += [c.name for c in constraints.features if c.name not in names]
+    for v in violations:  # a violated feature that no statistics file describes
+        if str(v.get("feature_name")) not in names:
+            names.append(str(v.get("feature_name")))
     index = {name: i for i, name in enumerate(names)}
 
     specs: list[Spec] = []
