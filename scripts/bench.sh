@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: see scripts/bench.py (BENCH_ARGS="--sizes 100000 --big ..." to change sizes),
-# then the model-quality baselines (scripts/bench_model_quality.py, MQ_BENCH_ARGS).
+# then the model-quality baselines (scripts/bench_model_quality.py, MQ_BENCH_ARGS), the bias
+# analysis (scripts/bench_bias.py) and report.html (scripts/bench_report.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -10,3 +11,6 @@ echo "== model quality"
 echo
 echo "== bias"
 .venv/bin/python scripts/bench_bias.py ${BIAS_BENCH_ARGS:-}
+echo
+echo "== report.html of a 100-feature monitoring run"
+.venv/bin/python scripts/bench_report.py ${REPORT_BENCH_ARGS:-} 2>/dev/null

@@ -377,6 +377,12 @@ def test_baseline_and_monitoring_through_processingjobconfig(
         rel=1e-9,
     )
     assert_same_files(mon_out, local, "constraint_violations.json")
+    # report.html is built in the image too (vl-convert's JavaScript engine, as `monitor`)
+    report = (mon_out / "report.html").read_text()
+    violations = json.loads((mon_out / "constraint_violations.json").read_text())["violations"]
+    assert report.count('<tr class="violation"') == len(violations)
+    assert report.count("<svg") >= len(stats["features"])
+    assert (mon_out / "report.html").stat().st_uid == MONITOR_UID
 
 
 # ---- 4. docker stop during a run; a bad config ---------------------------------------------

@@ -4,6 +4,7 @@ the staged files published (the summary last)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -44,8 +45,10 @@ def finish_run(
     for key in drop:
         summary.pop(key, None)
     files: dict[str, str] = {}
+    started = time.perf_counter()
     try:
         files[REPORT_FILE] = render_run(replace(report, summary=summary, location=area.uri))
+        log.info("report.html built in %.2f s", time.perf_counter() - started)
     except Exception as err:  # any failure of the page must not fail the monitoring run
         log.warning("report.html not written: %s: %s", type(err).__name__, err)
         summary["notes"] = [*summary["notes"], f"report.html not written: {err}"]

@@ -32,7 +32,7 @@ def _num(value: Any) -> str:
         return "NaN"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
-    return f"{x:.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
+    return f"{x:.4g}" if abs(x) < 1e4 else f"{x:,.0f}"  # 61,935 rather than 6.193e+04
 
 
 def _pct(value: Any) -> str:
@@ -84,6 +84,7 @@ def render_run(docs: RunDocuments) -> str:
             kind=docs.kind,
             view=view,
             violations=view["violations"],
+            colors=charts.COLORS,
             svgs=charts.render(specs),
         )
     )
