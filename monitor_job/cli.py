@@ -58,6 +58,7 @@ def cli_dataset_format(name: str, header: bool) -> dict[str, Any]:
         "json": {"json": {"lines": True}},
         "parquet": {"parquet": {}},
         "capture": {"sagemakerCaptureJson": CAPTURE_BOTH},
+        "merged": {"sagemakerMergeJson": CAPTURE_BOTH},
     }
     return formats[name]
 
@@ -146,6 +147,14 @@ def _parser() -> argparse.ArgumentParser:
     bias.add_argument(
         "--drift-confidence", type=float, default=0.95, help="bootstrap interval level (0.95)"
     )
+    cap = bias.add_argument_group("captured traffic (instead of a labelled CSV)")
+    cap.add_argument("--format", choices=("capture", "merged"), help="capture JSONL input")
+    cap.add_argument("--ground-truth", help="ground-truth JSONL to merge with (capture)")
+    cap.add_argument("--inference-attribute", help="prediction in the endpoint's output")
+    cap.add_argument("--probability-attribute", help="probability in the endpoint's output")
+    cap.add_argument("--probability-threshold", help="a probability above it is positive")
+    cap.add_argument("--start", help="window start (ISO 8601, inclusive)")
+    cap.add_argument("--end", help="window end (ISO 8601, exclusive)")
     rep = sub.add_parser(
         "report",
         help="build report.html from a run's JSON files (local or s3://), or with --history "
@@ -212,6 +221,13 @@ def config_from_args(args: argparse.Namespace) -> JobConfig:
             "sagemaker_endpoint_name": args.endpoint,
             "sagemaker_monitoring_schedule_name": args.schedule,
             "publish_cloudwatch_metrics": "Enabled" if args.publish_metrics else None,
+            "dataset_format": cli_dataset_format(args.format, True) if args.format else None,
+            "ground_truth_source": args.ground_truth,
+            "inference_attribute": args.inference_attribute,
+            "probability_attribute": args.probability_attribute,
+            "probability_threshold_attribute": args.probability_threshold,
+            "start_time": args.start,
+            "end_time": args.end,
         }
         return config_from_mapping({k: v for k, v in bias_env.items() if v is not None})
     env: dict[str, Any] = {

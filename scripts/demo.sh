@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export MONITOR_JOB_LOG_LEVEL="${MONITOR_JOB_LOG_LEVEL:-WARNING}"
-[ -f demo-data/.version-4 ] || {
+[ -f demo-data/.version-5 ] || {
   rm -rf demo-data
   "$PY" scripts/make_sample_data.py --out demo-data
-  touch demo-data/.version-4
+  touch demo-data/.version-5
 }
 echo "== baseline on demo-data/baseline/training.csv"
 "$PY" -m monitor_job run --config configs/demo-baseline.yaml
@@ -39,6 +39,15 @@ for hour in 11 12; do
     | grep -v "^pre \|^post "
   echo
 done
+echo "== bias drift from captured traffic: hour 12's requests and predictions merged with the labels sent later"
+"$PY" -m monitor_job bias --format capture --dataset demo-data/bias/capture \
+  --ground-truth demo-data/bias/ground-truth --inference-attribute 0 \
+  --start 2024-03-01T12:00:00Z --end 2024-03-01T13:00:00Z \
+  --analysis-config configs/demo-bias-capture-analysis_config.json \
+  --baseline-analysis demo-output/bias-baseline/analysis.json \
+  --endpoint demo-endpoint --schedule demo-bias-schedule --output demo-output/bias-capture-12h \
+  | grep -v "^pre \|^post "
+echo
 echo "== history: drift and completeness of every data-quality monitoring window above"
 "$PY" -m monitor_job report --history demo-output/monitor- --output demo-output/history
 echo

@@ -172,7 +172,65 @@ def bias_data(out: Path, rng: np.random.Generator) -> None:
         ("window-12h", 5000, 0.4),
     ):
         (out / "bias" / name).mkdir(parents=True, exist_ok=True)
-        bias_frame(rows, rng, against).to_csv(out / "bias" / name / "records.csv", index=False)
+        frame = bias_frame(rows, rng, against)
+        frame.to_csv(out / "bias" / name / "records.csv", index=False)
+        if name == "window-12h":
+            bias_captures(frame, out / "bias", hour=12)
+
+
+def bias_captures(frame: pd.DataFrame, out: Path, hour: int) -> None:
+    """The same records as the endpoint saw them: captured requests (sex, age, zip as CSV)
+    and predictions under ``capture/``, and the labels sent later under ``ground-truth/``,
+    keyed by inferenceId. Every tenth record has no label yet (it is left out by the
+    merge, and counted)."""
+    day = "2024/03/01"
+    captures = out / "capture" / "demo-endpoint" / "AllTraffic" / day / f"{hour:02d}"
+    labels = out / "ground-truth" / day / f"{hour:02d}"
+    captures.mkdir(parents=True, exist_ok=True)
+    labels.mkdir(parents=True, exist_ok=True)
+    capture_lines, label_lines = [], []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        inference_id = f"bias-{hour:02d}-{i:06d}"
+        second = i * 3600 // len(frame)
+        capture_lines.append(
+            json.dumps(
+                {
+                    "captureData": {
+                        "endpointInput": {
+                            "observedContentType": "text/csv",
+                            "mode": "INPUT",
+                            "data": f"{row.sex},{row.age},{row.zip}",
+                            "encoding": "CSV",
+                        },
+                        "endpointOutput": {
+                            "observedContentType": "text/csv; charset=utf-8",
+                            "mode": "OUTPUT",
+                            "data": str(row.predicted),
+                            "encoding": "CSV",
+                        },
+                    },
+                    "eventMetadata": {
+                        "eventId": f"event-{inference_id}",
+                        "inferenceId": inference_id,
+                        "inferenceTime": f"2024-03-01T{hour:02d}:{second // 60:02d}:"
+                        f"{second % 60:02d}Z",
+                    },
+                    "eventVersion": "0",
+                }
+            )
+        )
+        if i % 10 != 9:
+            label_lines.append(
+                json.dumps(
+                    {
+                        "groundTruthData": {"data": str(row.approved), "encoding": "CSV"},
+                        "eventMetadata": {"eventId": inference_id},
+                        "eventVersion": "0",
+                    }
+                )
+            )
+    (captures / "capture.jsonl").write_text("\n".join(capture_lines) + "\n")
+    (labels / "labels.jsonl").write_text("\n".join(label_lines) + "\n")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from monitor_job.bias.config import BiasConfig, Facet, Value
@@ -92,11 +93,58 @@ def _resolve(frame: DataFrame, name: str, key: str) -> str:
 def run_bias_analysis(
     spark: SparkSession, config: BiasConfig, dataset: str
 ) -> tuple[dict[str, Any], dict[tuple[str, str], Counts]]:
-    """analysis.json for ``dataset``, and the counts behind it by (facet, value): one scan
-    for the counts of every facet."""
+    """analysis.json for the CSV ``dataset``, and the counts behind it by (facet, value)."""
+    return analyse(read_dataset(spark, dataset, config), config, dataset)
+
+
+PREDICTED = "predicted_label"  # the captured prediction's column when the config names none
+
+
+def captured_frame(
+    features: DataFrame, names: Sequence[str | None], config: BiasConfig
+) -> tuple[DataFrame, BiasConfig]:
+    """Merged captures (the endpointInput row, prediction, probability, label; see
+    :func:`monitor_job.quality.records.labelled_from_captures`) as the named columns
+    :func:`analyse` reads, and the config that names them.
+
+    Feature columns are named as Clarify names them: by the JSON keys of the endpoint's
+    input, else by ``headers`` without the label (the captured input holds the features
+    only), else by position (``0``, ``1``, ...: a facet's ``name_or_index`` may be one).
+    The prediction is the inference attribute's value, else the probability's.
+    """
     from pyspark.sql import functions as F
 
-    frame = read_dataset(spark, dataset, config)
+    from monitor_job.quality.records import FEATURES, LABEL, PRED, PROB
+
+    width = len(names)
+    if all(n is not None for n in names):
+        columns = [str(n) for n in names]
+    elif config.headers is not None:
+        columns = [h for h in config.headers if h not in (config.label, config.predicted_label)]
+        if len(columns) != width:
+            raise ConfigError(
+                f"analysis_config: headers name {len(columns)} feature columns besides the "
+                f"label, the captured endpointInput rows have {width}"
+            )
+    else:
+        columns = [str(i) for i in range(width)]
+    label = config.label if config.label not in columns else f"{config.label}_label"
+    predicted = config.predicted_label or PREDICTED
+    frame = features.select(
+        *(F.col(FEATURES)[i].alias(name) for i, name in enumerate(columns)),
+        F.col(LABEL).alias(label),
+        F.coalesce(F.col(PRED), F.col(PROB)).alias(predicted),
+    )
+    return frame, replace(config, label=label, predicted_label=predicted, headers=None)
+
+
+def analyse(
+    frame: DataFrame, config: BiasConfig, where: str
+) -> tuple[dict[str, Any], dict[tuple[str, str], Counts]]:
+    """analysis.json for a frame of named columns, and the counts behind it by (facet,
+    value): one scan for the counts of every facet."""
+    from pyspark.sql import functions as F
+
     label = _resolve(frame, config.label, "label")
     facets = [(f, _resolve(frame, f.column, "facet name_or_index")) for f in config.facets]
     predicted = (
@@ -109,7 +157,7 @@ def run_bias_analysis(
     )
     sample = frame.limit(SAMPLE_ROWS).collect()
     if not sample:
-        raise EmptyInputError(f"no data: {dataset} holds no rows")
+        raise EmptyInputError(f"no data: {where} holds no rows")
 
     def column_sample(name: str) -> list[object]:
         return [row[name] for row in sample]

@@ -339,12 +339,32 @@ def config_from_mapping(
     if config.analysis_type is AnalysisType.MODEL_BIAS:
         if config.analysis_config is None:
             raise ConfigError("analysis_type=MODEL_BIAS needs analysis_config (its path)")
-        if config.dataset_format.kind != "csv":
+        check_bias_input(config)
+    return config
+
+
+def check_bias_input(config: JobConfig) -> None:
+    """A bias run reads a headered CSV dataset, or captures (merged with ground truth by the
+    job, or already merged) with the model's prediction in the endpoint's output."""
+    fmt = config.dataset_format
+    if not fmt.is_capture:
+        if fmt.kind != "csv":
             raise ConfigError(
                 "analysis_type=MODEL_BIAS reads a CSV dataset with a header (or analysis_config "
-                f"headers) in this version; got dataset_format {config.dataset_format.kind}"
+                f"headers), or captures; got dataset_format {fmt.kind}"
             )
-    return config
+        return
+    if config.inference_attribute is None and config.probability_attribute is None:
+        raise ConfigError(
+            "analysis_type=MODEL_BIAS on captured data needs inference_attribute or "
+            "probability_attribute (where the prediction is in the endpoint's output)"
+        )
+    if not fmt.is_merged and config.ground_truth_source is None:
+        raise ConfigError(
+            "analysis_type=MODEL_BIAS on captured data needs ground_truth_source (the "
+            "ground-truth JSONL to merge with), or merged records "
+            '(dataset_format {"sagemakerMergeJson": {...}})'
+        )
 
 
 def check_model_quality(config: JobConfig) -> None:

@@ -76,9 +76,12 @@ def load_quality_constraints(config: JobConfig) -> tuple[QualityConstraint, ...]
     return parse_constraints(document, config.problem_type, config.baseline_statistics)
 
 
-def _labelled(
-    spark: SparkSession, config: JobConfig, attrs: Attributes
+def read_labelled(
+    spark: SparkSession, config: JobConfig, attrs: Attributes, features: bool = False
 ) -> tuple[Labelled, list[str]]:
+    """Predictions and labels from the run's input (a labelled table, captures merged with
+    ground truth here, or merged records); with ``features`` (bias), each captured row's
+    endpointInput values too."""
     fmt = config.dataset_format
     listing = list_input(config.dataset_source, config.start_time, config.end_time)
     log.info("input%s: %s", listing.window(), listing.describe())
@@ -104,7 +107,13 @@ def _labelled(
             label_files = list(stack.enter_context(readable_by_spark(spark, truth)).files)
         # Captures, labels and their join are cached and counted inside: staging may go.
         labelled = labelled_from_captures(
-            spark, list(readable.files), label_files, attrs, config.start_time, config.end_time
+            spark,
+            list(readable.files),
+            label_files,
+            attrs,
+            config.start_time,
+            config.end_time,
+            features,
         )
         return labelled, notes
 
@@ -133,7 +142,7 @@ def run_model_quality(
         config.inference_attribute, config.probability_attribute, config.ground_truth_attribute
     )
     set_phase("reading and merging predictions")
-    labelled, notes = _labelled(spark, config, attrs)
+    labelled, notes = read_labelled(spark, config, attrs)
     notes.extend(labelled.notes)
     merge = labelled.merge
     if merge is not None:

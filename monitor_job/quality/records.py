@@ -35,6 +35,7 @@ from monitor_job.decode.capture import (
     _q,
     payload_reasons,
     payload_text_sql,
+    rows_sql,
     window_reasons,
 )
 from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
@@ -45,6 +46,7 @@ from monitor_job.runtime.jvm import register
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+FEATURES = "_mq_features"  # a bias run's endpointInput row (array<string>)
 PRED = "_mq_pred"
 PROB = "_mq_prob"
 LABEL = "_mq_label"
@@ -110,6 +112,8 @@ class Labelled:
     samples: tuple[tuple[str, str], ...] = ()
     merge: MergeCounts | None = None
     notes: tuple[str, ...] = ()
+    # with the endpointInput rows (bias): their column names (None: positional)
+    feature_names: tuple[str | None, ...] = ()
 
 
 def column_index(attribute: str, names: tuple[str, ...], what: str) -> int:
@@ -171,8 +175,8 @@ def label_attribute(layout: SideLayout, attribute: str | None) -> str | None:
 
 
 def _sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayout | None:
-    """Layout of the first decodable payload at ``pick`` (``endpointOutput`` or
-    ``groundTruthData``) among the first lines."""
+    """Layout of the first decodable payload at ``pick`` (``endpointInput``,
+    ``endpointOutput`` or ``groundTruthData``) among the first lines."""
     for line in sample_lines(spark, files):
         try:
             record = json.loads(line)
@@ -181,8 +185,8 @@ def _sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayo
         if not isinstance(record, dict):
             continue
         side = record.get(pick) if pick == "groundTruthData" else None
-        if pick == "endpointOutput" and isinstance(record.get("captureData"), dict):
-            side = record["captureData"].get("endpointOutput")
+        if pick != "groundTruthData" and isinstance(record.get("captureData"), dict):
+            side = record["captureData"].get(pick)
         if isinstance(side, dict):
             layout = side_layout(side) or _scalar_layout(side)
             if layout is not None:
@@ -240,9 +244,11 @@ def read_captures(
     start: datetime | None,
     end: datetime | None,
     merged: bool,
-) -> tuple[DataFrame, str]:
-    """Capture (or merged) lines -> rows (``ID``, ``POS``, ``PRED``, ``PROB``[, ``LABEL``]),
-    failed records kept as one row with :data:`REASON`."""
+    features: bool = False,
+) -> tuple[DataFrame, str, SideLayout | None]:
+    """Capture (or merged) lines -> rows (``ID``, ``POS``, ``PRED``, ``PROB``[, ``LABEL``]
+    [, ``FEATURES``: the endpointInput row at the same position]), failed records kept as
+    one row with :data:`REASON`; and the endpointInput layout when ``features``."""
     out_layout = _sample_layout(spark, files, "endpointOutput")
     if out_layout is None:
         raise InputDataError(
@@ -254,6 +260,12 @@ def read_captures(
         raise InputDataError(
             f"no decodable groundTruthData in the first {SAMPLE_LINES} merged records"
         )
+    in_layout = _sample_layout(spark, files, "endpointInput") if features else None
+    if features and in_layout is None:
+        raise InputDataError(
+            f"cannot decode endpointInput in any of the first {SAMPLE_LINES} records "
+            "(expected CSV, JSON or BASE64 payloads)"
+        )
     schema = MERGED_SCHEMA if merged else CAPTURE_SCHEMA
     register(spark)
     rec = spark.read.text(files).select(
@@ -263,12 +275,17 @@ def read_captures(
     )
     out = "_rec.captureData.endpointOutput"
     cols = {"_t_out": F.expr(payload_text_sql(out))}
+    inp = "_rec.captureData.endpointInput"
     if gt_layout is not None:
         cols["_t_gt"] = F.expr(payload_text_sql("_rec.groundTruthData"))
+    if in_layout is not None:
+        cols["_t_in"] = F.expr(payload_text_sql(inp))
     rec = rec.withColumns(cols)
     elems = {"_e_out": F.expr(elements_sql("_t_out", out_layout))}
     if gt_layout is not None:
         elems["_e_gt"] = F.expr(elements_sql("_t_gt", gt_layout))
+    if in_layout is not None:
+        elems["_e_in"] = F.expr(rows_sql("_t_in", in_layout))
     rec = rec.withColumns(elems)
     event_id = F.coalesce(
         F.col("_rec.eventMetadata.inferenceId"), F.col("_rec.eventMetadata.eventId")
@@ -282,6 +299,19 @@ def read_captures(
     if not merged:
         chain = chain.when(event_id.isNull(), "missing eventId")
     chain = _reasons(chain, out, "_t_out", "_e_out", "endpointOutput")
+    if in_layout is not None:
+        chain = _reasons(chain, inp, "_t_in", "_e_in", "endpointInput")
+        if in_layout.shape == "object":  # its keys are looked up one by one: parse it whole
+            chain = chain.when(
+                F.expr("from_json(_t_in, 'map<string,string>')").isNull(),
+                "endpointInput payload not decodable",
+            )
+        chain = chain.when(
+            F.size("_e_in") != F.size("_e_out"), "input/prediction row count mismatch"
+        ).when(
+            F.exists("_e_in", lambda row: F.size(row) != in_layout.width),
+            f"endpointInput row is not {in_layout.width} values wide",
+        )
     if gt_layout is not None:
         chain = _reasons(chain, "_rec.groundTruthData", "_t_gt", "_e_gt", "groundTruthData")
         chain = chain.when(
@@ -295,6 +325,8 @@ def read_captures(
     keep = [event_id.alias(ID), F.col(REASON), raw.alias(RAW), F.col(_ORDER)]
     if gt_layout is not None:
         keep.append(F.col("_e_gt"))
+    if in_layout is not None:
+        keep.append(F.col("_e_in"))
     exploded = rec.select(F.posexplode(rows).alias(POS, "_e"), *keep)
     select = [
         F.col(ID),
@@ -317,10 +349,14 @@ def read_captures(
             "ground_truth_attribute",
         )
         select.append(F.expr(label).alias(LABEL))
+    if in_layout is not None:
+        select.append(F.expr(f"get(_e_in, {POS})").alias(FEATURES))
     note = f"endpointOutput: {out_layout.kind} ({out_layout.shape})"
+    if in_layout is not None:
+        note += f", endpointInput: {in_layout.kind} ({in_layout.width} columns)"
     if gt_layout is not None:
         note += f", groundTruthData: {gt_layout.kind}"
-    return exploded.select(*select), note
+    return exploded.select(*select), note, in_layout
 
 
 def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) -> DataFrame:
@@ -371,13 +407,15 @@ def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) 
 def merge(captures: DataFrame, labels: DataFrame) -> tuple[DataFrame, MergeCounts]:
     """Join on (event id, position). A key seen more than once on one side keeps its last
     occurrence (latest file, then latest line: a re-sent label corrects the earlier one);
-    the others are counted as duplicates. Returns the matched rows and the counts."""
+    the others are counted as duplicates. Returns the matched rows (``PRED``, ``PROB``,
+    ``LABEL``, and ``FEATURES`` when the captures have them) and the counts."""
+    carried = [c for c in (PRED, PROB, FEATURES) if c in captures.columns]
     cap = (
         captures.where(F.col(REASON).isNull())
         .groupBy(ID, POS)
         .agg(
             F.count("*").alias("_n_cap"),
-            F.max_by(F.struct(PRED, PROB), F.col(_ORDER)).alias("_cap"),
+            F.max_by(F.struct(*carried), F.col(_ORDER)).alias("_cap"),
         )
     )
     gt = (
@@ -398,7 +436,7 @@ def merge(captures: DataFrame, labels: DataFrame) -> tuple[DataFrame, MergeCount
     ).collect()
     counts = MergeCounts(**{k: int(v or 0) for k, v in c.asDict().items()})
     matched = joined.where(has_cap & has_gt).select(
-        F.col(f"_cap.{PRED}").alias(PRED), F.col(f"_cap.{PROB}").alias(PROB), LABEL
+        *(F.col(f"_cap.{c}").alias(c) for c in carried), LABEL
     )
     return matched, counts
 
@@ -410,22 +448,26 @@ def labelled_from_captures(
     attrs: Attributes,
     start: datetime | None,
     end: datetime | None,
+    features: bool = False,
 ) -> Labelled:
-    """Captures merged with ground truth (``label_files``), or merged records (None)."""
+    """Captures merged with ground truth (``label_files``), or merged records (None); with
+    ``features``, each row's endpointInput values too (``FEATURES``)."""
     merged = label_files is None
-    captures, note = read_captures(spark, files, attrs, start, end, merged)
+    captures, note, in_layout = read_captures(spark, files, attrs, start, end, merged, features)
+    names = in_layout.names if in_layout is not None else ()
     captures = captures.cache()
     cap_counts, samples = _counts(captures)
     failed, skipped = _split(cap_counts)
     if merged:
-        frame = captures.where(F.col(REASON).isNull()).select(PRED, PROB, LABEL)
-        return Labelled(frame, failed, skipped, samples, None, (note,))
+        kept = [PRED, PROB, LABEL, *([FEATURES] if features else [])]
+        frame = captures.where(F.col(REASON).isNull()).select(*kept)
+        return Labelled(frame, failed, skipped, samples, None, (note,), names)
     labels = read_ground_truth(spark, label_files or [], attrs.label).cache()
     gt_counts, gt_samples = _counts(labels)
     failed.update({f"ground truth: {k}": v for k, v in gt_counts.items()})
     frame, counts = merge(captures, labels)
     samples = (*samples, *((f"ground truth: {r}", raw) for r, raw in gt_samples))
-    return Labelled(frame, failed, skipped, samples[:5], counts, (note,))
+    return Labelled(frame, failed, skipped, samples[:5], counts, (note,), names)
 
 
 def labelled_from_table(frame: DataFrame, names: tuple[str, ...], attrs: Attributes) -> Labelled:

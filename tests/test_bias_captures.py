@@ -1,0 +1,241 @@
+"""Bias from captured traffic: requests and predictions merged with the ground truth sent
+later (the model-quality merge and its counts), or records SageMaker already merged. The
+metrics must equal those of a labelled CSV of exactly the merged records."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from monitor_job.cli import main
+from monitor_job.errors import EXIT_CONFIG, EXIT_OK
+
+REPO = Path(__file__).resolve().parents[1]
+WINDOW = ["--start", "2024-03-01T12:00:00Z", "--end", "2024-03-01T13:00:00Z"]
+
+
+def read(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def metrics(document: dict[str, Any]) -> dict[tuple[str, str, str, str], Any]:
+    return {
+        (stage, facet, entry["value_or_threshold"], m["name"]): m["value"]
+        for stage in ("pre_training_bias_metrics", "post_training_bias_metrics")
+        for facet, entries in document[stage]["facets"].items()
+        for entry in entries
+        for m in entry["metrics"]
+    }
+
+
+def assert_same_metrics(ours: dict[str, Any], expected: dict[str, Any]) -> None:
+    a, b = metrics(ours), metrics(expected)
+    assert a.keys() == b.keys()
+    for key, value in a.items():
+        if value is None or b[key] is None:
+            assert value == b[key], key
+        else:
+            assert value == pytest.approx(b[key], rel=1e-12, abs=1e-15), key
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bias-demo")
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    return root / "demo-data" / "bias"
+
+
+def test_captures_merged_with_ground_truth_equal_the_csv_of_the_merged_records(
+    spark: Any, demo: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "captured"
+    code = main(
+        [
+            "bias",
+            "--format",
+            "capture",
+            "--dataset",
+            str(demo / "capture"),
+            "--ground-truth",
+            str(demo / "ground-truth"),
+            "--inference-attribute",
+            "0",
+            *WINDOW,
+            "--analysis-config",
+            str(REPO / "configs" / "demo-bias-capture-analysis_config.json"),
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == EXIT_OK
+    # The same hour as a labelled CSV: every record but the tenth, whose label never came.
+    records = pd.read_csv(demo / "window-12h" / "records.csv")
+    merged = records[records.index % 10 != 9]
+    (tmp_path / "merged").mkdir()
+    merged.to_csv(tmp_path / "merged" / "records.csv", index=False)
+    expected = tmp_path / "expected"
+    code = main(
+        [
+            "bias",
+            "--dataset",
+            str(tmp_path / "merged"),
+            "--analysis-config",
+            str(REPO / "configs" / "demo-bias-analysis_config.json"),
+            "--output",
+            str(expected),
+        ]
+    )
+    assert code == EXIT_OK
+    assert_same_metrics(read(out / "analysis.json"), read(expected / "analysis.json"))
+    summary = read(out / "monitor-job-summary.json")
+    assert summary["merge"]["captured"] == len(records)
+    assert summary["merge"]["matched"] == len(merged) == summary["item_count"]
+    assert summary["merge"]["unmatched_capture"] == len(records) - len(merged)
+
+
+def merged_line(i: int, row: Any, broken: bool = False) -> str:
+    """A record of SageMaker's merge job: JSON request and response, and the label."""
+    request = {"sex": row.sex, "age": int(row.age), "zip": str(row.zip)}
+    response = {"predicted_label": int(row.predicted), "score": float(row.score)}
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": {
+                    "data": "{not json" if broken else json.dumps(request),
+                    "encoding": "JSON",
+                },
+                "endpointOutput": {"data": json.dumps(response), "encoding": "JSON"},
+            },
+            "groundTruthData": {"data": str(row.approved), "encoding": "CSV"},
+            "eventMetadata": {
+                "eventId": f"e{i}",
+                "inferenceTime": f"2024-03-01T12:{i % 60:02d}:00Z",
+            },
+            "eventVersion": "0",
+        }
+    )
+
+
+def test_merged_json_records_with_a_probability(spark: Any, demo: Path, tmp_path: Path) -> None:
+    """JSON requests name the features; the prediction is a probability cut at the
+    run's threshold; a record whose request cannot be decoded is counted, not used."""
+    import numpy as np
+
+    records = pd.read_csv(demo / "window-12h" / "records.csv").head(2000)
+    rng = np.random.default_rng(1)
+    records["score"] = np.where(records.predicted == 1, 0.55, 0.45) + rng.uniform(
+        -0.04, 0.04, len(records)
+    )
+    lines = [merged_line(i, row) for i, row in enumerate(records.itertuples())]
+    lines.append(merged_line(len(lines), next(records.itertuples()), broken=True))
+    hour = tmp_path / "merged" / "2024" / "03" / "01" / "12"
+    hour.mkdir(parents=True)
+    (hour / "part-0.jsonl").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "bias",
+            "--format",
+            "merged",
+            "--dataset",
+            str(tmp_path / "merged"),
+            "--probability-attribute",
+            "score",
+            "--probability-threshold",
+            "0.5",
+            *WINDOW,
+            "--analysis-config",
+            str(REPO / "configs" / "demo-bias-analysis_config.json"),
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == EXIT_OK
+    expected_rows = records.assign(predicted=(records.score > 0.5).astype(int))
+    expected_rows = expected_rows[["sex", "age", "zip", "approved", "predicted"]]
+    (tmp_path / "csv").mkdir()
+    expected_rows.to_csv(tmp_path / "csv" / "records.csv", index=False)
+    expected = tmp_path / "expected"
+    code = main(
+        [
+            "bias",
+            "--dataset",
+            str(tmp_path / "csv"),
+            "--analysis-config",
+            str(REPO / "configs" / "demo-bias-analysis_config.json"),
+            "--output",
+            str(expected),
+        ]
+    )
+    assert code == EXIT_OK
+    assert_same_metrics(read(out / "analysis.json"), read(expected / "analysis.json"))
+    summary = read(out / "monitor-job-summary.json")
+    assert summary["item_count"] == len(records)
+    assert summary["records"]["failed"] == {"endpointInput payload not decodable": 1}
+    assert summary["records"]["failed_samples"][0]["record"] == lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("drop", "message"),
+    [
+        ("--inference-attribute", "needs inference_attribute or probability_attribute"),
+        ("--ground-truth", "needs ground_truth_source"),
+    ],
+)
+def test_capture_settings_missing_are_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], drop: str, message: str
+) -> None:
+    args = {
+        "--format": "capture",
+        "--dataset": str(tmp_path),
+        "--ground-truth": str(tmp_path),
+        "--inference-attribute": "0",
+        "--analysis-config": str(REPO / "configs" / "demo-bias-capture-analysis_config.json"),
+        "--output": str(tmp_path / "out"),
+    }
+    del args[drop]
+    code = main(["bias", *[x for kv in args.items() for x in kv]])
+    assert code == EXIT_CONFIG
+    assert message in capsys.readouterr().err
+
+
+def test_headers_that_do_not_fit_the_captured_rows_are_exit_2(
+    spark: Any, demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = json.loads((REPO / "configs" / "demo-bias-capture-analysis_config.json").read_text())
+    config["headers"] = ["sex", "age", "approved", "predicted"]  # zip forgotten
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    code = main(
+        [
+            "bias",
+            "--format",
+            "capture",
+            "--dataset",
+            str(demo / "capture"),
+            "--ground-truth",
+            str(demo / "ground-truth"),
+            "--inference-attribute",
+            "0",
+            *WINDOW,
+            "--analysis-config",
+            str(tmp_path / "config.json"),
+            "--output",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "headers name 2 feature columns besides the label" in err
+    assert "endpointInput rows have 3" in err
+    assert not (tmp_path / "out" / "analysis.json").exists()
