@@ -12,6 +12,7 @@ from monitor_job.errors import (
     EXIT_EMPTY_INPUT,
     EXIT_HANDLER,
     EXIT_INPUT,
+    EXIT_OK,
     EXIT_OUTPUT,
 )
 from tests.datasets import capture_line, mixed_frame, write_csv, write_lines
@@ -89,6 +90,27 @@ def test_mostly_bad_records_fail_with_counts(spark, tmp_path, capsys) -> None:
     assert code == EXIT_INPUT
     assert "2 of 3 records could not be decoded (2 malformed JSON line)" in line
     assert not (tmp_path / "o").exists()
+
+
+def test_a_json_request_that_does_not_parse_is_a_failed_record(spark, tmp_path, capsys) -> None:
+    """A JSON-object payload is read key by key: one that does not parse must fail as a
+    record, not count as a row whose every value is missing."""
+    good = [
+        capture_line(
+            "[0.5]", json.dumps({"a": i, "b": f"x{i % 3}"}), "JSON", "application/json", WHEN
+        )
+        for i in range(19)
+    ]
+    bad = capture_line("[0.5]", "{not json", "JSON", "application/json", WHEN)
+    code, line = _capture_baseline(capsys, tmp_path, [*good, bad])
+    assert code == EXIT_OK, line
+    summary = json.loads((tmp_path / "o" / "monitor-job-summary.json").read_text())
+    assert summary["item_count"] == 19
+    assert summary["records"]["failed"] == {"endpointInput payload not decodable (json)": 1}
+    stats = json.loads((tmp_path / "o" / "statistics.json").read_text())
+    for feature in stats["features"]:
+        s = feature.get("numerical_statistics") or feature["string_statistics"]
+        assert s["common"]["num_missing"] == 0, feature["name"]
 
 
 @pytest.mark.parametrize("source", ["raise RuntimeError('at import')\n", "x = 1\n"])

@@ -75,10 +75,16 @@ def visible_outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name[0] != "."}
 
 
+OUTPUTS = {"statistics.json", "constraints.json", "monitor-job-summary.json", "report.html"}
+
+
 def assert_all_complete(out: Path) -> None:
     for name, data in visible_outputs(out).items():
-        json.loads(data)  # a partial file would not parse
-        assert name in {"statistics.json", "constraints.json", "monitor-job-summary.json"}
+        assert name in OUTPUTS
+        if name.endswith(".json"):
+            json.loads(data)  # a partial file would not parse
+        else:
+            assert data.rstrip().endswith(b"</html>")
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGKILL, -9), (signal.SIGTERM, EXIT_STOPPED)])
@@ -104,7 +110,7 @@ def test_interrupted_job_leaves_no_partial_file_and_reruns_identically(
     again = tmp_path / "again"
     assert main(["baseline", "--dataset", str(big_csv), "--output", str(again)]) == EXIT_OK
     second = visible_outputs(again)
-    assert set(first) == {"statistics.json", "constraints.json", "monitor-job-summary.json"}
+    assert set(first) == OUTPUTS
     assert first["constraints.json"] == second["constraints.json"]  # ... and the same files,
     assert_same_statistics(first["statistics.json"], second["statistics.json"])
 

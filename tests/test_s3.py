@@ -104,6 +104,7 @@ def test_baseline_and_monitoring_with_s3_in_and_out(bucket, tmp_path, monkeypatc
         "monitor/run-1/constraint_violations.json",
         "monitor/run-1/constraints.json",
         "monitor/run-1/monitor-job-summary.json",
+        "monitor/run-1/report.html",
         "monitor/run-1/metrics/cloudwatch_metrics.jsonl",
     }
     asked = requested(caplog)
@@ -113,7 +114,7 @@ def test_baseline_and_monitoring_with_s3_in_and_out(bucket, tmp_path, monkeypatc
         assert not [r for r in capture_requests if f"/01/{hour:02d}/" in r], capture_requests
     messages = [r.getMessage() for r in caplog.records if r.name == "monitor_job"]
     assert any(m.startswith("S3 input staged with boto3") for m in messages)
-    assert any(m.startswith("uploaded 5 output file(s)") for m in messages)
+    assert any(m.startswith("uploaded 6 output file(s)") for m in messages)
 
 
 @pytest.mark.parametrize(

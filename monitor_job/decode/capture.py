@@ -193,6 +193,13 @@ def _general_reason(
             missing=f"missing {side}",
             undecodable=f"{side} payload not decodable ({layouts[side].kind})",
         )
+        if layouts[side].shape == "object":
+            # Its keys are looked up one by one, each NULL in a payload that does not
+            # parse: parse it whole, or the record would count as values missing.
+            chain = chain.when(
+                F.expr(f"from_json(_t_{side}, 'map<string,string>')").isNull(),
+                f"{side} payload not decodable ({layouts[side].kind})",
+            )
     if len(sides) == 2:
         chain = chain.when(
             F.size(f"_r_{sides[0]}") != F.size(f"_r_{sides[1]}"),

@@ -28,9 +28,12 @@ def _jvm(spark: SparkSession) -> Any:
 
 
 def register(spark: SparkSession) -> None:
-    """Register the UDF on this session (idempotent, cheap)."""
+    """Register the UDF on this session, once (registering it again makes Spark log a
+    warning for each reader of a run: captures, then ground truth)."""
     from pyspark.sql import types as T
 
+    if spark.catalog.functionExists(BASE64_TEXT):
+        return
     spark.udf.registerJavaFunction(BASE64_TEXT, f"{PACKAGE}.StrictBase64", T.StringType())
 
 
