@@ -291,7 +291,12 @@ def test_upload_throttled_past_retries_keeps_the_files(
     assert ": SlowDown: throttled by S3 after 5 attempts; the computed files are kept in " in line
     kept = Path(line.split("kept in ", 1)[1].split(":", 1)[0])
     names = sorted(p.name for p in kept.iterdir())
-    assert names == ["constraints.json", "monitor-job-summary.json", "report.html", "statistics.json"]
+    assert names == [
+        "constraints.json",
+        "monitor-job-summary.json",
+        "report.html",
+        "statistics.json",
+    ]
     assert line.endswith(f"finish with `monitor-job upload {kept} {out}`")
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws)
     assert main(["upload", str(kept), out]) == EXIT_OK
