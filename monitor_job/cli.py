@@ -35,6 +35,7 @@ from monitor_job.contract.config import (
 from monitor_job.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
+    BaselineError,
     ConfigError,
     EmptyInputError,
     InputDataError,
@@ -373,17 +374,21 @@ def run_report(args: argparse.Namespace) -> int:
     if args.last < 1:
         raise ConfigError(f"report --last must be at least 1, got {args.last}")
     warm_up()  # the chart engine starts while the files are read
-    if args.history:
-        baseline = (
-            read_json(args.baseline_statistics, "baseline_statistics")
-            if args.baseline_statistics
-            else None
-        )
-        html = render_history(args.history, args.last, baseline)
-    else:
-        html = render_run(
-            read_run(args.statistics, args.baseline_statistics, args.violations, args.constraints)
-        )
+    try:
+        if args.history:
+            baseline = (
+                read_json(args.baseline_statistics, "baseline_statistics")
+                if args.baseline_statistics
+                else None
+            )
+            html = render_history(args.history, args.last, baseline)
+        else:
+            docs = read_run(
+                args.statistics, args.baseline_statistics, args.violations, args.constraints
+            )
+            html = render_run(docs)
+    except BaselineError as err:  # here every file read is the report's input
+        raise InputDataError(str(err)) from err
     with output_area(args.output) as area:
         [path] = write_text_files(area.local, {REPORT_FILE: html})
         area.publish()

@@ -574,3 +574,25 @@ def test_a_report_that_cannot_be_built_does_not_fail_the_run(
     assert (out / "statistics.json").exists() and (out / "constraints.json").exists()
     notes = read(out / "monitor-job-summary.json")["notes"]
     assert "report.html not written: the chart engine is gone" in notes
+
+
+def test_report_inputs_that_are_missing_or_wrong_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitor_job.errors import EXIT_INPUT
+
+    missing = tmp_path / "nope" / "statistics.json"
+    code = main(["report", "--statistics", str(missing), "--output", str(tmp_path / "o")])
+    assert code == EXIT_INPUT
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"InputDataError: statistics not found: {missing}"
+    )
+    other = tmp_path / "other.json"
+    other.write_text('{"something": "else"}')
+    code = main(["report", "--statistics", str(other), "--output", str(tmp_path / "o")])
+    assert code == EXIT_INPUT
+    assert "not a data-quality or model-quality statistics.json" in capsys.readouterr().err
+    code = main(["report", "--history", str(tmp_path / "none-"), "--output", str(tmp_path)])
+    assert code == EXIT_INPUT
+    assert "no data-quality monitoring run found" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists() and not (tmp_path / "report.html").exists()
