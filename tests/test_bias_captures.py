@@ -239,3 +239,43 @@ def test_headers_that_do_not_fit_the_captured_rows_are_exit_2(
     assert "headers name 2 feature columns besides the label" in err
     assert "endpointInput rows have 3" in err
     assert not (tmp_path / "out" / "analysis.json").exists()
+
+
+def test_captures_through_the_contract_keys(spark: Any, demo: Path, tmp_path: Path) -> None:
+    """The same run from a YAML job file of contract keys (what container mode reads from
+    the environment) gives the same analysis as the CLI."""
+    import yaml
+
+    keys = {
+        "analysis_type": "MODEL_BIAS",
+        "analysis_config": str(REPO / "configs" / "demo-bias-capture-analysis_config.json"),
+        "dataset_format": {
+            "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
+        },
+        "dataset_source": str(demo / "capture"),
+        "ground_truth_source": str(demo / "ground-truth"),
+        "inference_attribute": "0",
+        "start_time": "2024-03-01T12:00:00Z",
+        "end_time": "2024-03-01T13:00:00Z",
+        "output_path": str(tmp_path / "yaml"),
+    }
+    (tmp_path / "job.yaml").write_text(yaml.safe_dump(keys))
+    assert main(["run", "--config", str(tmp_path / "job.yaml")]) == EXIT_OK
+    cli = [
+        "bias",
+        "--format",
+        "capture",
+        "--dataset",
+        keys["dataset_source"],
+        "--ground-truth",
+        keys["ground_truth_source"],
+        "--inference-attribute",
+        "0",
+        *WINDOW,
+        "--analysis-config",
+        keys["analysis_config"],
+        "--output",
+        str(tmp_path / "cli"),
+    ]
+    assert main(cli) == EXIT_OK
+    assert read(tmp_path / "yaml" / "analysis.json") == read(tmp_path / "cli" / "analysis.json")
