@@ -102,6 +102,10 @@ def test_captures_merged_with_ground_truth_equal_the_csv_of_the_merged_records(
     assert summary["merge"]["captured"] == len(records)
     assert summary["merge"]["matched"] == len(merged) == summary["item_count"]
     assert summary["merge"]["unmatched_capture"] == len(records) - len(merged)
+    # the report says how the captures met their labels
+    report = (out / "report.html").read_text()
+    assert f"{len(merged):,} of {len(records):,} captured rows" in report
+    assert f"{len(records) - len(merged):,} without a label" in report
 
 
 def merged_line(i: int, row: Any, broken: bool = False) -> str:

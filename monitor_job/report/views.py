@@ -59,6 +59,7 @@ def run_header(docs: RunDocuments) -> dict[str, Any]:
         "skipped": dict(records.get("skipped") or {}),
         "samples": list(records.get("failed_samples") or []),
         "notes": list(summary.get("notes") or []),
+        "merge": dict(summary.get("merge") or {}),
         "has_summary": docs.summary is not None,
         "location": docs.location,
     }
