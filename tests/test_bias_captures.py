@@ -44,6 +44,39 @@ def assert_same_metrics(ours: dict[str, Any], expected: dict[str, Any]) -> None:
             assert value == pytest.approx(b[key], rel=1e-12, abs=1e-15), key
 
 
+CAPTURE_CONFIG = REPO / "configs" / "demo-bias-capture-analysis_config.json"
+CSV_CONFIG = REPO / "configs" / "demo-bias-analysis_config.json"
+
+
+def capture_args(demo: Path, config: Path, out: Path) -> list[str]:
+    """`monitor-job bias` on the demo's hour-12 captures and their ground truth."""
+    return [
+        "bias",
+        "--format",
+        "capture",
+        "--dataset",
+        str(demo / "capture"),
+        "--ground-truth",
+        str(demo / "ground-truth"),
+        "--inference-attribute",
+        "0",
+        *WINDOW,
+        "--analysis-config",
+        str(config),
+        "--output",
+        str(out),
+    ]
+
+
+def csv_analysis(records: pd.DataFrame, root: Path) -> dict[str, Any]:
+    """analysis.json of ``records`` as a labelled CSV (the demo's CSV config)."""
+    (root / "csv").mkdir()
+    records.to_csv(root / "csv" / "records.csv", index=False)
+    args = ["--analysis-config", str(CSV_CONFIG), "--output", str(root / "expected")]
+    assert main(["bias", "--dataset", str(root / "csv"), *args]) == EXIT_OK
+    return dict(read(root / "expected" / "analysis.json"))
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bias-demo")
@@ -60,44 +93,11 @@ def test_captures_merged_with_ground_truth_equal_the_csv_of_the_merged_records(
     spark: Any, demo: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "captured"
-    code = main(
-        [
-            "bias",
-            "--format",
-            "capture",
-            "--dataset",
-            str(demo / "capture"),
-            "--ground-truth",
-            str(demo / "ground-truth"),
-            "--inference-attribute",
-            "0",
-            *WINDOW,
-            "--analysis-config",
-            str(REPO / "configs" / "demo-bias-capture-analysis_config.json"),
-            "--output",
-            str(out),
-        ]
-    )
-    assert code == EXIT_OK
+    assert main(capture_args(demo, CAPTURE_CONFIG, out)) == EXIT_OK
     # The same hour as a labelled CSV: every record but the tenth, whose label never came.
     records = pd.read_csv(demo / "window-12h" / "records.csv")
     merged = records[records.index % 10 != 9]
-    (tmp_path / "merged").mkdir()
-    merged.to_csv(tmp_path / "merged" / "records.csv", index=False)
-    expected = tmp_path / "expected"
-    code = main(
-        [
-            "bias",
-            "--dataset",
-            str(tmp_path / "merged"),
-            "--analysis-config",
-            str(REPO / "configs" / "demo-bias-analysis_config.json"),
-            "--output",
-            str(expected),
-        ]
-    )
-    assert code == EXIT_OK
-    assert_same_metrics(read(out / "analysis.json"), read(expected / "analysis.json"))
+    assert_same_metrics(read(out / "analysis.json"), csv_analysis(merged, tmp_path))
     summary = read(out / "monitor-job-summary.json")
     assert summary["merge"]["captured"] == len(records)
     assert summary["merge"]["matched"] == len(merged) == summary["item_count"]
@@ -160,7 +160,7 @@ def test_merged_json_records_with_a_probability(spark: Any, demo: Path, tmp_path
             "0.5",
             *WINDOW,
             "--analysis-config",
-            str(REPO / "configs" / "demo-bias-analysis_config.json"),
+            str(CSV_CONFIG),
             "--output",
             str(out),
         ]
@@ -168,22 +168,7 @@ def test_merged_json_records_with_a_probability(spark: Any, demo: Path, tmp_path
     assert code == EXIT_OK
     expected_rows = records.assign(predicted=(records.score > 0.5).astype(int))
     expected_rows = expected_rows[["sex", "age", "zip", "approved", "predicted"]]
-    (tmp_path / "csv").mkdir()
-    expected_rows.to_csv(tmp_path / "csv" / "records.csv", index=False)
-    expected = tmp_path / "expected"
-    code = main(
-        [
-            "bias",
-            "--dataset",
-            str(tmp_path / "csv"),
-            "--analysis-config",
-            str(REPO / "configs" / "demo-bias-analysis_config.json"),
-            "--output",
-            str(expected),
-        ]
-    )
-    assert code == EXIT_OK
-    assert_same_metrics(read(out / "analysis.json"), read(expected / "analysis.json"))
+    assert_same_metrics(read(out / "analysis.json"), csv_analysis(expected_rows, tmp_path))
     summary = read(out / "monitor-job-summary.json")
     assert summary["item_count"] == len(records)
     assert summary["records"]["failed"] == {"endpointInput payload not decodable": 1}
@@ -205,7 +190,7 @@ def test_capture_settings_missing_are_exit_2(
         "--dataset": str(tmp_path),
         "--ground-truth": str(tmp_path),
         "--inference-attribute": "0",
-        "--analysis-config": str(REPO / "configs" / "demo-bias-capture-analysis_config.json"),
+        "--analysis-config": str(CAPTURE_CONFIG),
         "--output": str(tmp_path / "out"),
     }
     del args[drop]
@@ -217,27 +202,10 @@ def test_capture_settings_missing_are_exit_2(
 def test_headers_that_do_not_fit_the_captured_rows_are_exit_2(
     spark: Any, demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = json.loads((REPO / "configs" / "demo-bias-capture-analysis_config.json").read_text())
+    config = json.loads(CAPTURE_CONFIG.read_text())
     config["headers"] = ["sex", "age", "approved", "predicted"]  # zip forgotten
     (tmp_path / "config.json").write_text(json.dumps(config))
-    code = main(
-        [
-            "bias",
-            "--format",
-            "capture",
-            "--dataset",
-            str(demo / "capture"),
-            "--ground-truth",
-            str(demo / "ground-truth"),
-            "--inference-attribute",
-            "0",
-            *WINDOW,
-            "--analysis-config",
-            str(tmp_path / "config.json"),
-            "--output",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = main(capture_args(demo, tmp_path / "config.json", tmp_path / "out"))
     assert code == EXIT_CONFIG
     err = capsys.readouterr().err
     assert "headers name 2 feature columns besides the label" in err
@@ -252,7 +220,7 @@ def test_captures_through_the_contract_keys(spark: Any, demo: Path, tmp_path: Pa
 
     keys = {
         "analysis_type": "MODEL_BIAS",
-        "analysis_config": str(REPO / "configs" / "demo-bias-capture-analysis_config.json"),
+        "analysis_config": str(CAPTURE_CONFIG),
         "dataset_format": {
             "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
         },
@@ -265,21 +233,5 @@ def test_captures_through_the_contract_keys(spark: Any, demo: Path, tmp_path: Pa
     }
     (tmp_path / "job.yaml").write_text(yaml.safe_dump(keys))
     assert main(["run", "--config", str(tmp_path / "job.yaml")]) == EXIT_OK
-    cli = [
-        "bias",
-        "--format",
-        "capture",
-        "--dataset",
-        keys["dataset_source"],
-        "--ground-truth",
-        keys["ground_truth_source"],
-        "--inference-attribute",
-        "0",
-        *WINDOW,
-        "--analysis-config",
-        keys["analysis_config"],
-        "--output",
-        str(tmp_path / "cli"),
-    ]
-    assert main(cli) == EXIT_OK
+    assert main(capture_args(demo, CAPTURE_CONFIG, tmp_path / "cli")) == EXIT_OK
     assert read(tmp_path / "yaml" / "analysis.json") == read(tmp_path / "cli" / "analysis.json")

@@ -73,10 +73,8 @@ def run_config(name: str, root: Path) -> None:
     assert main(["run", "--config", str(root / name)]) == EXIT_OK
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, spark: Any) -> Path:
-    """The data-quality part of ``make demo``: baseline, a steady and a drifted hour."""
-    root = tmp_path_factory.mktemp("demo")
+def run_demo_steps(root: Path, *configs: str) -> None:
+    """``make demo``'s sample data in ``root``, then the named demo job files on it."""
     subprocess.run(
         [sys.executable, str(REPO / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
         cwd=root,
@@ -86,8 +84,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory, spark: Any) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         for key in KNOWN_KEYS:
             mp.delenv(key, raising=False)
-        for name in ("demo-baseline.yaml", "demo-monitor.yaml", "demo-monitor-drift.yaml"):
+        for name in configs:
             run_config(name, root)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, spark: Any) -> Path:
+    """The data-quality part of ``make demo``: baseline, a steady and a drifted hour."""
+    root = tmp_path_factory.mktemp("demo")
+    run_demo_steps(root, "demo-baseline.yaml", "demo-monitor.yaml", "demo-monitor-drift.yaml")
     return root / "demo-output"
 
 
@@ -424,17 +429,7 @@ def test_names_and_values_are_escaped(tmp_path: Path) -> None:
 def test_model_quality_and_bias_demo_reports(tmp_path: Path, spark: Any) -> None:
     """Model quality: each metric and violation on the page, with the curves; bias: each
     facet's metrics and each drift violation."""
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-    )
-    with pytest.MonkeyPatch.context() as mp:
-        for key in KNOWN_KEYS:
-            mp.delenv(key, raising=False)
-        for name in ("demo-mq-baseline.yaml", "demo-mq-monitor.yaml"):
-            run_config(name, tmp_path)
+    run_demo_steps(tmp_path, "demo-mq-baseline.yaml", "demo-mq-monitor.yaml")
     run = tmp_path / "demo-output" / "mq-monitor-12h"
     page = Page((run / "report.html").read_text())
     stats = read(run / "statistics.json")["binary_classification_metrics"]

@@ -17,7 +17,6 @@ from monitor_job.bias.config import BiasConfig, read_analysis_config
 from monitor_job.bias.drift import DriftSettings, violations
 from monitor_job.bias.job import analyse, captured_frame, run_bias_analysis
 from monitor_job.contract import JobConfig
-from monitor_job.errors import EmptyInputError
 from monitor_job.io.documents import read_json
 from monitor_job.jobs.finish import finish_run
 from monitor_job.jobs.model_quality import read_labelled
@@ -25,7 +24,7 @@ from monitor_job.outputs import write_json_files
 from monitor_job.outputs.area import output_area
 from monitor_job.outputs.cloudwatch import emit
 from monitor_job.outputs.summary import Outcome
-from monitor_job.quality.records import Attributes, MergeCounts
+from monitor_job.quality.records import MergeCounts
 from monitor_job.report import RunDocuments
 from monitor_job.report.charts import warm_up
 from monitor_job.runtime.progress import Progress, set_phase
@@ -54,19 +53,7 @@ def _captured(
 ) -> tuple[DataFrame, BiasConfig, Records]:
     """Captures merged with ground truth (the model-quality merge and its counts), or
     merged records, as the bias analysis's frame."""
-    attrs = Attributes(
-        config.inference_attribute, config.probability_attribute, config.ground_truth_attribute
-    )
-    labelled, notes = read_labelled(spark, config, attrs, features=True)
-    merge = labelled.merge
-    if merge is not None:
-        log.info("merge: %s", merge.document())
-        if merge.matched == 0:
-            raise EmptyInputError(
-                "no captured record has ground truth to merge with: "
-                f"{merge.captured} captured row(s), {merge.ground_truth} ground-truth row(s), "
-                "0 matched on event id (inferenceId, else eventId)"
-            )
+    labelled, notes = read_labelled(spark, config, features=True)
     for reason, count in sorted(labelled.failed.items()):
         log.warning("records failed: %d x %s", count, reason)
     if config.probability_threshold_attribute is not None:
@@ -76,7 +63,7 @@ def _captured(
         labelled.failed,
         labelled.skipped,
         labelled.samples,
-        merge,
+        labelled.merge,
         (*notes, *labelled.notes),
     )
     return frame, analysis, records

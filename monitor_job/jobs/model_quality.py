@@ -77,11 +77,14 @@ def load_quality_constraints(config: JobConfig) -> tuple[QualityConstraint, ...]
 
 
 def read_labelled(
-    spark: SparkSession, config: JobConfig, attrs: Attributes, features: bool = False
+    spark: SparkSession, config: JobConfig, features: bool = False
 ) -> tuple[Labelled, list[str]]:
     """Predictions and labels from the run's input (a labelled table, captures merged with
     ground truth here, or merged records); with ``features`` (bias), each captured row's
-    endpointInput values too."""
+    endpointInput values too. A merge that matched nothing is an ``EmptyInputError``."""
+    attrs = Attributes(
+        config.inference_attribute, config.probability_attribute, config.ground_truth_attribute
+    )
     fmt = config.dataset_format
     listing = list_input(config.dataset_source, config.start_time, config.end_time)
     log.info("input%s: %s", listing.window(), listing.describe())
@@ -115,7 +118,16 @@ def read_labelled(
             config.end_time,
             features,
         )
-        return labelled, notes
+    merge = labelled.merge
+    if merge is not None:
+        log.info("merge: %s", merge.document())
+        if merge.matched == 0:
+            raise EmptyInputError(
+                "no captured prediction has ground truth to merge with: "
+                f"{merge.captured} captured row(s), {merge.ground_truth} ground-truth row(s), "
+                "0 matched on event id (inferenceId, else eventId)"
+            )
+    return labelled, notes
 
 
 def _result(config: JobConfig, labelled: Labelled) -> QualityResult:
@@ -138,21 +150,10 @@ def run_model_quality(
     constraints: tuple[QualityConstraint, ...] | None,
     area: OutputArea,
 ) -> Outcome:
-    attrs = Attributes(
-        config.inference_attribute, config.probability_attribute, config.ground_truth_attribute
-    )
     set_phase("reading and merging predictions")
-    labelled, notes = read_labelled(spark, config, attrs)
+    labelled, notes = read_labelled(spark, config)
     notes.extend(labelled.notes)
     merge = labelled.merge
-    if merge is not None:
-        log.info("merge: %s", merge.document())
-        if merge.matched == 0:
-            raise EmptyInputError(
-                "no captured prediction has ground truth to merge with: "
-                f"{merge.captured} captured row(s), {merge.ground_truth} ground-truth row(s), "
-                "0 matched on event id (inferenceId, else eventId)"
-            )
     set_phase("computing model-quality metrics")
     result = _result(config, labelled)
     failed = dict(labelled.failed)
