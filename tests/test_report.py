@@ -591,3 +591,22 @@ def test_report_inputs_that_are_missing_or_wrong_are_one_line(
     assert code == EXIT_INPUT
     assert "no data-quality monitoring run found" in capsys.readouterr().err
     assert not (tmp_path / "o").exists() and not (tmp_path / "report.html").exists()
+
+
+def test_a_stop_while_the_page_is_built_is_a_stop(
+    tmp_path: Path, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop request (SIGTERM) that lands while the page is built ends the run as
+    stopped, exit 10, not as a page that failed and a run that completed."""
+    import monitor_job.jobs.finish as finish
+    from monitor_job.errors import EXIT_STOPPED, StoppedError
+
+    def stopped(docs: Any) -> str:
+        raise StoppedError("received signal 15; stopped before completion")
+
+    monkeypatch.setattr(finish, "render_run", stopped)
+    (tmp_path / "data.csv").write_text("a,b\n1,x\n2,y\n3,x\n")
+    out = tmp_path / "out"
+    code = main(["baseline", "--dataset", str(tmp_path / "data.csv"), "--output", str(out)])
+    assert code == EXIT_STOPPED
+    assert not (out / "monitor-job-summary.json").exists()
