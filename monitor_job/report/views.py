@@ -34,6 +34,14 @@ def _number(value: Any) -> float | None:
     return out
 
 
+def _stage(job: Any, docs: RunDocuments) -> str:
+    """ "baseline" or "monitoring", from the summary's job ("model-quality monitoring",
+    "bias-monitoring", "bias", ...), else from whether the run checked anything."""
+    if job is None:
+        return "monitoring" if docs.violations is not None else "baseline"
+    return "monitoring" if "monitoring" in str(job) else "baseline"
+
+
 def run_header(docs: RunDocuments) -> dict[str, Any]:
     """Outcome, window and record counts: from monitor-job-summary.json when the run wrote
     one; otherwise what the statistics and violations files alone say."""
@@ -49,6 +57,7 @@ def run_header(docs: RunDocuments) -> dict[str, Any]:
     return {
         "kind": docs.kind,
         "job": summary.get("job"),
+        "stage": _stage(summary.get("job"), docs),
         "status": status,
         "message": summary.get("message"),
         "window": {"start": None, "end": None, **(summary.get("window") or {})},
