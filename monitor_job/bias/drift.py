@@ -12,7 +12,7 @@ per record. ``method="plain"`` drops the significance test (farther from neutral
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import Any
@@ -90,6 +90,25 @@ def drifted(
     return bounds is None or not bounds[0] <= baseline <= bounds[1]
 
 
+STAGES = ("pre_training_bias_metrics", "post_training_bias_metrics")
+
+
+def metric_entries(
+    analysis: Mapping[str, Any] | None,
+) -> dict[tuple[str, str, str, str], Mapping[str, Any]]:
+    """An analysis.json's metric entries by (stage, facet, facet value, metric name), in
+    the document's order."""
+    out: dict[tuple[str, str, str, str], Mapping[str, Any]] = {}
+    for stage in STAGES:
+        facets = ((analysis or {}).get(stage) or {}).get("facets") or {}
+        for facet, entries in facets.items():
+            for entry in entries or []:
+                value = str(entry.get("value_or_threshold"))
+                for metric in entry.get("metrics") or []:
+                    out[(stage, str(facet), value, str(metric.get("name")))] = metric
+    return out
+
+
 def violations(
     baseline: Mapping[str, Any],
     current: Mapping[str, Any],
@@ -99,36 +118,25 @@ def violations(
     """``bias_drift_check`` rows, in the 2024 wording, for every facet value and metric that
     both documents carry with a value."""
     found: list[dict[str, str]] = []
-    for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
-        base_facets = (baseline.get(stage) or {}).get("facets") or {}
-        for facet, entries in ((current.get(stage) or {}).get("facets") or {}).items():
-            for entry in entries:
-                value = entry["value_or_threshold"]
-                base_metrics = _metrics(base_facets.get(facet, []), value)
-                for metric in entry["metrics"]:
-                    now = number(metric.get("value"))
-                    then = number(base_metrics.get(metric["name"]))
-                    if now is None or then is None or (facet, value) not in counts:
-                        continue
-                    if drifted(metric["name"], now, then, counts[(facet, value)], settings):
-                        found.append(
-                            {
-                                "facet": facet,
-                                "facet_value": value,
-                                "metric_name": metric["name"],
-                                "constraint_check_type": "bias_drift_check",
-                                "description": f"Metric value {_text(now)} doesn't meet the "
-                                f"baseline constraint requirement {_text(then)}",
-                            }
-                        )
+    base = metric_entries(baseline)
+    for key, metric in metric_entries(current).items():
+        _, facet, value, name = key
+        now = number(metric.get("value"))
+        then = number((base.get(key) or {}).get("value"))
+        if now is None or then is None or (facet, value) not in counts:
+            continue
+        if drifted(name, now, then, counts[(facet, value)], settings):
+            found.append(
+                {
+                    "facet": facet,
+                    "facet_value": value,
+                    "metric_name": name,
+                    "constraint_check_type": "bias_drift_check",
+                    "description": f"Metric value {_text(now)} doesn't meet the "
+                    f"baseline constraint requirement {_text(then)}",
+                }
+            )
     return found
-
-
-def _metrics(entries: Sequence[Mapping[str, Any]], value: str) -> dict[str, Any]:
-    for entry in entries:
-        if str(entry.get("value_or_threshold")) == value:
-            return {m["name"]: m.get("value") for m in entry.get("metrics", [])}
-    return {}
 
 
 def _text(value: float) -> str:

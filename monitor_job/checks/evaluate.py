@@ -23,10 +23,12 @@ when evaluation is off.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from monitor_job.analyzers import DatasetProfile, FeatureProfile
-from monitor_job.analyzers.types import NUMERIC_TYPES, STRING, matches
+from monitor_job.analyzers.types import NUMERIC_TYPES, STRING, UNKNOWN, matches
 from monitor_job.checks.constraints import BaselineConstraints, FeatureConstraints
 from monitor_job.checks.distance import (
     CHI_SQUARED,
@@ -70,6 +72,16 @@ class Violation:
         }
 
 
+def beyond_threshold(value: float, threshold: float, method: str) -> bool:
+    """Does a drift value violate its threshold? A distance above it, or a ChiSquared
+    p-value below it (NaN: no test could be made, no violation)."""
+    if math.isnan(value):
+        return False
+    if method == CHI_SQUARED:
+        return value < threshold - EPSILON
+    return value > threshold + EPSILON
+
+
 @dataclass(frozen=True)
 class Drift:
     kind: str  # "numerical" | "categorical"
@@ -78,12 +90,18 @@ class Drift:
 
     @property
     def violated(self) -> bool:
-        value = self.distance.value
-        if math.isnan(value):
-            return False
-        if self.distance.method == CHI_SQUARED:
-            return value < self.threshold - EPSILON
-        return value > self.threshold + EPSILON
+        return beyond_threshold(self.distance.value, self.threshold, self.distance.method)
+
+    def document(self) -> dict[str, Any]:
+        """The summary's record of it (what the report draws)."""
+        d = self.distance
+        return {
+            "distance": d.value,
+            "method": d.method,
+            "n": d.n,
+            "m": d.m,
+            "threshold": self.threshold,
+        }
 
     def description(self) -> str:
         d = self.distance
@@ -111,15 +129,23 @@ def _pct(share: float) -> str:
     return f"{share * 100!r}%"
 
 
-def _data_type(c: FeatureConstraints, w: FeatureProfile) -> Violation | None:
-    expected = c.inferred_type
-    if expected not in NUMERIC_TYPES or not w.type_counts:
+def type_match_share(expected: str, type_counts: Mapping[str, float] | None) -> float | None:
+    """Share of the present values whose Deequ type satisfies a numeric ``expected`` type
+    (None: not a numeric expectation, or no typed values)."""
+    if expected not in NUMERIC_TYPES or not type_counts:
         return None
-    present = sum(v for t, v in w.type_counts.items() if t != "Unknown")
+    present = sum(float(v) for t, v in type_counts.items() if t != UNKNOWN)
     if present <= 0:
         return None
-    matched = sum(v for t, v in w.type_counts.items() if t != "Unknown" and matches(expected, t))
-    share = matched / present
+    matched = sum(float(v) for t, v in type_counts.items() if t != UNKNOWN and matches(expected, t))
+    return matched / present
+
+
+def _data_type(c: FeatureConstraints, w: FeatureProfile) -> Violation | None:
+    expected = c.inferred_type
+    share = type_match_share(expected, w.type_counts)
+    if share is None:
+        return None
     threshold = c.config.datatype_check_threshold
     if share >= threshold - EPSILON:
         return None

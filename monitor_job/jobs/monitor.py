@@ -65,16 +65,7 @@ def run_monitoring(
         notes,
         extra={
             "violations_by_check": dict(sorted(by_check.items())),
-            "drift": {
-                name: {
-                    "distance": d.distance.value,
-                    "method": d.distance.method,
-                    "n": d.distance.n,
-                    "m": d.distance.m,
-                    "threshold": d.threshold,
-                }
-                for name, d in evaluation.drifts.items()
-            },
+            "drift": {name: d.document() for name, d in evaluation.drifts.items()},
             "cloudwatch": metrics,
         },
         violation_rows=tuple(

@@ -15,7 +15,7 @@ from monitor_job.io.s3 import SCHEME, client, guarded, is_s3, split_uri
 from monitor_job.outputs.statistics import profile_from_statistics
 from monitor_job.report import charts
 from monitor_job.report.documents import DATA_QUALITY, STATISTICS, RunDocuments, read_run
-from monitor_job.report.views import constraints_of, drifts
+from monitor_job.report.views import drifts
 
 log = logging.getLogger("monitor_job")
 
@@ -138,7 +138,7 @@ def history_view(
             }
         )
         window = profile_from_statistics(docs.statistics)
-        drift, _ = drifts(docs, window, base, constraints_of(docs, base))
+        drift, _ = drifts(docs, window, base)
         by_feature: dict[str, list[str]] = {}
         for v in violations:
             by_feature.setdefault(str(v.get("feature_name")), []).append(

@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from monitor_job.analyzers import DatasetProfile, FeatureProfile, KllDistribution
-from monitor_job.analyzers.types import STRING, UNKNOWN, matches
+from monitor_job.analyzers.types import STRING
+from monitor_job.bias.drift import metric_entries
 from monitor_job.checks.constraints import BaselineConstraints, parse_constraints
 from monitor_job.checks.distance import CHI_SQUARED
-from monitor_job.checks.evaluate import feature_drift
+from monitor_job.checks.evaluate import beyond_threshold, feature_drift, type_match_share
 from monitor_job.constraints import suggest
 from monitor_job.outputs.statistics import profile_from_statistics
 from monitor_job.report import charts
@@ -56,7 +57,6 @@ def run_header(docs: RunDocuments) -> dict[str, Any]:
         item_count = (docs.statistics.get("dataset") or {}).get("item_count")
     return {
         "kind": docs.kind,
-        "job": summary.get("job"),
         "stage": _stage(summary.get("job"), docs),
         "status": status,
         "message": summary.get("message"),
@@ -87,17 +87,6 @@ def _buckets(f: FeatureProfile | None) -> tuple[tuple[str, int], ...] | None:
     return f.string.buckets
 
 
-def _type_share(expected: str, counts: Mapping[str, Any] | None) -> float | None:
-    """Share of present values of the expected type, as data_type_check computes it."""
-    if not counts or expected in (STRING, UNKNOWN):
-        return None
-    present = sum(float(v) for t, v in counts.items() if t != UNKNOWN)
-    if present <= 0:
-        return None
-    matched = sum(float(v) for t, v in counts.items() if t != UNKNOWN and matches(expected, t))
-    return matched / present
-
-
 def _numbers(f: FeatureProfile | None) -> dict[str, Any] | None:
     if f is None:
         return None
@@ -123,13 +112,16 @@ def drifts(
     docs: RunDocuments,
     window: DatasetProfile,
     baseline: DatasetProfile | None,
-    constraints: BaselineConstraints | None,
+    constraints: BaselineConstraints | None = None,
 ) -> tuple[dict[str, dict[str, Any]], str | None]:
     """Drift per feature: as the run recorded it (summary), else recomputed from the
-    statistics files (a SageMaker output, or a report built with other files)."""
+    statistics files (a SageMaker output, or a report built with other files), against
+    ``constraints`` (by default, :func:`constraints_of` the run)."""
     recorded = (docs.summary or {}).get("drift")
     if isinstance(recorded, Mapping) and recorded:
         return {k: dict(v) for k, v in recorded.items() if isinstance(v, Mapping)}, None
+    if constraints is None:
+        constraints = constraints_of(docs, baseline)
     if baseline is None or constraints is None:
         return {}, "no baseline statistics: drift distances are not shown"
     out: dict[str, dict[str, Any]] = {}
@@ -143,13 +135,7 @@ def drifts(
             continue
         d = feature_drift(c, b, w)
         if d is not None:
-            out[c.name] = {
-                "distance": d.distance.value,
-                "method": d.distance.method,
-                "n": d.distance.n,
-                "m": d.distance.m,
-                "threshold": d.threshold,
-            }
+            out[c.name] = d.document()
     note = (
         f"ChiSquared p-values are recorded by the run only; not recomputed for: "
         f"{', '.join(skipped)}"
@@ -160,12 +146,11 @@ def drifts(
 
 
 def _violated(drift: Mapping[str, Any]) -> bool:
+    """The check's own rule, on a drift as the summary records it."""
     value, threshold = _number(drift.get("distance")), _number(drift.get("threshold"))
-    if value is None or threshold is None or math.isnan(value):
+    if value is None or threshold is None:
         return False
-    if drift.get("method") == CHI_SQUARED:
-        return value < threshold
-    return value > threshold
+    return beyond_threshold(value, threshold, str(drift.get("method")))
 
 
 def data_quality(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
@@ -224,8 +209,7 @@ def data_quality(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
                 "completeness": w.completeness if w else None,
                 "baseline_completeness": b.completeness if b else None,
                 "required_completeness": c.completeness if c else None,
-                "type_match": _type_share(expected or "", type_counts.get(name)),
-                "type_counts": type_counts.get(name),
+                "type_match": type_match_share(expected or "", type_counts.get(name)),
                 "drift": drift,
                 "drift_violated": drift is not None and _violated(drift),
                 "numbers": {"window": _numbers(w), "baseline": _numbers(b)},
@@ -258,8 +242,6 @@ def data_quality(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
         "violations": [{**v, "anchor": index.get(str(v.get("feature_name")))} for v in violations],
         "overview": overview,
         "drift_note": drift_note,
-        "has_baseline": baseline is not None,
-        "baseline_items": baseline.item_count if baseline is not None else None,
     }
     return view, specs
 
@@ -365,7 +347,6 @@ def model_quality(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
         "violations": violations,
         "curves": curves,
         "confusion": confusion,
-        "evaluation_time": (docs.statistics.get("dataset") or {}).get("evaluation_time"),
     }
     return view, specs
 
@@ -373,22 +354,9 @@ def model_quality(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
 # -- bias ---------------------------------------------------------------------------------
 
 
-def _bias_values(analysis: Mapping[str, Any] | None) -> dict[tuple[str, str, str, str], Any]:
-    """(stage, facet, facet value, metric) -> metric entry."""
-    out: dict[tuple[str, str, str, str], Any] = {}
-    for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
-        facets = ((analysis or {}).get(stage) or {}).get("facets") or {}
-        for facet, entries in facets.items():
-            for entry in entries or []:
-                value = str(entry.get("value_or_threshold"))
-                for metric in entry.get("metrics") or []:
-                    out[(stage, str(facet), value, str(metric.get("name")))] = metric
-    return out
-
-
 def bias(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
-    window = _bias_values(docs.statistics)
-    base = _bias_values(docs.baseline_statistics)
+    window = metric_entries(docs.statistics)
+    base = metric_entries(docs.baseline_statistics)
     violations = list((docs.violations or {}).get("violations") or [])
     flagged = {
         (str(v.get("facet")), str(v.get("facet_value")), str(v.get("metric_name")))
