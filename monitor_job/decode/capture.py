@@ -113,7 +113,12 @@ def rows_sql(text: str, layout: SideLayout) -> str:
             "x -> transform(split(x, ','), v -> nullif(trim(v), '')))"
         )
     if layout.shape == "object":
-        return f"array({_object_row_sql(text, layout)})"
+        # Its keys are looked up one by one, each NULL in a payload that does not parse:
+        # such a payload has no rows (undecodable), not one row of missing values.
+        return (
+            f"CASE WHEN from_json({text}, 'map<string,string>') IS NULL THEN NULL "
+            f"ELSE array({_object_row_sql(text, layout)}) END"
+        )
     if layout.shape == "vector":
         return f"array(from_json({text}, 'array<string>'))"
     if layout.batch_key is not None:
@@ -193,13 +198,6 @@ def _general_reason(
             missing=f"missing {side}",
             undecodable=f"{side} payload not decodable ({layouts[side].kind})",
         )
-        if layouts[side].shape == "object":
-            # Its keys are looked up one by one, each NULL in a payload that does not
-            # parse: parse it whole, or the record would count as values missing.
-            chain = chain.when(
-                F.expr(f"from_json(_t_{side}, 'map<string,string>')").isNull(),
-                f"{side} payload not decodable ({layouts[side].kind})",
-            )
     if len(sides) == 2:
         chain = chain.when(
             F.size(f"_r_{sides[0]}") != F.size(f"_r_{sides[1]}"),
