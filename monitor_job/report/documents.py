@@ -75,9 +75,13 @@ def exists(uri: str) -> bool:
     return Path(uri.removeprefix("file://")).is_file()
 
 
+def parent(uri: str) -> str:
+    """The directory (or S3 prefix) a file's path or URI is in."""
+    return uri.rsplit("/", 1)[0] if "/" in uri else "."
+
+
 def sibling(uri: str, name: str) -> str:
-    parent = uri.rsplit("/", 1)[0] if "/" in uri else "."
-    return join(parent, name) if is_s3(uri) else f"{parent}/{name}"
+    return join(parent(uri), name)
 
 
 def _optional(uri: str | None, what: str) -> Any:
@@ -119,5 +123,5 @@ def read_run(
         violations=read.get("violations"),
         constraints=read.get("constraints"),
         summary=summary,
-        location=statistics.rsplit("/", 1)[0] if "/" in statistics else ".",
+        location=parent(statistics),
     )
