@@ -10,6 +10,7 @@ and never skip; elsewhere they skip, with the reason, when no engine can start.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -526,11 +527,31 @@ def test_readme_docker_run(image, tmp_path, spark) -> None:
 # ---- 2. S3: capture read from and outputs written to a moto server on the host -------------
 
 
+def bridge_gateway(client) -> str:
+    """The host's address on Docker's default bridge. A fresh engine does not always record
+    the bridge's ``Gateway`` in its IPAM config (only its ``Subnet``: seen on a new CI
+    machine), so the address is read from the bridge interface itself (``docker0``), else
+    taken as the subnet's first host address, where Docker puts the gateway by default."""
+    attrs = client.networks.get("bridge").attrs
+    name = (attrs.get("Options") or {}).get("com.docker.network.bridge.name", "docker0")
+    try:
+        shown = subprocess.run(
+            ["ip", "-4", "-o", "addr", "show", "dev", name], capture_output=True, text=True
+        ).stdout
+    except FileNotFoundError:  # no iproute2: the IPAM config below still answers
+        shown = ""
+    found = re.search(r"\binet (\d+\.\d+\.\d+\.\d+)/", shown)
+    if found:
+        return found.group(1)
+    config = attrs["IPAM"]["Config"][0]
+    return config.get("Gateway") or str(next(ipaddress.ip_network(config["Subnet"]).hosts()))
+
+
 @pytest.fixture
 def bridge_s3(client, moto_server, monkeypatch) -> Iterator[ForwardingProxy]:
     """The moto server, reachable from containers: a recording proxy on the Docker bridge's
     gateway address (the host side of the containers' network), forwarding to loopback."""
-    gateway = client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    gateway = bridge_gateway(client)
     for key, value in {
         "AWS_ENDPOINT_URL": moto_server,
         "AWS_ACCESS_KEY_ID": "testing",
