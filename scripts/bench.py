@@ -4,7 +4,7 @@ For each size, synthetic base64-CSV capture data (scripts/make_bench_data.py, ca
 bench-data/) is processed by, each in its own fresh process (so peak RSS is per variant):
 
   scan      bare Spark JSON scan with the capture schema, forced to read the payload
-  baseline  the baseline job (monitor_job.jobs.baseline.run_baseline)
+  baseline  the baseline job (monitor_job.data_quality.job.run_baseline)
   monitor   the monitoring job against that baseline, over the whole range
   naive     PySpark with Python per record (rdd.map: json + base64 + split) and the same
             summary statistics with DataFrame aggregations
@@ -89,9 +89,8 @@ def _config(data: Path, out: Path, baseline: Path | None):  # type: ignore[no-un
 
 
 def run_job(data: Path, work: Path, kind: str) -> dict[str, float]:
-    from monitor_job.checks import load_baseline
-    from monitor_job.jobs.baseline import run_baseline
-    from monitor_job.jobs.monitor import run_monitoring
+    from monitor_job.data_quality.baseline import load_baseline
+    from monitor_job.data_quality.job import run_baseline, run_monitoring
     from monitor_job.outputs.area import OutputArea
     from monitor_job.report.charts import warm_up
 

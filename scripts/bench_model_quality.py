@@ -20,7 +20,7 @@ import pandas as pd
 from pyspark.sql import functions as F
 
 from monitor_job.contract import config_from_mapping
-from monitor_job.jobs.model_quality import run_model_quality
+from monitor_job.model_quality.job import run_model_quality
 from monitor_job.outputs.area import output_area
 from monitor_job.runtime.spark import build_session
 

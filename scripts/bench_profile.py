@@ -19,15 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyspark.sql import Column, Observation
 from pyspark.sql import functions as F
 
-from monitor_job.analyzers.types import numeric_value
 from monitor_job.contract import config_from_mapping
+from monitor_job.data_quality.datatypes import numeric_value
 from monitor_job.decode import RAW, REASON, decode_dataset
 from monitor_job.decode.capture import CAPTURE_SCHEMA
 from monitor_job.io import list_input
 from monitor_job.runtime.spark import build_session
 
 # The module, not the function the package exports under the same name.
-profile_module = importlib.import_module("monitor_job.analyzers.profile")
+profile_module = importlib.import_module("monitor_job.data_quality.analysis")
 
 
 def timed(name: str, step: Callable[[], object]) -> None:

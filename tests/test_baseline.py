@@ -12,8 +12,8 @@ from pyspark.sql import SparkSession
 
 from monitor_job.cli import main
 from monitor_job.contract import config_from_mapping
+from monitor_job.data_quality.job import run_baseline
 from monitor_job.errors import EXIT_OK
-from monitor_job.jobs.baseline import run_baseline
 from monitor_job.outputs.area import OutputArea
 from tests.datasets import (
     csv_capture_lines,

@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from monitor_job.analyzers import (
+from monitor_job.data_quality.checks import evaluate
+from monitor_job.data_quality.documents import parse_constraints
+from monitor_job.data_quality.profile import (
     DatasetProfile,
     FeatureProfile,
     KllDistribution,
     NumericStats,
     StringStats,
 )
-from monitor_job.checks import evaluate
-from monitor_job.checks.constraints import parse_constraints
-from monitor_job.constraints.suggest import DEFAULT_MONITORING_CONFIG
+from monitor_job.data_quality.suggest import DEFAULT_MONITORING_CONFIG
 from monitor_job.errors import BaselineError
 
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "sagemaker"

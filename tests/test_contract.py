@@ -9,7 +9,8 @@ import pytest
 
 from monitor_job.cli import main
 from monitor_job.contract import config_from_mapping, config_from_yaml
-from monitor_job.contract.config import parse_dataset_format, parse_timestamp
+from monitor_job.contract.config import parse_timestamp
+from monitor_job.contract.formats import parse_dataset_format
 from monitor_job.errors import EXIT_CONFIG, ConfigError
 
 BASE = {"dataset_source": "/data", "output_path": "/out"}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from monitor_job.checks.distance import (
+from monitor_job.data_quality.distance import (
     ROBUST,
     SIMPLE,
     categorical_chi_square,

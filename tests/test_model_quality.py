@@ -20,8 +20,9 @@ from sklearn import metrics as skm
 from monitor_job.cli import main
 from monitor_job.contract.config import KNOWN_KEYS
 from monitor_job.errors import EXIT_BASELINE, EXIT_CONFIG, EXIT_EMPTY_INPUT, EXIT_INPUT, EXIT_OK
-from monitor_job.quality.documents import QualityConstraint, camel, violations
-from monitor_job.quality.metrics import Metric, QualityResult
+from monitor_job.model_quality.checks import violations
+from monitor_job.model_quality.documents import QualityConstraint, camel
+from monitor_job.model_quality.metrics import Metric, QualityResult
 from tests.datasets import write_csv, write_lines
 
 REL = 1e-9

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
-from monitor_job.analyzers import profile
-from monitor_job.analyzers.kll import deequ_buckets
-from monitor_job.analyzers.types import numeric_value
+from monitor_job.data_quality.analysis import profile
+from monitor_job.data_quality.datatypes import numeric_value
+from monitor_job.data_quality.kll import deequ_buckets
 from monitor_job.decode.capture import decode_capture_records
 from monitor_job.decode.layout import SideLayout
 from monitor_job.runtime.deequ import import_pydeequ

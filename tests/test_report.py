@@ -554,7 +554,7 @@ def test_a_report_that_cannot_be_built_does_not_fail_the_run(
 ) -> None:
     """The JSON files and metrics the alarms read are complete before the page is built:
     a failure to build the page is a warning and a note in the summary, exit 0."""
-    import monitor_job.jobs.finish as finish
+    import monitor_job.outputs.finish as finish
 
     def broken(docs: Any) -> str:
         raise RuntimeError("the chart engine is gone")
@@ -598,7 +598,8 @@ def test_a_stop_while_the_page_is_built_is_a_stop(
 ) -> None:
     """A stop request (SIGTERM) that lands while the page is built ends the run as
     stopped, exit 10, not as a page that failed and a run that completed."""
-    import monitor_job.jobs.finish as finish
+    import monitor_job.outputs.finish as finish
+
     from monitor_job.errors import EXIT_STOPPED, StoppedError
 
     def stopped(docs: Any) -> str:

@@ -323,8 +323,8 @@ def test_object_gone_between_listing_and_read(capture_bucket, spark, tmp_path) -
     """Listed, then deleted (a lifecycle rule, a cleanup) before it was read: the run goes
     on without it and says so in its summary."""
     from monitor_job.contract import config_from_mapping
+    from monitor_job.data_quality.job import run_baseline
     from monitor_job.io import list_input
-    from monitor_job.jobs.baseline import run_baseline
     from monitor_job.outputs.area import OutputArea
 
     source = f"s3://{capture_bucket}/capture/ep/AllTraffic"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor_job.analyzers.types import infer_type, matches
-from monitor_job.constraints.suggest import SUGGESTION_RULES
+from monitor_job.data_quality.datatypes import infer_type, matches
+from monitor_job.data_quality.suggest import SUGGESTION_RULES
 from monitor_job.errors import OutputError
 from monitor_job.outputs.writer import dumps, write_json_files
 
@@ -40,7 +40,7 @@ def test_type_matching() -> None:
 
 
 def test_every_rule_function_is_registered() -> None:
-    suggest_module = importlib.import_module("monitor_job.constraints.suggest")
+    suggest_module = importlib.import_module("monitor_job.data_quality.suggest")
     rules = {
         fn
         for name, fn in inspect.getmembers(suggest_module, inspect.isfunction)
@@ -80,7 +80,7 @@ def test_numeric_value_is_the_regex_and_cast(spark, values) -> None:
 
     from pyspark.sql import functions as F
 
-    from monitor_job.analyzers.types import NUMERIC_REGEX, numeric_value
+    from monitor_job.data_quality.datatypes import NUMERIC_REGEX, numeric_value
 
     frame = spark.createDataFrame([(v,) for v in values], "v string")
     got = [r[0] for r in frame.select(numeric_value(F.col("v"))).collect()]

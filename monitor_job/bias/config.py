@@ -11,16 +11,14 @@ naming it, before Spark starts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from monitor_job.bias.metrics import POSTTRAINING, PRETRAINING
+from monitor_job.clarify.config import Value, column_name, headers, read_document, value_list
 from monitor_job.errors import ConfigError
 
-Value = str | float
+__all__ = ["BiasConfig", "Facet", "Value", "parse_analysis_config", "read_analysis_config"]
 
 
 @dataclass(frozen=True)
@@ -40,23 +38,6 @@ class BiasConfig:
     probability_threshold: float = 0.5
     pre_training: tuple[str, ...] = PRETRAINING
     post_training: tuple[str, ...] = ()
-
-
-def _name(value: object, key: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ConfigError(f"analysis_config: {key} must be a column name or index, got {value!r}")
-    return str(value)
-
-
-def _values(raw: object, key: str) -> tuple[Value, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(f"analysis_config: {key} must be a non-empty list, got {raw!r}")
-    out: list[Value] = []
-    for item in raw:
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise ConfigError(f"analysis_config: {key} holds {item!r}: a string or a number")
-        out.append(item if isinstance(item, str) else float(item))
-    return tuple(out)
 
 
 def _methods(raw: object, key: str, known: Sequence[str]) -> tuple[str, ...]:
@@ -81,11 +62,7 @@ def parse_analysis_config(doc: object) -> BiasConfig:
     for required in ("label", "label_values_or_threshold", "facet"):
         if required not in doc:
             raise ConfigError(f"analysis_config: missing key {required!r}")
-    headers = doc.get("headers")
-    if headers is not None and (
-        not isinstance(headers, list) or not all(isinstance(h, str) for h in headers)
-    ):
-        raise ConfigError("analysis_config: headers must be a list of column names")
+    columns = headers(doc)
     facets_raw = doc["facet"]
     if not isinstance(facets_raw, list) or not facets_raw:
         raise ConfigError("analysis_config: facet must be a non-empty list of objects")
@@ -101,8 +78,8 @@ def parse_analysis_config(doc: object) -> BiasConfig:
             )
         facets.append(
             Facet(
-                _name(item["name_or_index"], f"facet[{i}].name_or_index"),
-                _values(values, f"facet[{i}].value_or_threshold"),
+                column_name(item["name_or_index"], f"facet[{i}].name_or_index"),
+                value_list(values, f"facet[{i}].value_or_threshold"),
             )
         )
     methods = doc.get("methods") or {"pre_training_bias": {"methods": "all"}}
@@ -121,12 +98,14 @@ def parse_analysis_config(doc: object) -> BiasConfig:
         )
     group = doc.get("group_variable")
     return BiasConfig(
-        label=_name(doc["label"], "label"),
-        label_values=_values(doc["label_values_or_threshold"], "label_values_or_threshold"),
+        label=column_name(doc["label"], "label"),
+        label_values=value_list(doc["label_values_or_threshold"], "label_values_or_threshold"),
         facets=tuple(facets),
-        headers=tuple(headers) if headers else None,
-        group_variable=_name(group, "group_variable") if group is not None else None,
-        predicted_label=_name(predicted, "predicted_label") if predicted is not None else None,
+        headers=columns,
+        group_variable=column_name(group, "group_variable") if group is not None else None,
+        predicted_label=column_name(predicted, "predicted_label")
+        if predicted is not None
+        else None,
         probability_threshold=float(threshold),
         pre_training=_methods(
             methods.get("pre_training_bias"), "methods.pre_training_bias", PRETRAINING
@@ -137,16 +116,4 @@ def parse_analysis_config(doc: object) -> BiasConfig:
 
 def read_analysis_config(path: str) -> BiasConfig:
     """From a local path or ``s3://``; unreadable or invalid is a ``ConfigError``."""
-    from monitor_job.io.s3 import is_s3, read_bytes
-
-    try:
-        if is_s3(path):
-            text = read_bytes(path, "analysis_config", ConfigError).decode("utf-8", "replace")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        doc: Any = json.loads(text)
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read analysis_config {path}: {err}") from err
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"analysis_config {path} is not valid JSON: {err}") from err
-    return parse_analysis_config(doc)
+    return parse_analysis_config(read_document(path))

@@ -1,204 +1,100 @@
-"""The bias baseline job: a labelled dataset (with the model's predictions for post-training
-metrics) in, Clarify's ``analysis.json`` out.
-
-Facets and labels are matched as Clarify matches them: a single number against a column
-Clarify would call continuous is a threshold (the group is the values above it); anything
-else is a list of values. Clarify calls a column continuous when it holds fractional numbers,
-or integers with a distinct-value share of at least 5%; here that share is read from the
-first lines of the dataset (the full data is scanned once, for the counts only).
-"""
+"""The bias job (analysis_type=MODEL_BIAS, or ``monitor-job bias``): analysis.json of a
+labelled dataset with the model's predictions; with the baseline's analysis.json as
+``baseline_constraints``, the drift checks (constraint_violations.json) too; CloudWatch
+bias metrics through the data-quality path."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+import logging
+from datetime import datetime, timezone
+from typing import Any
 
-from monitor_job.bias.config import BiasConfig, Facet, Value
-from monitor_job.bias.metrics import Counts, MetricValue, compute, count_cells
-from monitor_job.errors import ConfigError, EmptyInputError
+from monitor_job.bias.analysis import analyse, run_bias_analysis
+from monitor_job.bias.checks import DriftSettings, violations
+from monitor_job.bias.cloudwatch import bias_lines, bias_target
+from monitor_job.bias.config import read_analysis_config
+from monitor_job.bias.records import Records, captured
+from monitor_job.bias.view import build_view
+from monitor_job.clarify.documents import ANALYSIS_FILE, VIOLATIONS_FILE, violations_document
+from monitor_job.contract import JobConfig
+from monitor_job.io.documents import read_json
+from monitor_job.outputs.cloudwatch import emit
+from monitor_job.outputs.finish import finish_run
+from monitor_job.outputs.lifecycle import spark_run
+from monitor_job.outputs.summary import Outcome, RecordCounts
+from monitor_job.outputs.writer import write_json_files
+from monitor_job.report.documents import RunDocuments
+from monitor_job.runtime.progress import set_phase
 
-if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame, SparkSession
-
-SAMPLE_ROWS = 200
-UNIQUENESS_THRESHOLD = 0.05  # Clarify's (smclarify.bias.metrics.constants)
-
-
-def _number(text: object) -> float | None:
-    try:
-        value = float(str(text))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def continuous(sample: Sequence[object]) -> bool:
-    """Clarify's rule for a numeric column: fractional values, or many distinct integers."""
-    present = [s for s in sample if s is not None and str(s) != ""]
-    numbers = [_number(s) for s in present]
-    if not present or any(n is None for n in numbers):
-        return False
-    if any(n is not None and not n.is_integer() for n in numbers):
-        return True
-    return len(set(numbers)) / len(numbers) >= UNIQUENESS_THRESHOLD
+log = logging.getLogger("monitor_job")
 
 
-def render(values: Sequence[Value]) -> str:
-    """``value_or_threshold`` as analysis.json writes it: "0", "F", "north,east"."""
-    return ",".join(
-        str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in values
-    )
-
-
-def positive(column: Column, values: Sequence[Value], sample: Sequence[object]) -> Column:
-    """The record is in the group: above the one threshold, or one of the values."""
-    from pyspark.sql import functions as F
-
-    numbers = [v for v in values if isinstance(v, float)]
-    if len(values) == 1 and numbers and continuous(sample):
-        return column.cast("double") > F.lit(numbers[0])
-    match = [
-        column.cast("double") == F.lit(v) if isinstance(v, float) else column == F.lit(v)
-        for v in values
-    ]
-    out = match[0]
-    for more in match[1:]:
-        out = out | more
-    return out
-
-
-def read_dataset(spark: SparkSession, path: str, config: BiasConfig) -> DataFrame:
-    reader = spark.read.option("header", config.headers is None).option("mode", "PERMISSIVE")
-    frame = reader.csv(path)
-    if config.headers is not None:
-        if len(config.headers) != len(frame.columns):
-            raise ConfigError(
-                f"analysis_config: headers name {len(config.headers)} columns, the dataset "
-                f"{path} has {len(frame.columns)}"
-            )
-        frame = frame.toDF(*config.headers)
-    return frame
-
-
-def _resolve(frame: DataFrame, name: str, key: str) -> str:
-    if name in frame.columns:
-        return name
-    if name.isdigit() and int(name) < len(frame.columns):
-        return frame.columns[int(name)]
-    raise ConfigError(f"analysis_config: {key} {name!r} is not a column of the dataset")
-
-
-def run_bias_analysis(
-    spark: SparkSession, config: BiasConfig, dataset: str
-) -> tuple[dict[str, Any], dict[tuple[str, str], Counts]]:
-    """analysis.json for the CSV ``dataset``, and the counts behind it by (facet, value)."""
-    return analyse(read_dataset(spark, dataset, config), config, dataset)
-
-
-PREDICTED = "predicted_label"  # the captured prediction's column when the config names none
-
-
-def captured_frame(
-    features: DataFrame, names: Sequence[str | None], config: BiasConfig
-) -> tuple[DataFrame, BiasConfig]:
-    """Merged captures (the endpointInput row, prediction, probability, label; see
-    :func:`monitor_job.quality.records.labelled_from_captures`) as the named columns
-    :func:`analyse` reads, and the config that names them.
-
-    Feature columns are named as Clarify names them: by the JSON keys of the endpoint's
-    input, else by ``headers`` without the label (the captured input holds the features
-    only), else by position (``0``, ``1``, ...: a facet's ``name_or_index`` may be one).
-    The prediction is the inference attribute's value, else the probability's.
-    """
-    from pyspark.sql import functions as F
-
-    from monitor_job.quality.records import FEATURES, LABEL, PRED, PROB
-
-    width = len(names)
-    if all(n is not None for n in names):
-        columns = [str(n) for n in names]
-    elif config.headers is not None:
-        columns = [h for h in config.headers if h not in (config.label, config.predicted_label)]
-        if len(columns) != width:
-            raise ConfigError(
-                f"analysis_config: headers name {len(columns)} feature columns besides the "
-                f"label, the captured endpointInput rows have {width}"
-            )
-    else:
-        columns = [str(i) for i in range(width)]
-    label = config.label if config.label not in columns else f"{config.label}_label"
-    predicted = config.predicted_label or PREDICTED
-    frame = features.select(
-        *(F.col(FEATURES)[i].alias(name) for i, name in enumerate(columns)),
-        F.col(LABEL).alias(label),
-        F.coalesce(F.col(PRED), F.col(PROB)).alias(predicted),
-    )
-    return frame, replace(config, label=label, predicted_label=predicted, headers=None)
-
-
-def analyse(
-    frame: DataFrame, config: BiasConfig, where: str
-) -> tuple[dict[str, Any], dict[tuple[str, str], Counts]]:
-    """analysis.json for a frame of named columns, and the counts behind it by (facet,
-    value): one scan for the counts of every facet."""
-    from pyspark.sql import functions as F
-
-    label = _resolve(frame, config.label, "label")
-    facets = [(f, _resolve(frame, f.column, "facet name_or_index")) for f in config.facets]
-    predicted = (
-        _resolve(frame, config.predicted_label, "predicted_label")
-        if config.predicted_label
+def run(config: JobConfig) -> Outcome:
+    """A bias run: analysis.json, and with a baseline the drift checks, metrics, report.
+    Before Spark starts: the config, the settings, the baseline, the output location."""
+    assert config.analysis_config is not None
+    analysis = read_analysis_config(config.analysis_config)
+    settings = DriftSettings(config.bias_drift_method, config.bias_drift_confidence)
+    baseline = (
+        read_json(config.baseline_constraints, "baseline_constraints (the baseline analysis.json)")
+        if config.baseline_constraints
         else None
     )
-    group = (
-        _resolve(frame, config.group_variable, "group_variable") if config.group_variable else None
-    )
-    sample = frame.limit(SAMPLE_ROWS).collect()
-    if not sample:
-        raise EmptyInputError(f"no data: {where} holds no rows")
-
-    def column_sample(name: str) -> list[object]:
-        return [row[name] for row in sample]
-
-    label_flag = positive(F.col(label), config.label_values, column_sample(label))
-    predicted_flag = None
-    if predicted is not None:
-        values = column_sample(predicted)
-        if continuous(values) and not continuous(column_sample(label)):
-            # Probabilities: positive above probability_threshold, as Clarify reads them.
-            predicted_flag = F.col(predicted).cast("double") > F.lit(config.probability_threshold)
+    with spark_run(config) as (spark, area):
+        records = Records()
+        if config.dataset_format.is_capture:
+            set_phase("reading and merging captures")
+            frame, analysis, records = captured(spark, config, analysis)
+            set_phase("counting bias cells")
+            document, counts = analyse(frame, analysis, config.dataset_source)
         else:
-            predicted_flag = positive(F.col(predicted), config.label_values, values)
-    counts = count_cells(
-        frame,
-        [positive(F.col(name), f.values, column_sample(name)) for f, name in facets],
-        label_flag,
-        predicted_flag,
-        F.col(group) if group else None,
-    )
-    by_value = {
-        (name, render(facet.values)): facet_counts
-        for (facet, name), facet_counts in zip(facets, counts, strict=True)
-    }
-    document: dict[str, Any] = {"version": "1.0"}
-    for key, names in (
-        ("post_training_bias_metrics", config.post_training),
-        ("pre_training_bias_metrics", config.pre_training),
-    ):
-        if not names:
-            continue
-        by_facet: dict[str, list[dict[str, Any]]] = {}
-        for (facet, name), facet_counts in zip(facets, counts, strict=True):
-            by_facet.setdefault(name, []).append(facet_entry(facet, compute(facet_counts, names)))
-        document[key] = {
-            "label": label,
-            "facets": by_facet,
-            "label_value_or_threshold": render(config.label_values),
-        }
-    return document, by_value
-
-
-def facet_entry(facet: Facet, metrics: list[MetricValue]) -> dict[str, Any]:
-    return {"value_or_threshold": render(facet.values), "metrics": [m.document() for m in metrics]}
+            set_phase("counting bias cells")
+            document, counts = run_bias_analysis(spark, analysis, config.dataset_source)
+        documents: dict[str, Any] = {ANALYSIS_FILE: document}
+        found: list[dict[str, str]] = []
+        if baseline is not None:
+            set_phase("checking bias drift")
+            found = violations(baseline, document, counts, settings)
+            documents[VIOLATIONS_FILE] = violations_document(found)
+        set_phase("writing outputs")
+        files = write_json_files(area.local, documents)
+        when = config.metric_time or datetime.now(timezone.utc)
+        target = bias_target(config.endpoint_name, config.schedule_name, when)
+        metrics, metric_files, failure = emit(
+            config,
+            target,
+            bias_lines(target, document),
+            area.local_for(config.cloudwatch_metrics_directory),
+        )
+        analysed = max((c.n() for c in counts.values()), default=0)
+        extra: dict[str, Any] = {"analysis": document, "cloudwatch": metrics}
+        if records.merge is not None:
+            extra["merge"] = records.merge.document()
+        outcome = Outcome(
+            "bias-monitoring" if baseline is not None else "bias",
+            len(found),
+            tuple(area.final(f) for f in [*files, *metric_files]),
+            RecordCounts(
+                item_count=analysed,
+                records_failed=dict(records.failed),
+                records_skipped=dict(records.skipped),
+                failure_samples=records.samples,
+            ),
+            tuple(records.notes),
+            extra=extra,
+            violation_rows=tuple(
+                (
+                    f"{v['metric_name']} {v['facet']}={v['facet_value']}",
+                    v["constraint_check_type"],
+                    v["description"],
+                )
+                for v in found
+            ),
+        )
+        report = RunDocuments(
+            document, baseline_statistics=baseline, violations=documents.get(VIOLATIONS_FILE)
+        )
+        outcome = finish_run(area, config, outcome, report, build_view, drop=("analysis",))
+    if failure is not None:
+        raise failure
+    return outcome

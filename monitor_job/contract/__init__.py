@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from monitor_job.contract.config import (
-    AnalysisType,
-    DatasetFormat,
-    JobConfig,
-    config_from_mapping,
-)
+from monitor_job.contract.config import AnalysisType, JobConfig, config_from_mapping
+from monitor_job.contract.formats import DatasetFormat
 from monitor_job.contract.sources import (
     config_from_container,
     config_from_yaml,

@@ -1,8 +1,8 @@
-"""Contract outputs: statistics.json, constraints.json, violations, metrics, summary."""
-
-from __future__ import annotations
-
-from monitor_job.outputs.statistics import statistics_document
-from monitor_job.outputs.writer import write_json_files
-
-__all__ = ["statistics_document", "write_json_files"]
+"""What every run writes, whatever its monitor type: files written atomically into an output
+area (local, or staged and uploaded to S3) (:mod:`~monitor_job.outputs.area`,
+:mod:`~monitor_job.outputs.writer`), the CloudWatch metrics file and PutMetricData
+(:mod:`~monitor_job.outputs.cloudwatch`), the run summary and exit message
+(:mod:`~monitor_job.outputs.summary`), the end of a run with its report page
+(:mod:`~monitor_job.outputs.finish`), the frame around a run's analysis
+(:mod:`~monitor_job.outputs.lifecycle`) and the console summary
+(:mod:`~monitor_job.outputs.console`). Imports no monitor type."""

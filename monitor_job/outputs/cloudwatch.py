@@ -1,15 +1,6 @@
-"""CloudWatch metrics of a monitoring run: the BYOC file, and PutMetricData outside SageMaker.
-
-Names (CONTRACT §7): per feature ``feature_non_null_<f>`` (completeness, 0..1),
-``feature_data_<f>`` (``StatisticValues``: SampleCount, Sum, Minimum, Maximum of the
-numeric values) and ``feature_baseline_drift_<f>`` (the drift distance, or the chi-square
-p-value); per dataset ``dataset_item_count``, ``dataset_records_failed`` and
-``dataset_violations`` (monitor-job's additions: the contract asks for dataset-level counts
-without naming them). Namespace ``aws/sagemaker/Endpoints/data-metrics`` with dimensions
-``Endpoint`` + ``MonitoringSchedule`` when an endpoint is named, else
-``aws/sagemaker/ModelMonitoring/data-metrics`` with ``MonitoringSchedule``;
-``cloudwatch_namespace`` overrides the namespace.
-"""
+"""CloudWatch metrics of a run, whatever its monitor type: the BYOC metrics file, and
+PutMetricData (batched, retried) outside SageMaker. Each type names its namespace and its
+lines (its ``cloudwatch.py``)."""
 
 from __future__ import annotations
 
@@ -21,18 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from monitor_job.analyzers import DatasetProfile
-from monitor_job.checks import Evaluation
-from monitor_job.checks.constraints import BaselineConstraints
 from monitor_job.contract import JobConfig
 from monitor_job.errors import MetricsPublishError
 from monitor_job.outputs.writer import write_text_files
 
-ENDPOINT_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
-BATCH_NAMESPACE = "aws/sagemaker/ModelMonitoring/data-metrics"
-# Model quality (RESEARCH-NOTES §7.2): same dimensions, "model-metrics" namespaces.
-MODEL_ENDPOINT_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
-MODEL_BATCH_NAMESPACE = "aws/sagemaker/ModelMonitoring/model-metrics"
 METRICS_FILE = "cloudwatch_metrics.jsonl"
 # PutMetricData limits: 1000 datums and 1 MB of request per call; stay well inside both.
 MAX_DATUMS_PER_CALL = 1000
@@ -49,23 +32,23 @@ class MetricTarget:
     timestamp: datetime
 
 
-def metric_target(config: JobConfig, model_quality: bool = False) -> MetricTarget:
+def metric_target(config: JobConfig, endpoint_namespace: str, batch_namespace: str) -> MetricTarget:
+    """Where a run's metrics go: ``cloudwatch_namespace``, else the type's endpoint namespace
+    when an endpoint is named, else its batch namespace; dimensions ``Endpoint`` and
+    ``MonitoringSchedule`` when named; the window's end (``metric_time``) or now."""
     dims: list[tuple[str, str]] = []
     if config.endpoint_name:
         dims.append(("Endpoint", config.endpoint_name))
     if config.schedule_name:
         dims.append(("MonitoringSchedule", config.schedule_name))
-    endpoint, batch = (
-        (MODEL_ENDPOINT_NAMESPACE, MODEL_BATCH_NAMESPACE)
-        if model_quality
-        else (ENDPOINT_NAMESPACE, BATCH_NAMESPACE)
+    namespace = config.cloudwatch_namespace or (
+        endpoint_namespace if config.endpoint_name else batch_namespace
     )
-    namespace = config.cloudwatch_namespace or (endpoint if config.endpoint_name else batch)
     when = config.metric_time or datetime.now(timezone.utc)
     return MetricTarget(namespace, tuple(dims), when)
 
 
-def _line(target: MetricTarget, name: str, **value: Any) -> dict[str, Any]:
+def metric_line(target: MetricTarget, name: str, **value: Any) -> dict[str, Any]:
     return {
         "MetricName": name,
         "Timestamp": target.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -74,59 +57,13 @@ def _line(target: MetricTarget, name: str, **value: Any) -> dict[str, Any]:
     }
 
 
-def metric_lines(
-    target: MetricTarget,
-    window: DatasetProfile,
-    evaluation: Evaluation,
-    constraints: BaselineConstraints,
-) -> list[dict[str, Any]]:
-    """The BYOC lines of a run; empty when ``emit_metrics`` is Disabled."""
-    if not constraints.config.emit_metrics:
-        return []
-    lines = [
-        _line(target, "dataset_item_count", Value=float(window.item_count), Unit="Count"),
-        _line(
-            target,
-            "dataset_records_failed",
-            Value=float(sum(window.records_failed.values())),
-            Unit="Count",
-        ),
-        _line(target, "dataset_violations", Value=float(len(evaluation.violations)), Unit="Count"),
-    ]
-    for feature in window.features:
-        known = constraints.feature(feature.name)
-        if known is not None and not known.config.emit_metrics:
-            continue
-        lines.append(_line(target, f"feature_non_null_{feature.name}", Value=feature.completeness))
-        stats = feature.numeric
-        if stats is not None and stats.num_present > 0:
-            lines.append(
-                _line(
-                    target,
-                    f"feature_data_{feature.name}",
-                    StatisticValues={
-                        "SampleCount": float(stats.num_present),
-                        "Sum": stats.sum,
-                        "Minimum": stats.min,
-                        "Maximum": stats.max,
-                    },
-                )
-            )
-        drift = evaluation.drifts.get(feature.name)
-        if drift is not None and math.isfinite(drift.distance.value):
-            lines.append(
-                _line(target, f"feature_baseline_drift_{feature.name}", Value=drift.distance.value)
-            )
-    return [line for line in lines if _finite(line)]
-
-
 def value_lines(target: MetricTarget, values: Mapping[str, float]) -> list[dict[str, Any]]:
     """One ``Value`` line per named value (model-quality metrics); non-finite ones dropped."""
-    lines = [_line(target, name, Value=float(value)) for name, value in values.items()]
-    return [line for line in lines if _finite(line)]
+    lines = [metric_line(target, name, Value=float(value)) for name, value in values.items()]
+    return [line for line in lines if finite(line)]
 
 
-def _finite(line: dict[str, Any]) -> bool:
+def finite(line: dict[str, Any]) -> bool:
     values = [line.get("Value"), *(line.get("StatisticValues") or {}).values()]
     return all(v is None or math.isfinite(v) for v in values)
 

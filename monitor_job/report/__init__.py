@@ -1,8 +1,13 @@
 """report.html: one self-contained page per run, built only from the run's JSON files.
 
+This package is the page's engine, below the monitor types: the run's documents
+(:mod:`~monitor_job.report.documents`), the header every page shares
+(:mod:`~monitor_job.report.header`), the charts (:mod:`~monitor_job.report.charts`) and the
+templates. What a page shows of a run is its monitor type's ``view`` (each type's
+``view.py``), handed to :func:`render_run`.
+
 The page comes from a Jinja2 template; its charts are Vega-Lite specifications rendered
-to SVG offline (:mod:`monitor_job.report.charts`), so it opens from a ``file://`` URL with
-no script and no network access.
+to SVG offline, so it opens from a ``file://`` URL with no script and no network access.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +25,12 @@ log = logging.getLogger("monitor_job")
 
 REPORT_FILE = "report.html"
 
-__all__ = ["REPORT_FILE", "RunDocuments", "read_run", "render_history", "render_run"]
+__all__ = ["REPORT_FILE", "RunDocuments", "View", "read_run", "render_page", "render_run"]
+
+Spec = dict[str, Any]
+# What a monitor type's page shows of a run: plain dicts for the template (with the run's
+# "violations") and the chart specifications they index.
+View = Callable[[RunDocuments], tuple[dict[str, Any], list[Spec]]]
 
 
 def _num(value: Any) -> str:
@@ -69,12 +80,12 @@ def environment() -> Any:
     return env
 
 
-def render_run(docs: RunDocuments) -> str:
-    """The report page of one run."""
+def render_run(docs: RunDocuments, view: View) -> str:
+    """The report page of one run, showing what ``view`` (the run's type) makes of it."""
     from monitor_job.report import charts
-    from monitor_job.report.views import build_view, run_header
+    from monitor_job.report.header import run_header
 
-    view, specs = build_view(docs)
+    shown, specs = view(docs)
     header = run_header(docs)
     return str(
         environment()
@@ -82,30 +93,17 @@ def render_run(docs: RunDocuments) -> str:
         .render(
             h=header,
             kind=docs.kind,
-            view=view,
-            violations=view["violations"],
+            view=shown,
+            violations=shown["violations"],
             colors=charts.COLORS,
             svgs=charts.render(specs),
         )
     )
 
 
-def render_history(prefix: str, last: int, baseline: Any = None) -> str:
-    """The page of several past data-quality monitoring runs under ``prefix``."""
+def render_page(template: str, specs: list[Spec], **values: Any) -> str:
+    """Another page of the same engine (a history of runs): ``template`` with ``values``
+    and the rendered ``specs`` as ``svgs``."""
     from monitor_job.report import charts
-    from monitor_job.report.history import history_view, read_history
 
-    runs, notes = read_history(prefix, last)
-    view, specs = history_view(runs, prefix, baseline)
-    return str(
-        environment()
-        .get_template("history.html.j2")
-        .render(
-            prefix=prefix,
-            runs=view["runs"],
-            features=view["features"],
-            notes=notes,
-            total_violations=sum(r["violations"] for r in view["runs"]),
-            svgs=charts.render(specs),
-        )
-    )
+    return str(environment().get_template(template).render(svgs=charts.render(specs), **values))

@@ -1,24 +1,20 @@
 """The report's charts: Vega-Lite specifications rendered to inline SVG by ``vl-convert``.
 
 ``vl-convert`` runs Vega and Vega-Lite in an embedded JavaScript engine, offline, so the
-page carries finished SVG: no script, no fetch, nothing to load from a CDN. The data
-preparation here (common bins for two KLL sketches, the top categories) is numpy over the
-statistics files' bounded summaries; no chart geometry is drawn by hand.
+page carries finished SVG: no script, no fetch, nothing to load from a CDN. No chart
+geometry is drawn by hand. What is drawn comes from each monitor type's view (the common
+bins of two KLL sketches: :mod:`monitor_job.data_quality.view`).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
-
-import numpy as np
-
-from monitor_job.analyzers import KllDistribution
-from monitor_job.checks.distance import rank_at, weighted_items
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 BINS = 20
@@ -72,45 +68,11 @@ def _spec(body: dict[str, Any], values: list[dict[str, Any]], **size: Any) -> di
     }
 
 
-def _finite(x: float | None) -> bool:
+def finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
 # -- data preparation ---------------------------------------------------------------------
-
-
-def common_bins(sides: Mapping[str, KllDistribution], bins: int = BINS) -> list[dict[str, Any]]:
-    """Each side's share of values in the same ``bins`` equal-width bins over both ranges.
-
-    With the sketches (every statistics.json of ours and SageMaker's has them) the shares
-    come from each sketch's CDF at the common edges, so baseline and window are drawn on one
-    grid; without a sketch, a side's own KLL buckets are drawn as they are.
-    """
-    rows: list[dict[str, Any]] = []
-    items = {s: weighted_items(d.sketch_data) for s, d in sides.items() if d.sketch_data}
-    items = {s: vc for s, vc in items.items() if len(vc[0])}
-    if items:
-        lo = min(float(v[0]) for v, _ in items.values())
-        hi = max(float(v[-1]) for v, _ in items.values())
-        edges = np.linspace(lo, hi, bins + 1) if hi > lo else np.array([lo, lo + 1.0])
-        for source, (values, cumulative) in items.items():
-            total = float(cumulative[-1])
-            ranks = rank_at(values, cumulative, edges[1:])
-            counts = np.diff(np.concatenate([[0.0], ranks]))
-            rows += [
-                {"lo": float(a), "hi": float(b), "share": float(c) / total, "source": source}
-                for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)
-            ]
-    for source, dist in sides.items():
-        if source in items:
-            continue
-        total = sum(c for _, _, c in dist.buckets) or 1.0
-        rows += [
-            {"lo": lo_, "hi": hi_, "share": c / total, "source": source}
-            for lo_, hi_, c in dist.buckets
-            if _finite(lo_) and _finite(hi_)
-        ]
-    return rows
 
 
 def category_shares(
@@ -386,13 +348,14 @@ def warm_up() -> None:
     100-feature page: 2.4 s cold, 1.6 s after this warm-up (docs/BENCHMARKS.md)."""
     if _warming:
         return
-    rng = np.random.default_rng(0)
-    sides = {
-        BASELINE: KllDistribution((), (tuple(rng.normal(0, 1, 500)),)),
-        WINDOW: KllDistribution((), (tuple(rng.normal(0.3, 1, 500)),)),
-    }
+    edges = [-3.0 + 6.0 * i / BINS for i in range(BINS + 1)]
+    bins = [  # two bell curves on common bins, as a data-quality feature's chart has them
+        {"lo": lo, "hi": hi, "share": math.exp(-((lo - shift) ** 2) / 2) / 8, "source": side}
+        for side, shift in ((BASELINE, 0.0), (WINDOW, 0.3))
+        for lo, hi in itertools.pairwise(edges)
+    ]
     cats = {BASELINE: [(f"value {i}", i + 1) for i in range(10)], WINDOW: [("value 1", 3)]}
-    specs = [histogram_spec(common_bins(sides)), categories_spec(category_shares(cats))] * 6
+    specs = [histogram_spec(bins), categories_spec(category_shares(cats))] * 6
 
     def run() -> None:
         try:

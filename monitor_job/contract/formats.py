@@ -1,0 +1,104 @@
+"""``dataset_format``: the kinds of input a run reads and their options, parsed once; and
+what the CLI's ``--format`` names stand for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from monitor_job.errors import ConfigError
+
+CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
+FORMAT_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson", "csv", "json", "parquet")
+CAPTURE_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson")
+CAPTURE_BOTH = {"captureIndexNames": list(CAPTURE_INDEX_NAMES)}
+
+
+@dataclass(frozen=True)
+class DatasetFormat:
+    """Parsed ``dataset_format``: one of the four kinds and its options."""
+
+    kind: str
+    capture_indices: tuple[str, ...] = ()
+    header: bool = False
+    output_columns_position: str = "START"
+    json_lines: bool = True
+
+    @property
+    def is_capture(self) -> bool:
+        """Capture records (merged records are capture records with ``groundTruthData``)."""
+        return self.kind in CAPTURE_KINDS
+
+    @property
+    def is_merged(self) -> bool:
+        """Captures already merged with ground truth (what SageMaker's merge job writes)."""
+        return self.kind == "sagemakerMergeJson"
+
+
+def parse_dataset_format(raw: object) -> DatasetFormat:
+    """Parse the ``dataset_format`` JSON (string or already-parsed mapping)."""
+    valid = ", ".join(FORMAT_KINDS)
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise ConfigError(
+                f"dataset_format is not valid JSON ({err.msg} at char {err.pos}): {raw!r}; "
+                f'expected e.g. {{"csv": {{"header": true}}}} with one of: {valid}'
+            ) from err
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        raise ConfigError(
+            f"dataset_format must be an object with exactly one key, one of: {valid}; got {raw!r}"
+        )
+    kind, opts = next(iter(raw.items()))
+    if kind not in FORMAT_KINDS:
+        raise ConfigError(f"dataset_format key {kind!r} is not supported; valid keys: {valid}")
+    opts = opts or {}
+    if not isinstance(opts, Mapping):
+        raise ConfigError(f"dataset_format.{kind} must be an object, got {opts!r}")
+    if kind in CAPTURE_KINDS:
+        names = opts.get("captureIndexNames", list(CAPTURE_INDEX_NAMES))
+        if (
+            not isinstance(names, list)
+            or not names
+            or any(n not in CAPTURE_INDEX_NAMES for n in names)
+        ):
+            raise ConfigError(
+                f"dataset_format.{kind}.captureIndexNames must be a non-empty list "
+                f"of {list(CAPTURE_INDEX_NAMES)}; got {names!r}"
+            )
+        # Output columns first, then input columns, whatever order the list has.
+        ordered = tuple(n for n in ("endpointOutput", "endpointInput") if n in names)
+        return DatasetFormat(kind=kind, capture_indices=ordered)
+    if kind == "csv":
+        header = opts.get("header", False)
+        if not isinstance(header, bool):
+            raise ConfigError(f"dataset_format.csv.header must be true or false; got {header!r}")
+        position = str(opts.get("output_columns_position", "START")).upper()
+        if position not in ("START", "END"):
+            raise ConfigError(
+                "dataset_format.csv.output_columns_position must be START or END; "
+                f"got {opts.get('output_columns_position')!r}"
+            )
+        return DatasetFormat(kind=kind, header=header, output_columns_position=position)
+    if kind == "json":
+        # The SDK writes "lines", the docs "line", the API "Line": accept all three.
+        lines = next((opts[k] for k in ("lines", "line", "Line") if k in opts), True)
+        if not isinstance(lines, bool):
+            raise ConfigError(f"dataset_format.json.lines must be true or false; got {lines!r}")
+        return DatasetFormat(kind=kind, json_lines=lines)
+    return DatasetFormat(kind=kind)
+
+
+def cli_dataset_format(name: str, header: bool) -> dict[str, Any]:
+    """The ``dataset_format`` a CLI ``--format`` stands for."""
+    formats: dict[str, dict[str, Any]] = {
+        "csv": {"csv": {"header": header, "output_columns_position": "START"}},
+        "json": {"json": {"lines": True}},
+        "parquet": {"parquet": {}},
+        "capture": {"sagemakerCaptureJson": CAPTURE_BOTH},
+        "merged": {"sagemakerMergeJson": CAPTURE_BOTH},
+    }
+    return formats[name]

@@ -1,0 +1,113 @@
+"""Data quality on the command line: ``monitor-job baseline`` and ``monitor-job monitor``
+(the contract keys they stand for), its console summary, and its registration."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from monitor_job.contract import AnalysisType, JobConfig
+from monitor_job.contract.formats import cli_dataset_format
+from monitor_job.errors import ConfigError
+from monitor_job.monitor_type import Commands, MonitorType
+from monitor_job.outputs.summary import Outcome
+from monitor_job.report.documents import DATA_QUALITY, RunDocuments
+
+FORMATS = ("capture", "csv", "json", "parquet")
+
+
+def add_commands(commands: Commands) -> None:
+    base = commands.add("baseline", help="suggest statistics.json + constraints.json")
+    mon = commands.add("monitor", help="check a dataset or capture window against baseline files")
+    for p in (base, mon):
+        p.add_argument("--dataset", required=True, help="file or directory to analyse")
+        p.add_argument("--format", choices=FORMATS, default="capture" if p is mon else "csv")
+        p.add_argument(
+            "--header",
+            action=argparse.BooleanOptionalAction,
+            default=p is base,
+            help="CSV has a header row (default: yes for baseline, no for monitor)",
+        )
+        p.add_argument("--output", required=True, help="output directory")
+        p.add_argument("--preprocessor", help="script defining preprocess_handler")
+        p.add_argument("--postprocessor", help="script defining postprocess_handler")
+    mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
+    mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
+    mon.add_argument("--start", help="window start (ISO 8601, inclusive)")
+    mon.add_argument("--end", help="window end (ISO 8601, exclusive)")
+    mon.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
+    mon.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
+    mon.add_argument(
+        "--publish-metrics",
+        action="store_true",
+        help="also PutMetricData to CloudWatch (the metrics file is always written)",
+    )
+
+
+def settings(args: argparse.Namespace) -> dict[str, Any] | None:
+    if args.command not in ("baseline", "monitor"):
+        return None
+    env: dict[str, Any] = {
+        "dataset_format": cli_dataset_format(args.format, args.header),
+        "dataset_source": args.dataset,
+        "output_path": args.output,
+        "record_preprocessor_script": args.preprocessor,
+        "post_analytics_processor_script": args.postprocessor,
+    }
+    if args.command == "monitor":
+        if not (args.baseline_statistics or args.baseline_constraints):
+            raise ConfigError("monitor needs --baseline-statistics and/or --baseline-constraints")
+        env.update(
+            baseline_statistics=args.baseline_statistics,
+            baseline_constraints=args.baseline_constraints,
+            start_time=args.start,
+            end_time=args.end,
+            sagemaker_endpoint_name=args.endpoint,
+            sagemaker_monitoring_schedule_name=args.schedule,
+            publish_cloudwatch_metrics="Enabled" if args.publish_metrics else None,
+        )
+    return env
+
+
+def print_summary(outcome: Outcome) -> None:
+    """Per feature: its type, present and missing counts, and its main statistics."""
+    from monitor_job.data_quality.profile import DatasetProfile
+
+    prof = outcome.profile
+    assert isinstance(prof, DatasetProfile)
+    print(f"{'feature':<24} {'type':<11} {'present':>8} {'missing':>8}  detail")
+    for f in prof.features:
+        if f.numeric is not None:
+            s = f.numeric
+            present, missing = s.num_present, s.num_missing
+            detail = f"mean={s.mean:.4g} min={s.min:.4g} max={s.max:.4g}"
+        elif f.string is not None:
+            present, missing = f.string.num_present, f.string.num_missing
+            top = ", ".join(v for v, _ in (f.string.buckets or ())[:3])
+            detail = f"distinct~{f.string.distinct_count:.0f} top: {top}"
+        else:
+            present, missing, detail = 0, prof.item_count, ""
+        print(f"{f.name:<24} {f.inferred_type:<11} {present:>8} {missing:>8}  {detail}")
+
+
+def run(config: JobConfig) -> Outcome:
+    from monitor_job.data_quality.job import run as run_job
+
+    return run_job(config)
+
+
+def view(docs: RunDocuments) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from monitor_job.data_quality.view import build_view
+
+    return build_view(docs)
+
+
+MONITOR = MonitorType(
+    analysis_type=AnalysisType.DATA_QUALITY,
+    report_kind=DATA_QUALITY,
+    add_commands=add_commands,
+    settings=settings,
+    run=run,
+    print_summary=print_summary,
+    view=view,
+)

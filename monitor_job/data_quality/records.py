@@ -1,0 +1,84 @@
+"""List, decode and profile the input of a run: shared by the baseline and monitoring jobs."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from monitor_job.contract import JobConfig
+from monitor_job.data_quality.analysis import profile
+from monitor_job.data_quality.baseline import Baseline, align_names, profile_hints
+from monitor_job.data_quality.profile import DatasetProfile
+from monitor_job.decode import decode_dataset
+from monitor_job.errors import EmptyInputError, InputDataError
+from monitor_job.io import list_input
+from monitor_job.io.listing import InputListing
+from monitor_job.io.staging import readable_by_spark
+from monitor_job.runtime.progress import set_phase
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger("monitor_job")
+
+
+def check_bad_records(config: JobConfig, prof: DatasetProfile) -> None:
+    """Log failures by reason; fail when more than the allowed share of records is bad."""
+    failed = sum(prof.records_failed.values())
+    for reason, count in sorted(prof.records_failed.items()):
+        log.warning("records failed: %d x %s", count, reason)
+    for reason, count in sorted(prof.records_skipped.items()):
+        log.info("records skipped: %d x %s", count, reason)
+    for reason, raw in prof.failure_samples:
+        log.warning("sample failed record (%s): %s", reason, raw[:300])
+    total = failed + prof.item_count
+    if total and failed / total > config.max_bad_record_share:
+        counts = ", ".join(f"{n} {r}" for r, n in sorted(prof.records_failed.items()))
+        raise InputDataError(
+            f"{failed} of {total} records could not be decoded ({counts}); more than the "
+            f"allowed share max_bad_record_share={config.max_bad_record_share}"
+        )
+
+
+def analyse(
+    spark: SparkSession,
+    config: JobConfig,
+    baseline: Baseline | None = None,
+    listing: InputListing | None = None,
+) -> tuple[DatasetProfile, tuple[str, ...]]:
+    """List (unless the caller did, before Spark started), decode and profile the dataset
+    of a run; with a ``baseline`` (monitoring), the window's columns take the baseline's
+    names and the profile collects what checks need."""
+    if listing is None:
+        set_phase("listing input")
+        listing = list_input(config.dataset_source, config.start_time, config.end_time)
+    log.info("input%s: %s", listing.window(), listing.describe())
+    for prefix in listing.searched:
+        log.info("read hour prefix %s", prefix)
+    set_phase("sampling the layout")
+    with readable_by_spark(spark, listing) as readable:
+        decoded = decode_dataset(spark, config, readable)
+        notes = list(decoded.notes)
+        if readable.gone:
+            shown = ", ".join(readable.gone[:5]) + (" ..." if len(readable.gone) > 5 else "")
+            notes.append(
+                f"{len(readable.gone)} listed object(s) gone before they were read, "
+                f"skipped: {shown}"
+            )
+        names, hints = decoded.names, None
+        if baseline is not None:
+            names = align_names(baseline, decoded.names)
+            if names != decoded.names:
+                notes.append(f"positional columns named by the baseline: {list(names)}")
+            hints = profile_hints(baseline, names)
+        for note in notes:
+            log.info("%s", note)
+        set_phase("decoding and profiling")
+        prof = profile(spark, decoded.frame, names, hints)
+    check_bad_records(config, prof)
+    if prof.item_count == 0:
+        raise EmptyInputError(
+            f"no data{listing.window()}: {listing.describe()}, "
+            f"skipped {sum(prof.records_skipped.values())} record(s)"
+        )
+    return prof, (listing.describe(), *notes)

@@ -1,3 +1,0 @@
-"""Whole jobs: wire contract -> io -> decode -> analyzers -> constraints -> outputs."""
-
-from __future__ import annotations
