@@ -7,13 +7,14 @@ and one registry entry, not branches."""
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from monitor_job.contract import AnalysisType, JobConfig
 from monitor_job.outputs.summary import Outcome
-from monitor_job.report import View
+from monitor_job.report import RunDocuments, Spec
 
 
 @dataclass
@@ -32,6 +33,11 @@ class Commands:
 
 @dataclass(frozen=True)
 class MonitorType:
+    """A monitor type: the package ``monitor_job.<name>``, whose parts are named the same
+    way in every type; its run is ``<name>.job.run`` and its report page
+    ``<name>.view.build_view``, imported when first used (the CLI starts without Spark)."""
+
+    name: str
     analysis_type: AnalysisType
     report_kind: str  # the ``RunDocuments.kind`` of its documents
     add_commands: Callable[[Commands], None]
@@ -39,6 +45,16 @@ class MonitorType:
     # types answering the same command line (baseline with --problem-type) are merged in
     # registry order.
     settings: Callable[[argparse.Namespace], dict[str, Any] | None]
-    run: Callable[[JobConfig], Outcome]  # before Spark, with Spark, after: all of a run
     print_summary: Callable[[Outcome], None]  # its part of the console summary
-    view: View  # its report page
+
+    def _part(self, part: str, function: str) -> Callable[..., Any]:
+        module = importlib.import_module(f"monitor_job.{self.name}.{part}")
+        return cast(Callable[..., Any], getattr(module, function))
+
+    def run(self, config: JobConfig) -> Outcome:
+        """All of a run: before Spark, with Spark, after."""
+        return cast(Outcome, self._part("job", "run")(config))
+
+    def view(self, docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
+        """Its report page of a run's documents."""
+        return cast(tuple[dict[str, Any], list[Spec]], self._part("view", "build_view")(docs))

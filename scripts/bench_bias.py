@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from pyspark.sql import functions as F
 
-from monitor_job.bias.config import read_analysis_config
 from monitor_job.bias.analysis import run_bias_analysis
+from monitor_job.bias.config import read_analysis_config
 from monitor_job.runtime.spark import build_session
 
 sys.path.insert(0, str(Path(__file__).parent))

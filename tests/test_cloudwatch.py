@@ -17,7 +17,7 @@ import pytest
 
 from monitor_job.contract import config_from_mapping
 from monitor_job.data_quality.checks import evaluate
-from monitor_job.data_quality.cloudwatch import metric_lines
+from monitor_job.data_quality.cloudwatch import metric_lines, metric_target
 from monitor_job.data_quality.documents import parse_constraints
 from monitor_job.data_quality.profile import (
     DatasetProfile,
@@ -27,7 +27,7 @@ from monitor_job.data_quality.profile import (
 )
 from monitor_job.errors import MetricsPublishError
 from monitor_job.outputs import cloudwatch
-from monitor_job.outputs.cloudwatch import batches, metric_target, publish
+from monitor_job.outputs.cloudwatch import batches, publish
 from tests.proxy import ForwardingProxy
 
 WHEN = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)

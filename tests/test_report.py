@@ -23,7 +23,7 @@ import pytest
 from monitor_job.cli import main
 from monitor_job.contract.config import KNOWN_KEYS
 from monitor_job.errors import EXIT_OK
-from monitor_job.report import read_run, render_run
+from monitor_job.monitors import read_run, render_run
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "sagemaker"
@@ -599,7 +599,6 @@ def test_a_stop_while_the_page_is_built_is_a_stop(
     """A stop request (SIGTERM) that lands while the page is built ends the run as
     stopped, exit 10, not as a page that failed and a run that completed."""
     import monitor_job.outputs.finish as finish
-
     from monitor_job.errors import EXIT_STOPPED, StoppedError
 
     def stopped(docs: Any) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from monitor_job.contract import AnalysisType, JobConfig
+from monitor_job.contract import AnalysisType
 from monitor_job.contract.config import BIAS_DRIFT_METHODS
 from monitor_job.contract.formats import cli_dataset_format
 from monitor_job.monitor_type import Commands, MonitorType
 from monitor_job.outputs.summary import Outcome
-from monitor_job.report.documents import BIAS, RunDocuments
+from monitor_job.report.documents import BIAS
 
 
 def add_commands(commands: Commands) -> None:
@@ -85,24 +85,11 @@ def print_summary(outcome: Outcome) -> None:
                 print(f"{stage.split('_')[0]} {facet}={entry['value_or_threshold']}: {values}")
 
 
-def run(config: JobConfig) -> Outcome:
-    from monitor_job.bias.job import run as run_job
-
-    return run_job(config)
-
-
-def view(docs: RunDocuments) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from monitor_job.bias.view import build_view
-
-    return build_view(docs)
-
-
 MONITOR = MonitorType(
+    name="bias",
     analysis_type=AnalysisType.MODEL_BIAS,
     report_kind=BIAS,
     add_commands=add_commands,
     settings=settings,
-    run=run,
     print_summary=print_summary,
-    view=view,
 )

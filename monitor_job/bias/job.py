@@ -92,9 +92,12 @@ def run(config: JobConfig) -> Outcome:
             ),
         )
         report = RunDocuments(
-            document, baseline_statistics=baseline, violations=documents.get(VIOLATIONS_FILE)
+            document,
+            baseline_statistics=baseline,
+            violations=documents.get(VIOLATIONS_FILE),
+            view=build_view,
         )
-        outcome = finish_run(area, config, outcome, report, build_view, drop=("analysis",))
+        outcome = finish_run(area, config, outcome, report, drop=("analysis",))
     if failure is not None:
         raise failure
     return outcome

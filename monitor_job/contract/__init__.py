@@ -1,4 +1,6 @@
-"""Parse the job's inputs (env, processingjobconfig.json, CLI, YAML) once into a frozen config."""
+"""Shared plumbing, at the bottom: the job's inputs (env, processingjobconfig.json, CLI, YAML)
+parsed once into a frozen config (``config``), with ``dataset_format`` in ``formats``.
+Imports no monitor type."""
 
 from __future__ import annotations
 

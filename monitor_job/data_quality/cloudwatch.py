@@ -28,7 +28,7 @@ BATCH_NAMESPACE = "aws/sagemaker/ModelMonitoring/data-metrics"
 
 
 def metric_target(config: JobConfig) -> MetricTarget:
-    return cloudwatch.metric_target(config, ENDPOINT_NAMESPACE, BATCH_NAMESPACE)
+    return cloudwatch.target_for(config, ENDPOINT_NAMESPACE, BATCH_NAMESPACE)
 
 
 def metric_lines(

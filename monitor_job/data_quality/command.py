@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from monitor_job.contract import AnalysisType, JobConfig
+from monitor_job.contract import AnalysisType
 from monitor_job.contract.formats import cli_dataset_format
 from monitor_job.errors import ConfigError
 from monitor_job.monitor_type import Commands, MonitorType
 from monitor_job.outputs.summary import Outcome
-from monitor_job.report.documents import DATA_QUALITY, RunDocuments
+from monitor_job.report.documents import DATA_QUALITY
 
 FORMATS = ("capture", "csv", "json", "parquet")
 
@@ -90,24 +90,11 @@ def print_summary(outcome: Outcome) -> None:
         print(f"{f.name:<24} {f.inferred_type:<11} {present:>8} {missing:>8}  {detail}")
 
 
-def run(config: JobConfig) -> Outcome:
-    from monitor_job.data_quality.job import run as run_job
-
-    return run_job(config)
-
-
-def view(docs: RunDocuments) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from monitor_job.data_quality.view import build_view
-
-    return build_view(docs)
-
-
 MONITOR = MonitorType(
+    name="data_quality",
     analysis_type=AnalysisType.DATA_QUALITY,
     report_kind=DATA_QUALITY,
     add_commands=add_commands,
     settings=settings,
-    run=run,
     print_summary=print_summary,
-    view=view,
 )

@@ -63,8 +63,10 @@ def run_baseline(
     set_phase("writing outputs")
     files = write_json_files(area.local, documents)
     outcome = Outcome("baseline", 0, tuple(area.final(f) for f in files), prof, notes)
-    report = RunDocuments(documents["statistics.json"], constraints=documents["constraints.json"])
-    return finish_run(area, config, outcome, report, build_view)
+    report = RunDocuments(
+        documents["statistics.json"], constraints=documents["constraints.json"], view=build_view
+    )
+    return finish_run(area, config, outcome, report)
 
 
 VIOLATIONS_FILE = "constraint_violations.json"
@@ -121,8 +123,9 @@ def run_monitoring(
         baseline_statistics=baseline.statistics_document,
         violations=documents[VIOLATIONS_FILE],
         constraints=baseline.constraints.document,
+        view=build_view,
     )
-    outcome = finish_run(area, config, outcome, report, build_view)
+    outcome = finish_run(area, config, outcome, report)
     if failure is not None:
         raise failure
     return outcome

@@ -1,7 +1,10 @@
-"""Capture records and tabular datasets -> one flat DataFrame of string columns.
+"""Shared plumbing: capture records and tabular datasets -> one flat DataFrame of string
+columns.
 
 Built-in decoders run as Spark SQL; a user's ``preprocess_handler`` runs in batches.
 Every input record ends up decoded, skipped with a reason, or failed with a reason.
+``monitor-job validate`` (a dry run of decoding) is :mod:`~monitor_job.decode.validate`.
+Imports no monitor type.
 """
 
 from __future__ import annotations

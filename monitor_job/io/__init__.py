@@ -1,4 +1,6 @@
-"""Find the input: local paths, capture hour partitions, time-window pruning."""
+"""Shared plumbing: find and read the input: local paths and S3 prefixes, capture hour
+partitions, time-window pruning, staging for Spark, JSON documents. Imports no monitor
+type."""
 
 from __future__ import annotations
 

@@ -12,4 +12,4 @@ BATCH_NAMESPACE = "aws/sagemaker/ModelMonitoring/model-metrics"
 
 
 def metric_target(config: JobConfig) -> MetricTarget:
-    return cloudwatch.metric_target(config, ENDPOINT_NAMESPACE, BATCH_NAMESPACE)
+    return cloudwatch.target_for(config, ENDPOINT_NAMESPACE, BATCH_NAMESPACE)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from monitor_job.contract import AnalysisType, JobConfig
+from monitor_job.contract import AnalysisType
 from monitor_job.contract.config import PROBLEM_TYPES
 from monitor_job.monitor_type import Commands, MonitorType
 from monitor_job.outputs.summary import Outcome
-from monitor_job.report.documents import MODEL_QUALITY, RunDocuments
+from monitor_job.report.documents import MODEL_QUALITY
 
 
 def add_commands(commands: Commands) -> None:
@@ -53,24 +53,11 @@ def print_summary(outcome: Outcome) -> None:
         print(f"{name:<45} {value:.6g}")
 
 
-def run(config: JobConfig) -> Outcome:
-    from monitor_job.model_quality.job import run as run_job
-
-    return run_job(config)
-
-
-def view(docs: RunDocuments) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from monitor_job.model_quality.view import build_view
-
-    return build_view(docs)
-
-
 MONITOR = MonitorType(
+    name="model_quality",
     analysis_type=AnalysisType.MODEL_QUALITY,
     report_kind=MODEL_QUALITY,
     add_commands=add_commands,
     settings=settings,
-    run=run,
     print_summary=print_summary,
-    view=view,
 )

@@ -155,8 +155,9 @@ def run_model_quality(
         documents["statistics.json"],
         violations=documents.get(VIOLATIONS_FILE),
         constraints=limits or documents.get("constraints.json"),
+        view=build_view,
     )
-    outcome = finish_run(area, config, outcome, report, build_view)
+    outcome = finish_run(area, config, outcome, report)
     if failure is not None:
         raise failure
     return outcome

@@ -32,7 +32,7 @@ class MetricTarget:
     timestamp: datetime
 
 
-def metric_target(config: JobConfig, endpoint_namespace: str, batch_namespace: str) -> MetricTarget:
+def target_for(config: JobConfig, endpoint_namespace: str, batch_namespace: str) -> MetricTarget:
     """Where a run's metrics go: ``cloudwatch_namespace``, else the type's endpoint namespace
     when an endpoint is named, else its batch namespace; dimensions ``Endpoint`` and
     ``MonitoringSchedule`` when named; the window's end (``metric_time``) or now."""

@@ -13,7 +13,7 @@ from monitor_job.errors import StoppedError
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
 from monitor_job.outputs.writer import dumps, write_text_files
-from monitor_job.report import REPORT_FILE, RunDocuments, View, render_run
+from monitor_job.report import REPORT_FILE, RunDocuments, render_run
 from monitor_job.runtime.progress import set_phase
 
 log = logging.getLogger("monitor_job")
@@ -36,11 +36,10 @@ def finish_run(
     config: JobConfig,
     outcome: Outcome,
     report: RunDocuments,
-    view: View,
     drop: tuple[str, ...] = (),
 ) -> Outcome:
-    """Write report.html (``view``, the run's type's page, of ``report``, the run's
-    documents, and the summary) beside the JSON files, and the summary; publish. A report
+    """Write report.html (from ``report``, the run's documents with its type's view, and
+    the summary) beside the JSON files, and the summary; publish. A report
     that cannot be built is a warning and a note in the summary: the JSON files and metrics
     the alarms read are already complete."""
     set_phase("writing the report")
@@ -50,7 +49,7 @@ def finish_run(
     files: dict[str, str] = {}
     started = time.perf_counter()
     try:
-        files[REPORT_FILE] = render_run(replace(report, summary=summary, location=area.uri), view)
+        files[REPORT_FILE] = render_run(replace(report, summary=summary, location=area.uri))
         log.info("report.html built in %.2f s", time.perf_counter() - started)
     except StoppedError:
         raise  # a stop request is not a failure of the page

@@ -4,7 +4,7 @@ This package is the page's engine, below the monitor types: the run's documents
 (:mod:`~monitor_job.report.documents`), the header every page shares
 (:mod:`~monitor_job.report.header`), the charts (:mod:`~monitor_job.report.charts`) and the
 templates. What a page shows of a run is its monitor type's ``view`` (each type's
-``view.py``), handed to :func:`render_run`.
+``view.py``), carried by the run's documents to :func:`render_run`.
 
 The page comes from a Jinja2 template; its charts are Vega-Lite specifications rendered
 to SVG offline, so it opens from a ``file://`` URL with no script and no network access.
@@ -15,22 +15,16 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from monitor_job.report.documents import RunDocuments, read_run
+from monitor_job.report.documents import RunDocuments, Spec, View, read_run
 
 log = logging.getLogger("monitor_job")
 
 REPORT_FILE = "report.html"
 
-__all__ = ["REPORT_FILE", "RunDocuments", "View", "read_run", "render_page", "render_run"]
-
-Spec = dict[str, Any]
-# What a monitor type's page shows of a run: plain dicts for the template (with the run's
-# "violations") and the chart specifications they index.
-View = Callable[[RunDocuments], tuple[dict[str, Any], list[Spec]]]
+__all__ = ["REPORT_FILE", "RunDocuments", "Spec", "View", "read_run", "render_page", "render_run"]
 
 
 def _num(value: Any) -> str:
@@ -80,12 +74,14 @@ def environment() -> Any:
     return env
 
 
-def render_run(docs: RunDocuments, view: View) -> str:
-    """The report page of one run, showing what ``view`` (the run's type) makes of it."""
+def render_run(docs: RunDocuments) -> str:
+    """The report page of one run, showing what its type's ``view`` makes of it."""
     from monitor_job.report import charts
     from monitor_job.report.header import run_header
 
-    shown, specs = view(docs)
+    if docs.view is None:
+        raise ValueError(f"no view for the {docs.kind} run at {docs.location or 'hand'}")
+    shown, specs = docs.view(docs)
     header = run_header(docs)
     return str(
         environment()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,8 @@ from monitor_job.io.documents import read_json
 from monitor_job.io.s3 import client, guarded, is_s3, join, split_uri
 
 log = logging.getLogger("monitor_job")
+
+View = Callable[["RunDocuments"], tuple[dict[str, Any], list[dict[str, Any]]]]
 
 STATISTICS = "statistics.json"
 ANALYSIS = "analysis.json"
@@ -29,9 +31,15 @@ MODEL_QUALITY_KEYS = (
 )
 
 
+Spec = dict[str, Any]  # a Vega-Lite chart specification
+
+
 @dataclass(frozen=True)
 class RunDocuments:
-    """One run's output files as parsed JSON (``None``: the file is not there)."""
+    """One run's output files as parsed JSON (``None``: the file is not there), and the
+    ``view`` of the monitor type that wrote them: what its page shows of them (plain dicts
+    for the template, with the run's ``violations``, and the chart specifications they
+    index)."""
 
     statistics: Mapping[str, Any]  # statistics.json, or a bias run's analysis.json
     baseline_statistics: Mapping[str, Any] | None = None  # or the baseline analysis.json
@@ -39,6 +47,7 @@ class RunDocuments:
     constraints: Mapping[str, Any] | None = None
     summary: Mapping[str, Any] | None = None
     location: str = ""  # where the run's files are, for the page's header
+    view: View | None = None
 
     @property
     def kind(self) -> str:
