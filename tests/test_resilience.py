@@ -19,8 +19,8 @@ from monitor_job.cli import main
 from monitor_job.errors import EXIT_INPUT, EXIT_METRICS, EXIT_OK, EXIT_STOPPED
 from monitor_job.outputs import cloudwatch
 from tests.compare import assert_same_statistics
+from tests.data_quality.test_cloudwatch import ThrottlingProxy
 from tests.datasets import capture_line, json_capture_lines, write_lines
-from tests.test_cloudwatch import ThrottlingProxy
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ import pytest
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_CONFIG, EXIT_OK
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WINDOW = ["--start", "2024-03-01T12:00:00Z", "--end", "2024-03-01T13:00:00Z"]
 
 

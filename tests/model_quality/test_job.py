@@ -701,7 +701,7 @@ def test_demo_model_quality_configs(tmp_path, monkeypatch, spark) -> None:
     import subprocess
     import sys
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, str(repo / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
         cwd=tmp_path,

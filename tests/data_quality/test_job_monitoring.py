@@ -16,7 +16,7 @@ from monitor_job.cli import main
 from monitor_job.errors import EXIT_BASELINE, EXIT_EMPTY_INPUT, EXIT_OK
 from tests.datasets import capture_line, json_capture_lines, write_lines
 
-EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "sagemaker"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "sagemaker"
 HOUR = "2024-03-01T11:{:02d}:{:02d}Z"
 
 

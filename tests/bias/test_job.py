@@ -12,9 +12,9 @@ import pytest
 import monitor_job.runtime.spark as runtime_spark
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_CONFIG, EXIT_OK
-from tests.test_bias_metrics import oracle, people  # noqa: F401 - the shared fixture
+from tests.bias.test_analysis import oracle, people  # noqa: F401 - the shared fixture
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sagemaker"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sagemaker"
 
 CONFIG = {
     "version": "1.0",

@@ -25,7 +25,7 @@ from monitor_job.data_quality.profile import (
 from monitor_job.data_quality.suggest import DEFAULT_MONITORING_CONFIG
 from monitor_job.errors import BaselineError
 
-REFERENCE = Path(__file__).resolve().parent / "fixtures" / "sagemaker"
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "sagemaker"
 
 
 def numeric(

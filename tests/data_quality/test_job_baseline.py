@@ -23,7 +23,7 @@ from tests.datasets import (
     write_lines,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REL = 1e-9
 
 
