@@ -19,8 +19,8 @@ from monitor_job.report import RunDocuments, Spec
 
 @dataclass
 class Commands:
-    """The CLI's subcommands as types register them: a type adds its own, or options to
-    one another type added before it (model quality's options on ``baseline``/``monitor``)."""
+    """The CLI's subcommands as types register them: a type adds its own, or options to one
+    that another type added before it (model quality's on ``baseline`` and ``monitor``)."""
 
     sub: Any  # argparse's subparsers action
     parsers: dict[str, argparse.ArgumentParser] = field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""List, decode and profile the input of a run: shared by the baseline and monitoring jobs."""
+"""Data quality's records: list, decode and profile the input of a run, shared by the
+baseline and monitoring jobs; too many bad records fail the run."""
 
 from __future__ import annotations
 

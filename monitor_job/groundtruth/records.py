@@ -1,4 +1,6 @@
-"""Predictions and labels of a model-quality run, as one Spark frame (no Python per record).
+"""Predictions and labels of a run (model quality; bias adds each row's features), as one
+Spark frame (no Python per record): the values, a labelled table's columns, and the column
+helpers the capture reader (:mod:`~monitor_job.groundtruth.captures`) shares.
 
 Three sources (CONTRACT §8):
 
