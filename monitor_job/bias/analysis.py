@@ -15,9 +15,9 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from monitor_job.bias.config import BiasConfig, Value
-from monitor_job.bias.documents import facet_entry, render
-from monitor_job.bias.metrics import Counts, compute, count_cells
+from monitor_job.bias.config import BiasConfig, Facet, Value
+from monitor_job.bias.documents import analysis_document, render
+from monitor_job.bias.metrics import Counts, MetricValue, compute, count_cells
 from monitor_job.bias.records import read_dataset
 from monitor_job.errors import ConfigError, EmptyInputError
 
@@ -123,19 +123,14 @@ def analyse(
         (name, render(facet.values)): facet_counts
         for (facet, name), facet_counts in zip(facets, counts, strict=True)
     }
-    document: dict[str, Any] = {"version": "1.0"}
+    stages: dict[str, dict[str, list[tuple[Facet, list[MetricValue]]]]] = {}
     for key, names in (
         ("post_training_bias_metrics", config.post_training),
         ("pre_training_bias_metrics", config.pre_training),
     ):
         if not names:
             continue
-        by_facet: dict[str, list[dict[str, Any]]] = {}
+        by_facet = stages.setdefault(key, {})
         for (facet, name), facet_counts in zip(facets, counts, strict=True):
-            by_facet.setdefault(name, []).append(facet_entry(facet, compute(facet_counts, names)))
-        document[key] = {
-            "label": label,
-            "facets": by_facet,
-            "label_value_or_threshold": render(config.label_values),
-        }
-    return document, by_value
+            by_facet.setdefault(name, []).append((facet, compute(facet_counts, names)))
+    return analysis_document(label, config.label_values, stages), by_value

@@ -1,5 +1,6 @@
-"""Clarify's analysis.json for bias, written and read here: the metric entries of each
-stage by facet and value (``value_or_threshold`` as Clarify writes it)."""
+"""Clarify's analysis.json for bias, written and read here: each stage's metrics by facet
+and facet group (``value_or_threshold`` as Clarify writes it), and the metric entries of a
+document read back by (stage, facet, value, metric)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor_job.bias.config import Facet, Value
+from monitor_job.clarify.documents import VERSION
 
 if TYPE_CHECKING:
     from monitor_job.bias.metrics import MetricValue
@@ -40,3 +42,23 @@ def render(values: Sequence[Value]) -> str:
 
 def facet_entry(facet: Facet, metrics: list[MetricValue]) -> dict[str, Any]:
     return {"value_or_threshold": render(facet.values), "metrics": [m.document() for m in metrics]}
+
+
+def analysis_document(
+    label: str,
+    label_values: Sequence[Value],
+    stages: Mapping[str, Mapping[str, Sequence[tuple[Facet, list[MetricValue]]]]],
+) -> dict[str, Any]:
+    """analysis.json: per stage (``post_training_bias_metrics``...), per facet column, each
+    facet group's metrics."""
+    document: dict[str, Any] = {"version": VERSION}
+    for key, by_facet in stages.items():
+        document[key] = {
+            "label": label,
+            "facets": {
+                name: [facet_entry(facet, metrics) for facet, metrics in entries]
+                for name, entries in by_facet.items()
+            },
+            "label_value_or_threshold": render(label_values),
+        }
+    return document

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("monitor_job")
 
+VIOLATIONS_FILE = "constraint_violations.json"
+
 
 def run(config: JobConfig) -> Outcome:
     """A data-quality run. Everything that can be checked without data is checked before
@@ -67,9 +69,6 @@ def run_baseline(
         documents["statistics.json"], constraints=documents["constraints.json"], view=build_view
     )
     return finish_run(area, config, outcome, report)
-
-
-VIOLATIONS_FILE = "constraint_violations.json"
 
 
 def run_monitoring(

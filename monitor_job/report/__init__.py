@@ -80,7 +80,9 @@ def render_run(docs: RunDocuments) -> str:
     from monitor_job.report.header import run_header
 
     if docs.view is None:
-        raise ValueError(f"no view for the {docs.kind} run at {docs.location or 'hand'}")
+        raise ValueError(  # a caller's mistake: monitor_job.monitors.with_view adds it
+            f"no view given with the {docs.kind} run's documents"
+        )
     shown, specs = docs.view(docs)
     header = run_header(docs)
     return str(
