@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from monitor_job.contract import JobConfig
+from monitor_job.contract.formats import CLI_FORMATS
 from monitor_job.errors import EXIT_OK, BaselineError, ConfigError, InputDataError
 from monitor_job.monitor_type import Commands
 
@@ -19,7 +20,7 @@ def add_commands(commands: Commands) -> None:
     )
     val.add_argument("--dataset", help="file or directory (or give --config)")
     val.add_argument("--config", help="a YAML job file instead of the dataset options")
-    val.add_argument("--format", choices=("capture", "csv", "json", "parquet"), default="capture")
+    val.add_argument("--format", choices=CLI_FORMATS, default="capture")
     val.add_argument("--header", action=argparse.BooleanOptionalAction, default=False)
     val.add_argument("--preprocessor", help="script defining preprocess_handler")
     val.add_argument("--start", help="window start (ISO 8601, inclusive)")

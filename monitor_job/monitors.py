@@ -11,7 +11,7 @@ from monitor_job.contract import AnalysisType
 from monitor_job.data_quality.command import MONITOR as DATA_QUALITY
 from monitor_job.model_quality.command import MONITOR as MODEL_QUALITY
 from monitor_job.monitor_type import MonitorType
-from monitor_job.report import RunDocuments, read_run
+from monitor_job.report import RunDocuments
 from monitor_job.report import render_run as render_page
 
 MONITORS: tuple[MonitorType, ...] = (DATA_QUALITY, MODEL_QUALITY, BIAS)
@@ -27,9 +27,9 @@ def with_view(docs: RunDocuments) -> RunDocuments:
 
 
 def render_run(docs: RunDocuments) -> str:
-    """The report page of a run from its files (:func:`read_run`), drawn by the view of the
-    type that wrote them."""
+    """The report page of a run from its files (:func:`monitor_job.report.read_run`),
+    drawn by the view of the type that wrote them."""
     return render_page(with_view(docs))
 
 
-__all__ = ["MONITORS", "by_analysis_type", "read_run", "render_run", "with_view"]
+__all__ = ["MONITORS", "by_analysis_type", "render_run", "with_view"]

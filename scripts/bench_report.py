@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from monitor_job.cli import main as cli
-from monitor_job.monitors import read_run, render_run
-from monitor_job.report import charts
+from monitor_job.monitors import render_run
+from monitor_job.report import charts, read_run
 
 CATEGORIES = [f"c{i:02d}" for i in range(30)]
 

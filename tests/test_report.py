@@ -23,7 +23,8 @@ import pytest
 from monitor_job.cli import main
 from monitor_job.contract.config import KNOWN_KEYS
 from monitor_job.errors import EXIT_OK
-from monitor_job.monitors import read_run, render_run
+from monitor_job.monitors import render_run
+from monitor_job.report import read_run
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "sagemaker"

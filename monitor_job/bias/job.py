@@ -15,7 +15,7 @@ from monitor_job.bias.cloudwatch import bias_lines, bias_target
 from monitor_job.bias.config import read_analysis_config
 from monitor_job.bias.records import Records, captured
 from monitor_job.bias.view import build_view
-from monitor_job.clarify.documents import ANALYSIS_FILE, VIOLATIONS_FILE, violations_document
+from monitor_job.clarify.documents import violations_document
 from monitor_job.contract import JobConfig
 from monitor_job.io.documents import read_json
 from monitor_job.outputs.cloudwatch import emit
@@ -23,7 +23,7 @@ from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import spark_run
 from monitor_job.outputs.summary import Outcome, RecordCounts
 from monitor_job.outputs.writer import write_json_files
-from monitor_job.report.documents import RunDocuments
+from monitor_job.report.documents import ANALYSIS, VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
 log = logging.getLogger("monitor_job")
@@ -50,12 +50,12 @@ def run(config: JobConfig) -> Outcome:
         else:
             set_phase("counting bias cells")
             document, counts = run_bias_analysis(spark, analysis, config.dataset_source)
-        documents: dict[str, Any] = {ANALYSIS_FILE: document}
+        documents: dict[str, Any] = {ANALYSIS: document}
         found: list[dict[str, str]] = []
         if baseline is not None:
             set_phase("checking bias drift")
             found = violations(baseline, document, counts, settings)
-            documents[VIOLATIONS_FILE] = violations_document(found)
+            documents[VIOLATIONS] = violations_document(found)
         set_phase("writing outputs")
         files = write_json_files(area.local, documents)
         when = config.metric_time or datetime.now(timezone.utc)
@@ -94,7 +94,7 @@ def run(config: JobConfig) -> Outcome:
         report = RunDocuments(
             document,
             baseline_statistics=baseline,
-            violations=documents.get(VIOLATIONS_FILE),
+            violations=documents.get(VIOLATIONS),
             view=build_view,
         )
         outcome = finish_run(area, config, outcome, report, drop=("analysis",))

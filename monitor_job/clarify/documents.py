@@ -1,14 +1,12 @@
 """Clarify's output files, as its bias and explainability monitors write them: one
 ``analysis.json`` per run, and with a baseline, ``constraint_violations.json`` with its
-``version``."""
+``version`` (the files' names: :mod:`monitor_job.report.documents`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-ANALYSIS_FILE = "analysis.json"
-VIOLATIONS_FILE = "constraint_violations.json"
 VERSION = "1.0"
 
 

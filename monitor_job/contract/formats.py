@@ -14,6 +14,8 @@ CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
 FORMAT_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson", "csv", "json", "parquet")
 CAPTURE_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson")
 CAPTURE_BOTH = {"captureIndexNames": list(CAPTURE_INDEX_NAMES)}
+# What the CLI's --format takes for a dataset (bias takes capture and merged: its own).
+CLI_FORMATS = ("capture", "csv", "json", "parquet")
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,11 @@ import argparse
 from typing import Any
 
 from monitor_job.contract import AnalysisType
-from monitor_job.contract.formats import cli_dataset_format
+from monitor_job.contract.formats import CLI_FORMATS, cli_dataset_format
 from monitor_job.errors import ConfigError
 from monitor_job.monitor_type import Commands, MonitorType
 from monitor_job.outputs.summary import Outcome
 from monitor_job.report.documents import DATA_QUALITY
-
-FORMATS = ("capture", "csv", "json", "parquet")
 
 
 def add_commands(commands: Commands) -> None:
@@ -21,7 +19,7 @@ def add_commands(commands: Commands) -> None:
     mon = commands.add("monitor", help="check a dataset or capture window against baseline files")
     for p in (base, mon):
         p.add_argument("--dataset", required=True, help="file or directory to analyse")
-        p.add_argument("--format", choices=FORMATS, default="capture" if p is mon else "csv")
+        p.add_argument("--format", choices=CLI_FORMATS, default="capture" if p is mon else "csv")
         p.add_argument(
             "--header",
             action=argparse.BooleanOptionalAction,

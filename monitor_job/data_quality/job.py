@@ -24,15 +24,13 @@ from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
 from monitor_job.outputs.summary import Outcome
 from monitor_job.outputs.writer import write_json_files
-from monitor_job.report.documents import RunDocuments
+from monitor_job.report.documents import VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger("monitor_job")
-
-VIOLATIONS_FILE = "constraint_violations.json"
 
 
 def run(config: JobConfig) -> Outcome:
@@ -87,7 +85,7 @@ def run_monitoring(
         log.info("violation %s %s: %s", v.constraint_check_type, v.feature_name, v.description)
     documents = {
         "statistics.json": statistics_document(window),
-        VIOLATIONS_FILE: {"violations": [v.document() for v in evaluation.violations]},
+        VIOLATIONS: {"violations": [v.document() for v in evaluation.violations]},
         # A monitoring execution's output holds the constraints it checked against.
         "constraints.json": baseline.constraints.document,
     }
@@ -120,7 +118,7 @@ def run_monitoring(
     report = RunDocuments(
         documents["statistics.json"],
         baseline_statistics=baseline.statistics_document,
-        violations=documents[VIOLATIONS_FILE],
+        violations=documents[VIOLATIONS],
         constraints=baseline.constraints.document,
         view=build_view,
     )

@@ -33,15 +33,13 @@ from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
 from monitor_job.outputs.summary import Outcome, RecordCounts
 from monitor_job.outputs.writer import write_json_files
-from monitor_job.report.documents import RunDocuments
+from monitor_job.report.documents import VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger("monitor_job")
-
-VIOLATIONS_FILE = "constraint_violations.json"
 
 
 def run(config: JobConfig) -> Outcome:
@@ -109,7 +107,7 @@ def run_model_quality(
         notes.extend(skipped)
         for v in found:
             log.info("violation %s: %s", v["constraint_check_type"], v["description"])
-        documents[VIOLATIONS_FILE] = {"violations": found}
+        documents[VIOLATIONS] = {"violations": found}
     set_phase("writing outputs")
     files = write_json_files(area.local, documents)
     extra: dict[str, Any] = {
@@ -153,7 +151,7 @@ def run_model_quality(
         }
     report = RunDocuments(
         documents["statistics.json"],
-        violations=documents.get(VIOLATIONS_FILE),
+        violations=documents.get(VIOLATIONS),
         constraints=limits or documents.get("constraints.json"),
         view=build_view,
     )
