@@ -22,7 +22,9 @@ jars="$("$PY" -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark
 classes="$(mktemp -d)"
 trap 'rm -rf "$classes"' EXIT
 mkdir -p "$JAR_DIR"
-javac --release 11 -Xlint:all,-path,-serial -Werror -nowarn -cp "$jars/*" -d "$classes" \
+# Deequ's jar too: the job's analyzers are Deequ analyzers.
+deequ="$(ls "$JAR_DIR"/deequ-*.jar | head -n1)"
+javac --release 11 -Xlint:all,-path,-serial -Werror -nowarn -cp "$jars/*:$deequ" -d "$classes" \
   $(find "$SRC" -name '*.java' | sort)
 jar cf "$JAR.part" -C "$classes" .
 mv "$JAR.part" "$JAR"

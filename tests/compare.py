@@ -1,5 +1,5 @@
 """Comparing two runs' statistics: equal to a relative tolerance, KLL sketches within their
-rank error (partitions compact concurrently with DataSketches' shared coin)."""
+rank error (two partition layouts of the same data merge their sketches differently)."""
 
 from __future__ import annotations
 

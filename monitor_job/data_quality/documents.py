@@ -34,6 +34,10 @@ from monitor_job.data_quality.profile import (
 from monitor_job.data_quality.suggest import DEFAULT_MONITORING_CONFIG
 from monitor_job.errors import BaselineError
 
+# Beside statistics.json: the analyzers' states of the run (ProfileState in monitor_job/jvm),
+# which a later run merges with others' without reading their data.
+STATES = "analyzer_states.bin"
+
 OVERRIDE_KEYS = ("monitoring_config_overrides", "monitoringConfigOverrides")
 _METHODS = {"simple": SIMPLE, "linf_simple": SIMPLE, "robust": ROBUST, "linf_robust": ROBUST}
 _CATEGORICAL = {"linfinity": LINFINITY, "chisquared": CHI_SQUARED}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor_job.contract import JobConfig
 from monitor_job.data_quality.baseline import Baseline, load_baseline
 from monitor_job.data_quality.checks import evaluate
 from monitor_job.data_quality.cloudwatch import metric_lines, metric_target
-from monitor_job.data_quality.documents import statistics_document
+from monitor_job.data_quality.documents import STATES, statistics_document
+from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.data_quality.records import analyse
 from monitor_job.data_quality.suggest import suggest
 from monitor_job.data_quality.view import build_view
@@ -23,7 +24,7 @@ from monitor_job.outputs.cloudwatch import emit
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
 from monitor_job.outputs.summary import Outcome
-from monitor_job.outputs.writer import write_json_files
+from monitor_job.outputs.writer import dumps, write_text_files
 from monitor_job.report.documents import VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
@@ -52,6 +53,14 @@ def run(config: JobConfig) -> Outcome:
     return outcome
 
 
+def _write(area: OutputArea, documents: dict[str, Any], prof: DatasetProfile) -> list[str]:
+    """The documents and, beside them, the analyzers' states (for merging runs later)."""
+    files: dict[str, str | bytes] = {name: dumps(doc) for name, doc in documents.items()}
+    if prof.states:
+        files[STATES] = prof.states
+    return write_text_files(area.local, files)
+
+
 def run_baseline(
     spark: SparkSession, config: JobConfig, area: OutputArea, listing: InputListing | None = None
 ) -> Outcome:
@@ -61,7 +70,7 @@ def run_baseline(
         "constraints.json": suggest(prof, config.categorical_drift_method),
     }
     set_phase("writing outputs")
-    files = write_json_files(area.local, documents)
+    files = _write(area, documents, prof)
     outcome = Outcome("baseline", 0, tuple(area.final(f) for f in files), prof, notes)
     report = RunDocuments(
         documents["statistics.json"], constraints=documents["constraints.json"], view=build_view
@@ -90,7 +99,7 @@ def run_monitoring(
         "constraints.json": baseline.constraints.document,
     }
     set_phase("writing outputs")
-    files = write_json_files(area.local, documents)
+    files = _write(area, documents, window)
 
     target = metric_target(config)
     lines = metric_lines(target, window, evaluation, baseline.constraints)

@@ -63,6 +63,9 @@ class DatasetProfile:
     records_skipped: dict[str, int] = field(default_factory=dict)
     failure_samples: tuple[tuple[str, str], ...] = ()
     spark_jobs: int = 0
+    # The analyzers' states (monitor_job/jvm ProfileState bytes), persisted beside the
+    # outputs so that later runs can merge them without the data.
+    states: bytes = field(default=b"", repr=False, compare=False)
 
     def feature(self, name: str) -> FeatureProfile | None:
         return next((f for f in self.features if f.name == name), None)

@@ -38,8 +38,9 @@ def _umask() -> int:
     return current
 
 
-def write_text_files(directory: str, files: Mapping[str, str]) -> list[str]:
-    """Atomically publish ``{file name: text}`` into ``directory``; return the paths."""
+def write_text_files(directory: str, files: Mapping[str, str | bytes]) -> list[str]:
+    """Atomically publish ``{file name: text or bytes}`` into ``directory``; return the
+    paths."""
     target = Path(directory)
     temps: list[tuple[str, Path]] = []
     mode = 0o666 & ~_umask()  # mkstemp makes 0600; outputs get what open() would give
@@ -49,8 +50,9 @@ def write_text_files(directory: str, files: Mapping[str, str]) -> list[str]:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target)
             temps.append((tmp, target / name))
             os.fchmod(fd, mode)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            data = text if isinstance(text, bytes) else text.encode("utf-8")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
         for tmp, final in temps:

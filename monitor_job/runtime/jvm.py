@@ -1,8 +1,8 @@
 """The job's JVM functions (``monitor_job/jvm``, built into ``monitor-job-jvm.jar``).
 
-One aggregate that Spark 3.5 and Deequ do not offer in a form that shares one scan: per
-column Deequ's type histogram, capped value counts or an HLL distinct count, and a KLL
-sketch (Apache DataSketches), plus failure accounting by reason; its result is JSON text.
+The profile's Deequ analyzers over one aggregate of the job's own (per column Deequ's type
+histogram, the numbers' moments, min and max, a KLL sketch, capped value counts or an HLL
+distinct count, plus failure accounting by reason), and the merge of persisted states.
 One UDF replaces a per-value regex on the hot path: strict base64.
 """
 
@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import Column
-
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 PACKAGE = "monitorjob.aggregates"
 # SQL name of the UDF, registered per session by :func:`register`.
@@ -46,26 +44,55 @@ def _array(spark: SparkSession, cls: Any, items: Sequence[Any]) -> Any:
     return array
 
 
-def profile_aggregate(
+def profile_spec(
     spark: SparkSession,
-    values: Sequence[Column],
-    numbers: Sequence[Column],
-    reason: Column,
-    raw: Column,
     *,
+    columns: Sequence[str],
+    features: Sequence[str],
+    reason: str,
+    raw: str,
     k: int,
     cap: int,
     samples: int,
     skipped: Iterable[str],
-) -> Column:
-    """One aggregate over every value column (with its numbers, the doubles Deequ's
-    analyzers see, null where a value is not a number) and the failure columns: JSON
-    ``{"columns": [{"types", "overflow", "distinct", "counts", "kll"}, ...], "reasons":
-    {"counts", "samples"}}`` (see ``ProfileAggregator.java``)."""
+    domains: Sequence[Sequence[str] | None],
+) -> Any:
+    """What a profile computes (``ProfileSpec.java``): the frame's value ``columns`` and
+    the ``features`` they are, the failure columns, the KLL size, the cap on exact value
+    counts, the failed records kept as samples, the reasons that mean "skipped", and per
+    column an optional domain whose members are counted."""
     jvm = _jvm(spark)
-    column = jvm.org.apache.spark.sql.Column
-    columns = _array(spark, column, [v._jc for v in values])
-    doubles = _array(spark, column, [n._jc for n in numbers])
-    names = _array(spark, jvm.java.lang.String, list(skipped))
-    aggregate = jvm.monitorjob.aggregates.ProfileAggregator
-    return Column(aggregate.of(columns, doubles, reason._jc, raw._jc, k, cap, samples, names))
+    string = jvm.java.lang.String
+    gateway = spark.sparkContext._gateway
+    assert gateway is not None
+    domain_array = gateway.new_array(string, len(domains), 0)  # String[n][]
+    for i, domain in enumerate(domains):
+        domain_array[i] = None if domain is None else _array(spark, string, list(domain))
+    return jvm.monitorjob.aggregates.ProfileSpec(
+        _array(spark, string, list(columns)),
+        _array(spark, string, list(features)),
+        reason,
+        raw,
+        k,
+        cap,
+        samples,
+        _array(spark, string, list(skipped)),
+        domain_array,
+    )
+
+
+def profile(spark: SparkSession, frame: DataFrame, spec: Any) -> Any:
+    """Profile ``frame`` in one scan (``Profiler.run``): ``.json()`` has the metrics,
+    ``.states()`` the states to persist."""
+    return _jvm(spark).monitorjob.aggregates.Profiler.run(frame._jdf, spec)
+
+
+def merge_profiles(spark: SparkSession, spec: Any, states: Sequence[bytes]) -> Any:
+    """The profile of persisted states together (``Profiler.merge``), no data read."""
+    gateway = spark.sparkContext._gateway
+    assert gateway is not None
+    jvm = _jvm(spark)
+    persisted = gateway.new_array(jvm.byte, len(states), 0)  # byte[n][]
+    for i, state in enumerate(states):
+        persisted[i] = bytearray(state)
+    return jvm.monitorjob.aggregates.Profiler.merge(spec, persisted)

@@ -3,88 +3,65 @@ package monitorjob.aggregates;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.Random;
-import java.util.TreeMap;
 
+import com.amazon.deequ.analyzers.State;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
-import org.apache.datasketches.kll.KllDoublesSketch;
-import org.apache.datasketches.kll.KllDoublesSketchIterator;
-import org.apache.datasketches.kll.KllSketch;
-import org.apache.datasketches.memory.Memory;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * What the job learns about one column's values in the scan: Deequ's data-type histogram
- * ({@link DeequTypes}), exact value counts up to {@code cap} distinct values (categorical
- * buckets, exact distinct count) and past the cap a distinct-count estimate (Apache
- * DataSketches HLL), and a KLL sketch (Apache DataSketches {@code KllDoublesSketch}) of the
- * numbers among the values (parsed by Spark by Deequ's rule, the numbers Deequ's numeric
- * analyzers see).
+ * What the job learns about one column's values in the scan, as a Deequ {@code State} (it
+ * merges: the state of two datasets is the sum of theirs): Deequ's data-type histogram
+ * ({@link DeequTypes}); the numbers among the values (parsed by Deequ's rule) as count,
+ * sum, mean and m2 (Deequ's {@code StandardDeviationState}), min and max, and a KLL sketch
+ * ({@link Quantiles}, Deequ's algorithm); exact value counts up to {@code cap} distinct
+ * values and past the cap a distinct-count estimate (Apache DataSketches HLL); and, when
+ * the run gives one, the count of values inside a domain.
  */
-final class ColumnState {
+public final class ColumnState implements State<ColumnState> {
   static final int HLL_LG_K = 12;
-  /** DataSketches' KLL compacts each level to 2/3 of the one above. */
-  static final double SHRINKING_FACTOR = 2.0 / 3.0;
-  /** Seed for the KLL compaction coin flips (see {@link #compactionRandom}). */
-  static final long SEED = 20261123L;
-
-  private static final Random COIN = compactionRandom();
 
   final long[] types = new long[DeequTypes.NAMES.length];
+  long numbers;
+  double sum;
+  double mean;
+  double m2;
+  double min = Double.POSITIVE_INFINITY;
+  double max = Double.NEGATIVE_INFINITY;
+  long inDomain;
+  final int cap;
   HashMap<UTF8String, long[]> counts = new HashMap<>();
   HllSketch hll;
-  KllDoublesSketch kll;
+  Quantiles kll;
 
-  private ColumnState(KllDoublesSketch kll) {
+  private ColumnState(Quantiles kll, int cap) {
     this.kll = kll;
+    this.cap = cap;
   }
 
-  static ColumnState empty(int k) {
-    return new ColumnState(KllDoublesSketch.newHeapInstance(k));
-  }
-
-  /**
-   * DataSketches 3.3 draws every KLL compaction offset from one static {@code Random}
-   * ({@code KllSketch.random}, package-private) and offers no way to seed it. Seeding it
-   * when a task's buffer is created makes a single-task sketch reproducible (a rerun over
-   * one partition writes byte-identical files). Across concurrent partitions the flips
-   * interleave and a sketch may differ within its rank error.
-   */
-  private static Random compactionRandom() {
-    try {
-      java.lang.reflect.Field field = KllSketch.class.getDeclaredField("random");
-      field.setAccessible(true);
-      return (Random) field.get(null);
-    } catch (ReflectiveOperationException | RuntimeException err) {
-      return null; // another DataSketches layout: sketches stay valid, not reproducible
-    }
-  }
-
-  static void seedCompaction() {
-    if (COIN != null) {
-      COIN.setSeed(SEED);
-    }
+  static ColumnState empty(int k, int cap) {
+    return new ColumnState(new Quantiles(k, Quantiles.SHRINKING_FACTOR), cap);
   }
 
   /**
-   * One value and the number Spark parsed from it by the same rule ({@code hasNumber}).
-   * Works on the value's bytes: the row's buffer is reused, so a value is copied only when
-   * it becomes a new key of the counts.
+   * One value. Works on the value's bytes in place: the row's buffer is reused, so a value
+   * is copied only when it becomes a new key of the counts.
    */
-  void add(UTF8String value, boolean hasNumber, double number, int cap) {
+  void add(UTF8String value, HashSet<UTF8String> domain) {
     if (value == null) {
       types[DeequTypes.UNKNOWN]++;
       return;
     }
-    types[DeequTypes.classify(value.getBytes())]++;
-    if (hasNumber && !Double.isNaN(number)) {
-      kll.update(number);
+    int type = DeequTypes.classify(value);
+    types[type]++;
+    if (type == DeequTypes.INTEGRAL || type == DeequTypes.FRACTIONAL) {
+      addNumber(DeequTypes.number(value));
+    }
+    if (domain != null && domain.contains(value)) {
+      inDomain++;
     }
     if (counts != null) {
       long[] seen = counts.get(value);
@@ -102,18 +79,82 @@ final class ColumnState {
     }
   }
 
-  private void overflow() {
-    hll = new HllSketch(HLL_LG_K);
-    for (UTF8String value : counts.keySet()) {
-      hll.update(value.hashCode());
+  private void addNumber(double x) {
+    numbers++;
+    sum += x;
+    double delta = x - mean;
+    mean += delta / numbers;
+    m2 += delta * (x - mean);
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+    kll.update(x);
+  }
+
+  /** Values that are present (not null). */
+  long present() {
+    long n = 0;
+    for (int i = 0; i < types.length; i++) {
+      n += i == DeequTypes.UNKNOWN ? 0 : types[i];
     }
+    return n;
+  }
+
+  private void overflow() {
+    hll = sketchOf(counts);
     counts = null;
   }
 
-  void merge(ColumnState other, int cap) {
+  private static HllSketch sketchOf(HashMap<UTF8String, long[]> counts) {
+    HllSketch sketch = new HllSketch(HLL_LG_K);
+    for (UTF8String value : counts.keySet()) {
+      sketch.update(value.hashCode());
+    }
+    return sketch;
+  }
+
+  /** The state of both datasets: a new state, neither input changed (Deequ's contract). */
+  @Override
+  public ColumnState sum(ColumnState other) {
+    ColumnState out = copy();
+    out.merge(other);
+    return out;
+  }
+
+  ColumnState copy() {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        write(out);
+      }
+      return read(new DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+    } catch (IOException err) {
+      throw new IllegalStateException("cannot copy a column state", err);
+    }
+  }
+
+  /** Adds {@code other} into this state (Deequ's {@code StandardDeviationState.sum} for
+   * the moments, Deequ's sketch merge for the KLL). */
+  void merge(ColumnState other) {
     for (int i = 0; i < types.length; i++) {
       types[i] += other.types[i];
     }
+    if (numbers == 0) { // an empty side leaves the other's moments exactly as they are
+      mean = other.mean;
+      m2 = other.m2;
+      sum = other.sum;
+      numbers = other.numbers;
+    } else if (other.numbers > 0) {
+      long n = numbers + other.numbers;
+      double delta = other.mean - mean;
+      double deltaN = delta / n;
+      m2 = m2 + other.m2 + delta * deltaN * numbers * other.numbers;
+      mean = mean + deltaN * other.numbers;
+      numbers = n;
+      sum += other.sum;
+    }
+    min = Math.min(min, other.min);
+    max = Math.max(max, other.max);
+    inDomain += other.inDomain;
     kll.merge(other.kll);
     if (counts != null && other.counts != null) {
       other.counts.forEach(
@@ -126,66 +167,24 @@ final class ColumnState {
     if (counts != null) {
       overflow();
     }
-    if (other.counts != null) {
-      other.overflow();
-    }
     Union union = new Union(HLL_LG_K);
     union.update(hll);
-    union.update(other.hll);
+    union.update(other.counts != null ? sketchOf(other.counts) : other.hll);
     hll = union.getResult();
   }
 
-  Map<String, Object> result() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    Map<String, Long> named = new LinkedHashMap<>();
-    for (int i = 0; i < types.length; i++) {
-      named.put(DeequTypes.NAMES[i], types[i]);
-    }
-    out.put("types", named);
-    out.put("overflow", counts == null);
-    if (counts != null) {
-      Map<String, Long> byValue = new LinkedHashMap<>();
-      counts.forEach((value, n) -> byValue.put(value.toString(), n[0]));
-      out.put("distinct", counts.size());
-      out.put("counts", byValue);
-    } else {
-      out.put("distinct", hll.getEstimate());
-    }
-    out.put("kll", kllResult());
-    return out;
-  }
-
-  /** {@code {"n", "k", "c", "min", "max", "levels": [[weight-1 items], [weight-2], ...]}}. */
-  private Map<String, Object> kllResult() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("n", kll.getN());
-    out.put("k", kll.getK());
-    out.put("c", SHRINKING_FACTOR);
-    List<List<Double>> levels = new ArrayList<>();
-    out.put("levels", levels);
-    if (kll.isEmpty()) {
-      return out;
-    }
-    out.put("min", kll.getMinValue());
-    out.put("max", kll.getMaxValue());
-    // Items of level i weigh 2^i: group the retained items by weight, lowest level first.
-    TreeMap<Long, List<Double>> byWeight = new TreeMap<>();
-    KllDoublesSketchIterator it = kll.iterator();
-    while (it.next()) {
-      byWeight.computeIfAbsent(it.getWeight(), w -> new ArrayList<>()).add(it.getValue());
-    }
-    for (long weight = 1; weight <= byWeight.lastKey(); weight <<= 1) {
-      List<Double> level = byWeight.getOrDefault(weight, new ArrayList<>());
-      level.sort(null);
-      levels.add(level);
-    }
-    return out;
-  }
-
   void write(DataOutputStream out) throws IOException {
+    out.writeInt(cap);
     for (long n : types) {
       out.writeLong(n);
     }
+    out.writeLong(numbers);
+    out.writeDouble(sum);
+    out.writeDouble(mean);
+    out.writeDouble(m2);
+    out.writeDouble(min);
+    out.writeDouble(max);
+    out.writeLong(inDomain);
     out.writeBoolean(counts != null);
     if (counts != null) {
       out.writeInt(counts.size());
@@ -196,14 +195,21 @@ final class ColumnState {
     } else {
       writeBytes(out, hll.toCompactByteArray());
     }
-    writeBytes(out, kll.toByteArray());
+    kll.write(out);
   }
 
   static ColumnState read(DataInputStream in) throws IOException {
+    int cap = in.readInt();
     long[] types = new long[DeequTypes.NAMES.length];
     for (int i = 0; i < types.length; i++) {
       types[i] = in.readLong();
     }
+    long numbers = in.readLong();
+    double[] moments = new double[5];
+    for (int i = 0; i < moments.length; i++) {
+      moments[i] = in.readDouble();
+    }
+    long inDomain = in.readLong();
     HashMap<UTF8String, long[]> counts = null;
     HllSketch hll = null;
     if (in.readBoolean()) {
@@ -215,8 +221,15 @@ final class ColumnState {
     } else {
       hll = HllSketch.heapify(readBytes(in));
     }
-    ColumnState state = new ColumnState(KllDoublesSketch.heapify(Memory.wrap(readBytes(in))));
+    ColumnState state = new ColumnState(Quantiles.read(in), cap);
     System.arraycopy(types, 0, state.types, 0, types.length);
+    state.numbers = numbers;
+    state.sum = moments[0];
+    state.mean = moments[1];
+    state.m2 = moments[2];
+    state.min = moments[3];
+    state.max = moments[4];
+    state.inDomain = inDomain;
     state.counts = counts;
     state.hll = hll;
     return state;

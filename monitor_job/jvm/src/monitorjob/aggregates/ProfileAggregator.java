@@ -5,167 +5,204 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.functions;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * The job's side of the one scan: for every string column a {@link ColumnState} (types,
- * value counts or distinct estimate, KLL sketch), and the failure accounting by reason
- * ({@link ReasonState}). One aggregate with one update per row: measured at 1M records,
- * 53 separate observed aggregates cost more in per-row dispatch than in their work.
+ * The one scan's aggregate: every column's {@link ColumnState} and the {@link
+ * RecordsState}, one update per row (measured at 1M records, 53 separate aggregates cost
+ * more in per-row dispatch than in their work). Its result is the {@link ProfileState} as
+ * bytes, which the analyzers ({@link ColumnAnalyzer}, {@link RecordsAnalyzer}) read.
  *
- * <p>Inputs: the value columns, their numbers (double, null when not a number), then the
- * reason (null: decoded) and the raw record.
- * Result JSON: {@code {"columns": [column result, ...], "reasons": reasons result}}.
+ * <p><b>Same input, same bytes.</b> Spark merges the partitions' buffers in the order they
+ * arrive, which varies between runs; KLL compaction and floating-point sums depend on that
+ * order. So a buffer keeps each partition's state by partition id and folds them strictly
+ * in id order (partition 0, then 1, ...): as soon as the next partition in line is there
+ * it is folded in, the others wait, and the result is the same however they arrived.
  */
-public final class ProfileAggregator extends JsonAggregate<ProfileAggregator.Buffer> {
+public final class ProfileAggregator extends ObjectAggregate<ProfileAggregator.Buffer> {
   private static final long serialVersionUID = 1L;
 
-  private final int width;
-  private final int k;
-  private final int cap;
-  private final int samples;
-  private final HashSet<String> skipped;
+  private final ProfileSpec spec;
+  private transient HashSet<String> skipped;
+  private transient HashSet<UTF8String>[] domains;
 
-  ProfileAggregator(
-      Expression[] inputs,
-      int k,
-      int cap,
-      int samples,
-      HashSet<String> skipped,
-      int mutableOffset,
-      int inputOffset) {
+  ProfileAggregator(ProfileSpec spec, Expression[] inputs, int mutableOffset, int inputOffset) {
     super(inputs, mutableOffset, inputOffset);
-    this.width = (inputs.length - 2) / 2;
-    this.k = k;
-    this.cap = cap;
-    this.samples = samples;
-    this.skipped = skipped;
+    this.spec = spec;
   }
 
-  /**
-   * The profile of {@code values} (with their {@code numbers}) plus the accounting of
-   * {@code reason} / {@code raw}.
-   *
-   * @param k the KLL sketches' size parameter
-   * @param cap distinct values counted exactly per column
-   * @param samples failed records kept as samples
-   * @param skipped reasons that mean "skipped": counted, never sampled as failures
-   */
-  public static Column of(
-      Column[] values,
-      Column[] numbers,
-      Column reason,
-      Column raw,
-      int k,
-      int cap,
-      int samples,
-      String[] skipped) {
-    Column[] all = Arrays.copyOf(values, 2 * values.length + 2);
-    System.arraycopy(numbers, 0, all, values.length, values.length);
-    all[2 * values.length] = reason;
-    all[2 * values.length + 1] = raw;
-    return new ProfileAggregator(
-            exprs(all), k, cap, samples, new HashSet<>(Arrays.asList(skipped)), 0, 0)
-        .column();
+  /** The aggregate over the spec's columns of the frame it is applied to. */
+  public static Column of(ProfileSpec spec) {
+    Column[] all = new Column[spec.width() + 2];
+    for (int i = 0; i < spec.width(); i++) {
+      all[i] = functions.col(spec.columns[i]);
+    }
+    all[spec.width()] = functions.col(spec.reason);
+    all[spec.width() + 1] = functions.col(spec.raw);
+    return new ProfileAggregator(spec, exprs(all), 0, 0).column();
   }
 
   @Override
-  JsonAggregate<Buffer> copyWith(Expression[] inputs, int mutableOffset, int inputOffset) {
-    return new ProfileAggregator(inputs, k, cap, samples, skipped, mutableOffset, inputOffset);
+  ObjectAggregate<Buffer> copyWith(Expression[] inputs, int mutableOffset, int inputOffset) {
+    return new ProfileAggregator(spec, inputs, mutableOffset, inputOffset);
   }
 
+  /** Partitions' states waiting for their turn, and the fold of those whose turn came. */
   static final class Buffer {
-    final ColumnState[] columns;
-    ReasonState reasons = new ReasonState();
+    final ProfileSpec spec;
+    int next; // partitions 0 .. next-1 are in {@code folded}
+    ProfileState folded;
+    final TreeMap<Integer, ProfileState> pending = new TreeMap<>();
+    ProfileState current; // the partition this task updates (partial aggregation)
 
-    Buffer(ColumnState[] columns) {
-      this.columns = columns;
+    Buffer(ProfileSpec spec) {
+      this.spec = spec;
+    }
+
+    void fold() {
+      ProfileState state;
+      while ((state = pending.remove(next)) != null) {
+        add(state);
+        next++;
+      }
+    }
+
+    private void add(ProfileState state) {
+      if (folded == null) {
+        // The first partition merges into an empty state, as Deequ's own aggregates
+        // merge into their initial buffer: one partition's sketch is then Deequ's.
+        folded = spec.emptyState();
+      }
+      folded.merge(state);
+    }
+
+    /** Everything, in partition order (partitions that had no rows leave gaps). */
+    ProfileState all() {
+      fold();
+      for (Map.Entry<Integer, ProfileState> entry : pending.entrySet()) {
+        add(entry.getValue());
+      }
+      pending.clear();
+      return folded == null ? spec.emptyState() : folded;
     }
   }
 
   @Override
   public Buffer createAggregationBuffer() {
-    ColumnState.seedCompaction();
-    ColumnState[] columns = new ColumnState[width];
-    for (int i = 0; i < width; i++) {
-      columns[i] = ColumnState.empty(k);
+    return new Buffer(spec);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void prepare() {
+    if (skipped == null) {
+      skipped = spec.skippedSet();
+      domains = new HashSet[spec.width()];
+      for (int i = 0; i < domains.length; i++) {
+        domains[i] = spec.domain(i);
+      }
     }
-    return new Buffer(columns);
   }
 
   @Override
   void add(Buffer buffer, InternalRow row) {
-    Object reason = inputs[2 * width].eval(row);
+    ProfileState state = buffer.current;
+    if (state == null) {
+      // Only the partial aggregation updates: its task's partition is the key.
+      prepare();
+      state = buffer.current = spec.emptyState();
+      TaskContext task = TaskContext.get();
+      buffer.pending.put(task == null ? 0 : task.partitionId(), state);
+    }
+    int width = spec.width();
+    Object reason = inputs[width].eval(row);
     if (reason != null) {
       // A record that was not decoded: its values are all null and not the features'.
-      Object raw = inputs[2 * width + 1].eval(row);
-      buffer.reasons.add(reason.toString(), raw == null ? null : raw.toString(), samples, skipped);
+      Object raw = inputs[width + 1].eval(row);
+      state.records.reasons.add(
+          reason.toString(), raw == null ? null : raw.toString(), spec.samples, skipped);
       return;
     }
+    state.records.size++;
     for (int i = 0; i < width; i++) {
-      Object number = inputs[width + i].eval(row);
-      buffer.columns[i].add(
-          (UTF8String) inputs[i].eval(row),
-          number != null,
-          number == null ? 0.0 : (Double) number,
-          cap);
+      state.columns[i].add((UTF8String) inputs[i].eval(row), domains[i]);
     }
   }
 
   @Override
   public Buffer merge(Buffer left, Buffer right) {
-    for (int i = 0; i < width; i++) {
-      left.columns[i].merge(right.columns[i], cap);
+    for (Map.Entry<Integer, ProfileState> entry : right.pending.entrySet()) {
+      ProfileState mine = left.pending.putIfAbsent(entry.getKey(), entry.getValue());
+      if (mine != null) {
+        mine.merge(entry.getValue()); // not seen from Spark: one partial buffer a partition
+      }
     }
-    left.reasons.merge(right.reasons, samples);
+    if (right.folded != null) { // a buffer that folded already (not seen from Spark either)
+      if (left.folded == null && left.next == 0) {
+        left.folded = right.folded;
+        left.next = right.next;
+      } else if (left.folded == null) {
+        left.folded = right.folded;
+      } else {
+        left.folded.merge(right.folded);
+      }
+    }
+    left.fold();
     return left;
   }
 
   @Override
-  String result(Buffer buffer) {
-    List<Map<String, Object>> columns = new ArrayList<>();
-    for (ColumnState column : buffer.columns) {
-      columns.add(column.result());
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("columns", columns);
-    out.put("reasons", buffer.reasons.result());
-    return Json.write(out);
+  Object result(Buffer buffer) {
+    return buffer.all().bytes();
   }
 
   @Override
   public byte[] serialize(Buffer buffer) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      for (ColumnState column : buffer.columns) {
-        column.write(out);
+      out.writeInt(buffer.next);
+      writeState(out, buffer.folded);
+      out.writeInt(buffer.pending.size());
+      for (Map.Entry<Integer, ProfileState> entry : buffer.pending.entrySet()) {
+        out.writeInt(entry.getKey());
+        writeState(out, entry.getValue());
       }
-      buffer.reasons.write(out);
     } catch (IOException err) {
       throw new IllegalStateException("cannot serialise the profile", err);
     }
     return bytes.toByteArray();
   }
 
+  private static void writeState(DataOutputStream out, ProfileState state) throws IOException {
+    out.writeBoolean(state != null);
+    if (state != null) {
+      ColumnState.writeBytes(out, state.bytes());
+    }
+  }
+
+  private static ProfileState readState(DataInputStream in) throws IOException {
+    return in.readBoolean() ? ProfileState.fromBytes(ColumnState.readBytes(in)) : null;
+  }
+
   @Override
   public Buffer deserialize(byte[] data) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-      ColumnState[] columns = new ColumnState[width];
-      for (int i = 0; i < width; i++) {
-        columns[i] = ColumnState.read(in);
+      Buffer buffer = new Buffer(spec);
+      buffer.next = in.readInt();
+      buffer.folded = readState(in);
+      int pending = in.readInt();
+      for (int i = 0; i < pending; i++) {
+        int id = in.readInt();
+        buffer.pending.put(id, readState(in));
       }
-      Buffer buffer = new Buffer(columns);
-      buffer.reasons = ReasonState.read(in);
       return buffer;
     } catch (IOException err) {
       throw new IllegalStateException("cannot read the profile", err);

@@ -9,21 +9,19 @@ import org.apache.spark.sql.catalyst.expressions.aggregate.ImperativeAggregate;
 import org.apache.spark.sql.catalyst.expressions.aggregate.TypedImperativeAggregate;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.IndexedSeq;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /**
- * Catalyst plumbing shared by the job's aggregates: an object buffer updated in place and
- * serialised only between stages, and a JSON string result.
+ * Catalyst plumbing for the job's aggregate: an object buffer updated in place and
+ * serialised only between stages, and a binary result.
  *
  * <p>Written against {@code TypedImperativeAggregate} rather than {@code functions.udaf}:
- * a {@code udaf} cannot be used in {@code Dataset.observe} on Spark 3.5 (its lazily built
- * input projection is not serialisable when the accumulator returns to the driver), and
- * observing is what keeps Deequ's declarative aggregates in whole-stage code generation.
+ * its buffer is the job's own object, serialised in the job's own form only when a
+ * partition's state leaves its task.
  */
-abstract class JsonAggregate<B> extends TypedImperativeAggregate<B>
+abstract class ObjectAggregate<B> extends TypedImperativeAggregate<B>
     implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -31,18 +29,18 @@ abstract class JsonAggregate<B> extends TypedImperativeAggregate<B>
   final int mutableOffset;
   final int inputOffset;
 
-  JsonAggregate(Expression[] inputs, int mutableOffset, int inputOffset) {
+  ObjectAggregate(Expression[] inputs, int mutableOffset, int inputOffset) {
     this.inputs = inputs;
     this.mutableOffset = mutableOffset;
     this.inputOffset = inputOffset;
   }
 
   /** The same aggregate over other inputs and offsets. */
-  abstract JsonAggregate<B> copyWith(Expression[] inputs, int mutableOffset, int inputOffset);
+  abstract ObjectAggregate<B> copyWith(Expression[] inputs, int mutableOffset, int inputOffset);
 
   abstract void add(B buffer, InternalRow row);
 
-  abstract String result(B buffer);
+  abstract Object result(B buffer);
 
   /** This aggregate as a column for {@code agg} or {@code observe}. */
   public Column column() {
@@ -65,7 +63,7 @@ abstract class JsonAggregate<B> extends TypedImperativeAggregate<B>
 
   @Override
   public Object eval(B buffer) {
-    return UTF8String.fromString(result(buffer));
+    return result(buffer);
   }
 
   @Override
@@ -75,7 +73,7 @@ abstract class JsonAggregate<B> extends TypedImperativeAggregate<B>
 
   @Override
   public DataType dataType() {
-    return DataTypes.StringType;
+    return DataTypes.BinaryType;
   }
 
   @Override

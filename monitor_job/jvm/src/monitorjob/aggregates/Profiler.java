@@ -1,0 +1,159 @@
+package monitorjob.aggregates;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.amazon.deequ.analyzers.Analysis;
+import com.amazon.deequ.analyzers.Analyzer;
+import com.amazon.deequ.analyzers.StateLoader;
+import com.amazon.deequ.analyzers.runners.AnalysisRunner;
+import com.amazon.deequ.analyzers.runners.AnalyzerContext;
+import com.amazon.deequ.metrics.BucketDistribution;
+import com.amazon.deequ.metrics.BucketValue;
+import com.amazon.deequ.metrics.Distribution;
+import com.amazon.deequ.metrics.DistributionValue;
+import com.amazon.deequ.metrics.DoubleMetric;
+import com.amazon.deequ.metrics.HistogramMetric;
+import com.amazon.deequ.metrics.KLLMetric;
+import com.amazon.deequ.metrics.Metric;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import scala.Option;
+import scala.collection.JavaConverters;
+
+/**
+ * A profile through Deequ: the analyzers ({@link ColumnAnalyzer} per column and statistic,
+ * {@link RecordsAnalyzer}) get their states from one scan (the job's one aggregate) or from
+ * persisted states, and Deequ's {@code AnalysisRunner.runOnAggregatedStates} sums those
+ * states and computes every metric into its {@code AnalyzerContext}.
+ *
+ * <p>Why not {@code AnalysisRunner.run} on the frame: it puts each analyzer's aggregation
+ * functions in one {@code agg}. All analyzers here share one aggregate, so that row would
+ * hold the profile's state bytes once per analyzer (11 per column): Spark computes the
+ * aggregate once but copies its result into every one of those columns. Running the
+ * aggregate once and handing its state to the runner is Deequ's other entry for the same
+ * analyzers, the one a rollup of persisted states uses too.
+ */
+public final class Profiler {
+  private final ProfileSpec spec;
+  private final List<Analyzer<?, Metric<?>>> analyzers = new ArrayList<>();
+  private final ProfileState state;
+  private final AnalyzerContext context;
+
+  private Profiler(ProfileSpec spec, List<ProfileState> states) {
+    this.spec = spec;
+    analyzers.add(new RecordsAnalyzer(spec));
+    for (int i = 0; i < spec.width(); i++) {
+      for (String statistic : ColumnAnalyzer.STATISTICS) {
+        if (!statistic.equals("Compliance") || spec.domains[i] != null) {
+          analyzers.add(new ColumnAnalyzer(spec, i, statistic));
+        }
+      }
+    }
+    List<StateLoader> loaders = new ArrayList<>(states);
+    context =
+        AnalysisRunner.runOnAggregatedStates(
+            new StructType(),
+            new Analysis(JavaConverters.asScalaBuffer(analyzers).toList()),
+            JavaConverters.asScalaBuffer(loaders).toList(),
+            Option.empty(),
+            StorageLevel.NONE(),
+            Option.empty(),
+            Option.empty());
+    ProfileState merged = states.get(0);
+    if (states.size() > 1) {
+      merged = spec.emptyState();
+      for (ProfileState s : states) {
+        merged.merge(s);
+      }
+    }
+    this.state = merged;
+  }
+
+  /** Profile {@code frame} in one scan. */
+  public static Profiler run(Dataset<Row> frame, ProfileSpec spec) {
+    Row row = frame.agg(ProfileAggregator.of(spec)).collectAsList().get(0);
+    return new Profiler(spec, Arrays.asList(ProfileState.fromBytes((byte[]) row.get(0))));
+  }
+
+  /** The profile of several persisted states together (no data read). */
+  public static Profiler merge(ProfileSpec spec, byte[][] persisted) {
+    if (persisted.length == 0) {
+      throw new IllegalArgumentException("no states to merge");
+    }
+    List<ProfileState> states = new ArrayList<>();
+    for (byte[] bytes : persisted) {
+      states.add(ProfileState.fromBytes(bytes));
+    }
+    return new Profiler(spec, states);
+  }
+
+  public AnalyzerContext context() {
+    return context;
+  }
+
+  /** The states to persist beside the run's outputs. */
+  public byte[] states() {
+    return state.bytes();
+  }
+
+  /**
+   * The context's metrics (and the records that were not decoded) as JSON for the job:
+   * {@code {"size", "reasons": {"counts", "samples"}, "columns": [{statistic: value or
+   * null (a failed metric)}, ...]}}.
+   */
+  public String json() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Map<String, Object>> columns = new ArrayList<>();
+    for (int i = 0; i < spec.width(); i++) {
+      columns.add(new LinkedHashMap<>());
+    }
+    Map<Analyzer<?, Metric<?>>, Metric<?>> metrics =
+        JavaConverters.mapAsJavaMap(context.metricMap());
+    for (Analyzer<?, Metric<?>> analyzer : analyzers) {
+      Metric<?> metric = metrics.get(analyzer);
+      if (analyzer instanceof RecordsAnalyzer) {
+        out.put("size", metric.value().isSuccess() ? metric.value().get() : 0.0);
+        continue;
+      }
+      ColumnAnalyzer column = (ColumnAnalyzer) analyzer;
+      columns.get(column.index).put(column.statistic, value(metric));
+    }
+    out.put("reasons", state.records.reasons.result());
+    out.put("columns", columns);
+    return Json.write(out);
+  }
+
+  private static Object value(Metric<?> metric) {
+    if (metric == null || metric.value().isFailure()) {
+      return null;
+    }
+    if (metric instanceof DoubleMetric) {
+      return metric.value().get();
+    }
+    if (metric instanceof HistogramMetric) {
+      Distribution distribution = ((HistogramMetric) metric).value().get();
+      Map<String, Long> counts = new LinkedHashMap<>();
+      for (Map.Entry<String, DistributionValue> entry :
+          JavaConverters.mapAsJavaMap(distribution.values()).entrySet()) {
+        counts.put(entry.getKey(), entry.getValue().absolute());
+      }
+      return counts;
+    }
+    BucketDistribution kll = ((KLLMetric) metric).value().get();
+    List<double[]> buckets = new ArrayList<>();
+    for (BucketValue b : JavaConverters.seqAsJavaList(kll.buckets())) {
+      buckets.add(new double[] {b.lowValue(), b.highValue(), b.count()});
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("buckets", buckets);
+    out.put("parameters", JavaConverters.seqAsJavaList(kll.parameters()));
+    out.put("data", kll.data());
+    return out;
+  }
+}
