@@ -186,8 +186,8 @@ def run_variant(name: str, data: Path, work: Path) -> dict[str, float]:
     return result
 
 
-def ensure_data(size: int) -> Path:
-    data = REPO / "bench-data" / f"capture-{size}"
+def ensure_data(size: int, payload: str = "csv") -> Path:
+    data = REPO / "bench-data" / (f"capture-{size}" if payload == "csv" else f"capture-json-{size}")
     if not (data / "_DONE").is_file():
         subprocess.run(
             [
@@ -201,17 +201,23 @@ def ensure_data(size: int) -> Path:
                 str(NUMERIC),
                 "--categorical",
                 str(CATEGORICAL),
+                "--payload",
+                payload,
             ],
             check=True,
         )
     return data
 
 
-def orchestrate(sizes: list[int], variants: list[str]) -> list[dict[str, object]]:
+def orchestrate(
+    sizes: list[int], variants: list[str], payload: str = "csv"
+) -> list[dict[str, object]]:
     results: list[dict[str, object]] = []
+    if payload != "csv":  # naive and pandas decode base64 CSV only
+        variants = [v for v in variants if v not in ("naive", "pandas")]
     for size in sizes:
-        data = ensure_data(size)
-        work = REPO / "bench-output" / f"work-{size}"
+        data = ensure_data(size, payload)
+        work = REPO / "bench-output" / f"work-{payload}-{size}"
         work.mkdir(parents=True, exist_ok=True)
         scan_seconds = None
         for name in variants:
@@ -241,14 +247,15 @@ def orchestrate(sizes: list[int], variants: list[str]) -> list[dict[str, object]
             result = json.loads(lines[-1])
             if name == "scan":
                 scan_seconds = result["seconds"]
-            result.update(size=size, variant=name)
+            result.update(size=size, variant=name, payload=payload)
             result["ratio_to_scan"] = (
                 result["seconds"] / scan_seconds if scan_seconds else float("nan")
             )
             results.append(result)
             rate = size / result["seconds"]
             print(
-                f"{size:>10,} {name:<9} {result['seconds']:8.1f} s {rate:>12,.0f} rec/s"
+                f"{size:>10,} {payload:<4} {name:<9} {result['seconds']:8.1f} s"
+                f" {rate:>12,.0f} rec/s"
                 f"  x{result['ratio_to_scan']:5.2f} scan  driver {result['driver_rss_mb']:7.0f} MB"
                 f"  jvm {result['jvm_rss_mb']:7.0f} MB",
                 flush=True,
@@ -263,6 +270,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--big", action="store_true", help="add the 10M-record size")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument(
+        "--payloads", default="csv,json", help="base64-CSV and/or JSON-object captures"
+    )
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -272,7 +282,9 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes.split(",")] + ([10_000_000] if args.big else [])
     print(f"machine: {os.cpu_count()} cores; sizes {sizes}")
-    results = orchestrate(sizes, args.variants.split(","))
+    results = []
+    for payload in args.payloads.split(","):
+        results += orchestrate(sizes, args.variants.split(","), payload)
     out = REPO / "bench-output" / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results: {out}")

@@ -16,18 +16,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pyspark.sql import Column, Observation
 from pyspark.sql import functions as F
 
 from monitor_job.contract import config_from_mapping
-from monitor_job.data_quality.datatypes import numeric_value
-from monitor_job.decode import RAW, REASON, decode_dataset
+from monitor_job.decode import decode_dataset
 from monitor_job.decode.capture import CAPTURE_SCHEMA
 from monitor_job.io import list_input
 from monitor_job.runtime.spark import build_session
 
 # The module, not the function the package exports under the same name.
 profile_module = importlib.import_module("monitor_job.data_quality.analysis")
+
+
+def jvm_empty(spark):  # type: ignore[no-untyped-def]
+    """An empty Column[] for Dataset.agg(Column, Column...) through py4j."""
+    gateway = spark.sparkContext._gateway
+    return gateway.new_array(spark.sparkContext._jvm.org.apache.spark.sql.Column, 0)
 
 
 def timed(name: str, step: Callable[[], object]) -> None:
@@ -63,38 +67,17 @@ def main() -> None:
         lambda: spark.read.schema(CAPTURE_SCHEMA).json(files).where(both).count(),
     )
     decoded = decode_dataset(spark, config, listing)
-    frame, width = decoded.frame, len(decoded.names)
+    frame = decoded.frame
     timed(
         "decode (every column materialised)",
         lambda: frame.agg(*map(F.count, frame.columns)).collect(),
     )
-    typed = frame.select(
-        *[F.col(f"c{i}") for i in range(width)],
-        *[numeric_value(F.col(f"c{i}")).alias(f"n{i}") for i in range(width)],
-        REASON,
-        RAW,
-    )
+    spec = profile_module._spec(spark, decoded.names, profile_module.ProfileHints())
+    aggregate = spark.sparkContext._jvm.monitorjob.aggregates.ProfileAggregator
     timed(
-        "+ numbers by Deequ's rule (regex + cast)",
-        lambda: typed.agg(*[F.count(f"n{i}") for i in range(width)]).collect(),
+        "+ the one aggregate (states of every column, no metrics)",
+        lambda: frame._jdf.agg(aggregate.of(spec), jvm_empty(spark)).collectAsList(),
     )
-    hints = profile_module.ProfileHints()
-    analyzers = profile_module._deequ_analyzers(width, hints)
-    extremes = profile_module._extremes(width)
-    timed(
-        "+ Deequ Size/Completeness/Mean/Sum/StdDev, Spark min/max",
-        lambda: profile_module.run_scan_shareable(spark, typed, analyzers, extremes),
-    )
-
-    def observed() -> None:
-        observation = Observation("bench")
-        aggregate: Column = profile_module._observed(spark, width)
-        profile_module.run_scan_shareable(
-            spark, typed.observe(observation, aggregate), analyzers, extremes
-        )
-        observation.get  # noqa: B018 (waits for the observed result)
-
-    timed("+ observed: types, value counts / HLL, KLL, reasons", observed)
     timed(
         "the profile as the job runs it (all of the above)",
         lambda: profile_module.profile(spark, frame, decoded.names),

@@ -1,7 +1,9 @@
 """Synthetic capture data of any size for `make bench` (deterministic).
 
 N records of F numeric + C categorical input features and one output probability, as
-base64-CSV capture lines (what SageMaker data capture writes for text/csv endpoints),
+base64-CSV capture lines (what SageMaker data capture writes for text/csv endpoints) or,
+with ``--payload json``, JSON captures (request ``{"n0": 1.0, ..., "c0": "cat0_1"}``,
+response ``{"score": 0.42}``, encoding JSON, as an application/json endpoint's),
 spread over hourly partitions ``<endpoint>/AllTraffic/yyyy/mm/dd/hh/`` in files of at most
 ``--lines-per-file`` lines. Columns are built vectorised; only the JSON envelope is a
 Python format per line (it is data generation, not the job).
@@ -39,8 +41,21 @@ def payloads(frame: pd.DataFrame) -> list[str]:
     return buffer.getvalue().splitlines()
 
 
+def json_payloads(frame: pd.DataFrame) -> list[str]:
+    """One JSON object per row, escaped to sit inside the capture line's string."""
+    text = frame.to_json(orient="records", lines=True, double_precision=15)
+    return [line.replace("\\", "\\\\").replace('"', '\\"') for line in text.splitlines()]
+
+
 def write(
-    out: Path, n: int, numeric: int, categorical: int, per_file: int, seed: int, hours: int = HOURS
+    out: Path,
+    n: int,
+    numeric: int,
+    categorical: int,
+    per_file: int,
+    seed: int,
+    hours: int = HOURS,
+    payload: str = "csv",
 ) -> int:
     rng = np.random.default_rng(seed)
     written = 0
@@ -48,7 +63,8 @@ def write(
     file_no = 0
     for start in range(0, n, chunk):
         size = min(chunk, n - start)
-        inputs = payloads(features(size, numeric, categorical, rng))
+        frame = features(size, numeric, categorical, rng)
+        inputs = json_payloads(frame) if payload == "json" else payloads(frame)
         probs = np.round(rng.uniform(0, 1, size), 6)
         seconds = rng.integers(0, 3600, size)
         hour = (np.arange(start, start + size) * hours // n).astype(int)
@@ -60,14 +76,25 @@ def write(
             lines = []
             for k in range(lo, hi):
                 s = int(seconds[k])
-                data = base64.b64encode(inputs[k].encode()).decode()
-                out_data = base64.b64encode(str(probs[k]).encode()).decode()
+                if payload == "json":
+                    sides = (
+                        '{"captureData":{"endpointInput":{"observedContentType":'
+                        f'"application/json","mode":"INPUT","data":"{inputs[k]}",'
+                        '"encoding":"JSON"},"endpointOutput":{"observedContentType":'
+                        '"application/json","mode":"OUTPUT","data":'
+                        f'"{{\\"score\\": {probs[k]}}}","encoding":"JSON"}}}},'
+                    )
+                else:
+                    data = base64.b64encode(inputs[k].encode()).decode()
+                    out_data = base64.b64encode(str(probs[k]).encode()).decode()
+                    sides = (
+                        '{"captureData":{"endpointInput":{"observedContentType":"text/csv",'
+                        f'"mode":"INPUT","data":"{data}","encoding":"BASE64"}},'
+                        '"endpointOutput":{"observedContentType":"text/csv; charset=utf-8",'
+                        f'"mode":"OUTPUT","data":"{out_data}","encoding":"BASE64"}}}},'
+                    )
                 lines.append(
-                    '{"captureData":{"endpointInput":{"observedContentType":"text/csv",'
-                    f'"mode":"INPUT","data":"{data}","encoding":"BASE64"}},'
-                    '"endpointOutput":{"observedContentType":"text/csv; charset=utf-8",'
-                    f'"mode":"OUTPUT","data":"{out_data}","encoding":"BASE64"}}}},'
-                    f'"eventMetadata":{{"eventId":"e{start + k}","inferenceTime":'
+                    sides + f'"eventMetadata":{{"eventId":"e{start + k}","inferenceTime":'
                     f'"2024-03-01T{10 + h:02d}:{s // 60:02d}:{s % 60:02d}Z"}},"eventVersion":"0"}}'
                 )
             (part / f"capture-{file_no:05d}.jsonl").write_text("\n".join(lines) + "\n")
@@ -85,6 +112,7 @@ def main() -> None:
     parser.add_argument("--lines-per-file", type=int, default=25_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hours", type=int, default=HOURS, help="hour partitions (<= 14)")
+    parser.add_argument("--payload", choices=("csv", "json"), default="csv")
     args = parser.parse_args()
     out = Path(args.out)
     n = write(
@@ -95,6 +123,7 @@ def main() -> None:
         args.lines_per_file,
         args.seed,
         args.hours,
+        args.payload,
     )
     (out / "_DONE").write_text(f"{n}\n")
     print(f"{n} capture records in {out}")

@@ -21,7 +21,7 @@ from monitor_job.data_quality.analysis import profile
 from monitor_job.data_quality.datatypes import numeric_value
 from monitor_job.data_quality.kll import deequ_buckets
 from monitor_job.decode.capture import decode_capture_records
-from monitor_job.decode.layout import SideLayout
+from monitor_job.decode.layout import ObjectKey, SideLayout
 from monitor_job.runtime.deequ import import_pydeequ
 from tests.datasets import capture_line
 
@@ -98,6 +98,58 @@ def test_fast_path_comparison_can_fail(spark) -> None:
         assert_df_equality(
             decoded(spark, lines, True), decoded(spark, other, False), ignore_row_order=True
         )
+
+
+JSON_LAYOUTS = {
+    "endpointOutput": SideLayout("json", 1, ("score",), shape="object", keys=(ObjectKey("score"),)),
+    "endpointInput": SideLayout(
+        "json",
+        5,
+        ("a", "b", None, None, "c"),
+        shape="object",
+        keys=(ObjectKey("a"), ObjectKey("b"), ObjectKey("v", 2), ObjectKey("c")),
+    ),
+}
+
+
+def json_lines() -> list[str]:
+    """JSON-object captures: the fast path's shape and every way a payload can differ."""
+
+    def line(output: str, inp: str, encoding: str = "JSON", when: str = WHEN) -> str:
+        return capture_line(output, inp, encoding, "application/json", when)
+
+    good = '{"a": 1.50, "b": "x, \\"y\\"", "v": [1e5, -0], "c": true}'
+    return [
+        line('{"score": 0.25}', good),
+        line('{"score": 0.25}', good, encoding="BASE64"),
+        line('{"score": 1}', '{"b": "only b", "extra": 3}'),  # missing keys, an extra one
+        line('{"score": 1}', '{"a": 1, "b": 2, "v": [1], "c": 3}'),  # a short list
+        line('{"score": 1}', '{"a": 1, "b": 2, "v": [1, 2, 3], "c": 3}'),  # a long list
+        line('{"score": 1}', '{"a": 1, "b": 2, "v": 7, "c": 3}'),  # not a list
+        line('{"score": 1}', '{"a": {"deep": 1}, "b": [1, 2], "v": [[1], {"x": 2}], "c": null}'),
+        line('{"score": 1}', "[1, 2, 3, 4, 5]"),  # a list, not an object
+        line('{"score": 1}', '{"a": 1, "b": '),  # broken
+        line('{"score": 1}', "  "),  # blank
+        line("0.5", '{"a": 1}'),  # output not an object
+        line('{"score": 1}', '{"a": 2}', when="2024-03-01T12:00:00Z"),  # outside the window
+        line('{"score": 1}', '{"a": 3}', when="never"),
+    ]
+
+
+def test_json_fast_path_equals_general_path(spark) -> None:
+    lines = json_lines()
+    frame = spark.createDataFrame([(line,) for line in lines], "value string")
+    start = datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+    end = datetime(2024, 3, 1, 11, tzinfo=timezone.utc)
+    fast, _ = decode_capture_records(frame, JSON_LAYOUTS, start, end, fast=True)
+    general, _ = decode_capture_records(frame, JSON_LAYOUTS, start, end, fast=False)
+    assert_df_equality(fast, general, ignore_row_order=True)
+    rows = fast.collect()
+    # Spark gives JSON numbers as Jackson writes them.
+    want = ("0.25", "1.5", 'x, "y"', "100000.0", "0", "true", None, None)
+    assert want in [tuple(r) for r in rows]
+    reasons = [r["_mj_reason"] for r in rows if r["_mj_reason"]]
+    assert "outside window" in reasons and len(reasons) >= 5, reasons
 
 
 # Deequ's StatefulDataType patterns (from the jar), matched as Deequ matches them.

@@ -210,7 +210,7 @@ def test_merged_metrics_can_fail(spark) -> None:
 
 
 def test_a_file_that_is_not_a_state_is_refused(spark) -> None:
-    with pytest.raises(Exception, match="not a monitor-job state file|cannot read"):
+    with pytest.raises(Exception, match=r"not a monitor-job state file|cannot read"):
         merge_states(spark, [b"\x00\x05hello and more"], ("x",))
 
 

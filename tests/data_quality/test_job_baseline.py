@@ -63,7 +63,10 @@ def assert_matches_pandas(stats: dict, frame: pd.DataFrame, names: list[str] | N
             assert sum(b["count"] for b in kll["buckets"]) == len(values)
             assert kll["buckets"][0]["lower_bound"] == values.min()
             assert rel_close(kll["buckets"][-1]["upper_bound"], values.max())
-            assert kll["sketch"]["parameters"] == {"c": 0.64, "k": 2048.0}  # Deequ's KLL, as SageMaker
+            assert kll["sketch"]["parameters"] == {
+                "c": 0.64,
+                "k": 2048.0,
+            }  # Deequ's KLL, as SageMaker
             weight = sum(len(level) * 2**i for i, level in enumerate(kll["sketch"]["data"]))
             assert weight == len(values)
         else:
