@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyspark.sql import Column
+from pyspark.sql import functions as F
 
 INPUT_TIME = "2024-03-01T10:15:00Z"
 
@@ -91,3 +93,16 @@ def write_lines(lines: list[str], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# Deequ's StatefulDataType regexes (integral | fractional), one pattern for Spark's rlike.
+NUMERIC_REGEX = r"^(-|\+)? ?\d+((\.\d+)|((\.\d+)?[Ee][-+]?\d+))?$"
+
+
+def numeric_value(column: Column) -> Column:
+    """Deequ's number rule in Spark SQL: the double of a string that Deequ's numeric regex
+    accepts (its one optional space dropped), else null. The job parses numbers in its
+    aggregate; this is the column Deequ's built-in analyzers (the tests' oracle) read."""
+    return F.when(column.rlike(NUMERIC_REGEX), F.replace(column, F.lit(" "), F.lit(""))).cast(
+        "double"
+    )

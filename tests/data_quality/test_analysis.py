@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
 from monitor_job.data_quality.analysis import profile
-from monitor_job.data_quality.datatypes import numeric_value
 from monitor_job.data_quality.kll import deequ_buckets
 from monitor_job.decode.capture import decode_capture_records
 from monitor_job.decode.layout import ObjectKey, SideLayout
 from monitor_job.runtime.deequ import import_pydeequ
-from tests.datasets import capture_line
+from tests.datasets import capture_line, numeric_value
 
 WHEN = "2024-03-01T10:15:00Z"
 LAYOUTS = {

@@ -15,9 +15,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from monitor_job.data_quality.analysis import MAX_CATEGORICAL_VALUES, merge_states, profile
-from monitor_job.data_quality.datatypes import numeric_value
 from monitor_job.data_quality.profile import DatasetProfile, ProfileHints
 from monitor_job.runtime.deequ import import_pydeequ
+from tests.datasets import numeric_value
 
 REASON, RAW = "_mj_reason", "_mj_raw"
 

@@ -43,7 +43,7 @@ def test_numeric_value_is_the_regex_and_cast(spark, values) -> None:
 
     from pyspark.sql import functions as F
 
-    from monitor_job.data_quality.datatypes import NUMERIC_REGEX, numeric_value
+    from tests.datasets import NUMERIC_REGEX, numeric_value
 
     frame = spark.createDataFrame([(v,) for v in values], "v string")
     got = [r[0] for r in frame.select(numeric_value(F.col("v"))).collect()]
