@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
 from monitor_job.data_quality.analysis import profile
-from monitor_job.data_quality.kll import deequ_buckets
 from monitor_job.decode.capture import decode_capture_records
 from monitor_job.decode.layout import ObjectKey, SideLayout
 from monitor_job.runtime.deequ import import_pydeequ
@@ -281,10 +280,3 @@ def test_moved_statistics_equal_deequs_own(spark, rows: int) -> None:
         for (lo1, hi1, c1), (lo2, hi2, c2) in zip(mine.buckets, theirs, strict=True):
             assert (lo1, hi1) == (lo2, hi2)
             assert abs(c1 - c2) <= (0 if rows < 2048 else 0.01 * n), (column, c1, c2)
-
-
-def test_deequ_bucket_rule_on_known_levels() -> None:
-    # level 0 weighs 1, level 1 weighs 2: values 0,1,2 once and 3,4 twice -> 7 in all.
-    buckets = deequ_buckets([[0.0, 1.0, 2.0], [3.0, 4.0]], 0.0, 4.0, buckets=4)
-    assert [b[2] for b in buckets] == [1.0, 1.0, 1.0, 4.0]  # the last bucket includes 4
-    assert buckets[1][:2] == (1.0, 2.0)

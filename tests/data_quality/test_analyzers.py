@@ -5,6 +5,8 @@ and the number rule against Python's float."""
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,10 +16,21 @@ from hypothesis import strategies as st
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from monitor_job.contract import config_from_mapping
 from monitor_job.data_quality.analysis import MAX_CATEGORICAL_VALUES, merge_states, profile
 from monitor_job.data_quality.profile import DatasetProfile, ProfileHints
+from monitor_job.decode import decode_dataset
+from monitor_job.io import list_input
 from monitor_job.runtime.deequ import import_pydeequ
-from tests.datasets import numeric_value
+from tests.datasets import (
+    csv_capture_lines,
+    json_capture_lines,
+    mixed_frame,
+    numeric_value,
+    write_lines,
+)
+
+REPO = Path(__file__).resolve().parents[2]
 
 REASON, RAW = "_mj_reason", "_mj_raw"
 
@@ -109,21 +122,17 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
-@pytest.mark.parametrize(("rows", "partitions"), [(1500, 1), (40_000, 1), (40_000, 3)])
-def test_every_statistic_equals_deequs_builtin(spark, rows: int, partitions: int) -> None:
-    data = table(rows, seed=rows + partitions)
-    names = tuple(c for c in data.columns if not c.startswith("_mj"))
-    frame = spark_frame(spark, data, partitions)
-    every = frozenset(range(len(names)))  # numeric and categorical statistics of every column
-    ours = profile(spark, frame, names, ProfileHints(numeric=every, categorical=every))
-    theirs = deequ_metrics(spark, frame, len(names))
-
-    decoded = data[data[REASON].isna()]
-    assert ours.item_count == theirs[("*", "Size")] == len(decoded)
-    assert ours.records_failed == data[REASON].dropna().value_counts().to_dict()
+def assert_equals_deequ(spark, frame: DataFrame, ours: DatasetProfile, one_partition: bool) -> None:  # type: ignore[no-untyped-def]
+    """Every statistic of ``ours`` against Deequ's analyzers on the decoded rows of
+    ``frame``; exact value counts from Spark itself."""
+    theirs = deequ_metrics(spark, frame, len(ours.features))
+    decoded = frame.where(F.col(REASON).isNull())
+    assert ours.item_count == theirs[("*", "Size")] == decoded.count()
+    failed = frame.where(F.col(REASON).isNotNull()).groupBy(REASON).count().collect()
+    assert {**ours.records_failed, **ours.records_skipped} == {r[0]: r[1] for r in failed}
     for i, feature in enumerate(ours.features):
         c, n = f"c{i}", f"n{i}"
-        assert close(feature.completeness, theirs[(c, "Completeness")]), feature.name
+        assert close(feature.completeness, theirs[(c, "Completeness")]), feature.name  # type: ignore[arg-type]
         types = theirs[(c, "DataType")]
         for kind, count in feature.type_counts.items():
             assert count == types.get(kind, 0), (feature.name, kind)  # type: ignore[union-attr]
@@ -141,7 +150,7 @@ def test_every_statistic_equals_deequs_builtin(spark, rows: int, partitions: int
             buckets, data_levels = theirs[(n, "KLL")]  # type: ignore[misc]
             mine = numeric.distribution
             assert mine is not None
-            if partitions == 1:  # the same algorithm on the same sequence: the same sketch
+            if one_partition:  # the same algorithm on the same sequence: the same sketch
                 assert [list(level) for level in mine.sketch_data] == data_levels, feature.name
                 assert list(mine.buckets) == buckets, feature.name
             else:  # Spark merged Deequ's partitions in its own order: within rank error
@@ -150,16 +159,86 @@ def test_every_statistic_equals_deequs_builtin(spark, rows: int, partitions: int
                     assert (lo1, hi1) == (lo2, hi2)
                     assert abs(c1 - c2) <= 0.01 * total, (feature.name, c1, c2)
         if feature.string is not None:
-            exact = decoded[feature.name].dropna().nunique()
+            counts = {
+                r[0]: r[1] for r in decoded.where(F.col(c).isNotNull()).groupBy(c).count().collect()
+            }
+            exact = len(counts)
             if exact <= MAX_CATEGORICAL_VALUES:  # counted exactly below the cap
                 assert feature.string.distinct_count == exact
-                counts = decoded[feature.name].dropna().value_counts()
-                assert dict(feature.string.buckets or ()) == counts.to_dict()
+                assert dict(feature.string.buckets or ()) == counts
             else:  # past the cap, an HLL estimate (lg k = 12: 1.6% standard error; 3 of them)
                 assert feature.string.buckets is None
                 assert abs(feature.string.distinct_count - exact) <= 0.05 * exact
             # Deequ's HLL++ has a relative standard deviation of 5%: three of them.
             assert abs(theirs[(c, "ApproxCountDistinct")] - exact) <= 0.15 * exact  # type: ignore[operator]
+
+
+def every_column(width: int) -> ProfileHints:
+    """Numeric and categorical statistics of every column, whatever its type."""
+    every = frozenset(range(width))
+    return ProfileHints(numeric=every, categorical=every)
+
+
+@pytest.mark.parametrize(("rows", "partitions"), [(1500, 1), (40_000, 1), (40_000, 3)])
+def test_every_statistic_equals_deequs_builtin(spark, rows: int, partitions: int) -> None:
+    data = table(rows, seed=rows + partitions)
+    names = tuple(c for c in data.columns if not c.startswith("_mj"))
+    frame = spark_frame(spark, data, partitions)
+    ours = profile(spark, frame, names, every_column(len(names)))
+    assert ours.records_failed == data[REASON].dropna().value_counts().to_dict()
+    assert_equals_deequ(spark, frame, ours, partitions == 1)
+
+
+def broken_handler(tmp_path: Path) -> str:
+    """The field report's handler, failing on every 25th record."""
+    script = tmp_path / "handler.py"
+    source = (REPO / "preprocessors" / "base64_csv.py").read_text()
+    script.write_text(
+        source
+        + """
+
+_decode_rows = preprocess_handler
+
+
+def preprocess_handler(inference_record, logger):  # noqa: F811
+    if int(inference_record.event_metadata.event_id[1:]) % 25 == 0:
+        raise ValueError("the handler gave up")
+    return _decode_rows(inference_record, logger)
+"""
+    )
+    return str(script)
+
+
+@pytest.mark.parametrize("payload", ["base64-csv", "json", "handler"])
+def test_statistics_of_decoded_captures_equal_deequs(spark, tmp_path, payload: str) -> None:
+    """Captures through the real decoder (CSV, JSON, a handler that fails on some
+    records), with missing values, type errors and undecodable records."""
+    frame = mixed_frame(1500, seed=11)
+    frame["city"] = frame["city"].where(frame.index % 7 != 0, "12")  # numbers among strings
+    lines = json_capture_lines(frame) if payload == "json" else csv_capture_lines(frame)
+    lines = [line.replace('"eventId": "e"', f'"eventId": "e{i}"') for i, line in enumerate(lines)]
+    lines += [
+        re.sub(r'"encoding": "\w+"', '"encoding": "GZIP"', lines[0]),  # undecodable
+        "{not json",
+    ]
+    hour = tmp_path / "capture" / "ep" / "AllTraffic" / "2024" / "03" / "01" / "10"
+    write_lines(lines, hour / "part.jsonl")
+    env = {
+        "dataset_format": {
+            "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
+        },
+        "dataset_source": str(tmp_path / "capture"),
+        "output_path": str(tmp_path / "out"),
+    }
+    if payload == "handler":
+        env["record_preprocessor_script"] = broken_handler(tmp_path)
+    config = config_from_mapping(env)
+    decoded = decode_dataset(spark, config, list_input(config.dataset_source, None, None))
+    ours = profile(spark, decoded.frame, decoded.names, every_column(len(decoded.names)))
+    if payload == "handler":
+        assert ours.records_failed.get("handler exception: ValueError", 0) >= 1500 // 25
+    assert sum(ours.records_failed.values()) >= 2
+    assert_equals_deequ(spark, decoded.frame, ours, one_partition=False)
 
 
 def assert_merged_equals_whole(merged: DatasetProfile, whole: DatasetProfile) -> None:
