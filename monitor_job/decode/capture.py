@@ -16,6 +16,8 @@ reasons (tested).
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,10 +26,10 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from monitor_job.decode.layout import SideLayout
-from monitor_job.runtime.jvm import BASE64_TEXT, register
+from monitor_job.runtime.jvm import BASE64_TEXT, register, register_json_row
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
 
 REASON = "_mj_reason"
 RAW = "_mj_raw"
@@ -107,6 +109,25 @@ def _object_row_sql(element: str, layout: SideLayout) -> str:
     return parts[0] if len(parts) == 1 else f"concat({', '.join(parts)})"
 
 
+def object_function(layout: SideLayout) -> str:
+    """SQL name of the JSON-object reader of ``layout``'s keys (see
+    :func:`register_objects`)."""
+    spec = repr([(key.name, key.list_length) for key in layout.keys])
+    return f"monitor_job_json_row_{hashlib.sha1(spec.encode()).hexdigest()[:16]}"
+
+
+def register_objects(spark: SparkSession, layouts: Iterable[SideLayout]) -> None:
+    """Register the JSON-object reader of every object-shaped layout on this session."""
+    for layout in layouts:
+        if layout.kind == "json" and layout.shape == "object":
+            register_json_row(
+                spark,
+                object_function(layout),
+                [key.name for key in layout.keys],
+                [key.list_length for key in layout.keys],
+            )
+
+
 def rows_sql(text: str, layout: SideLayout) -> str:
     """SQL for the rows (array<array<string>>) of one side's payload text."""
     if layout.kind == "csv":
@@ -115,12 +136,10 @@ def rows_sql(text: str, layout: SideLayout) -> str:
             "x -> transform(split(x, ','), v -> nullif(trim(v), '')))"
         )
     if layout.shape == "object":
-        # Its keys are looked up one by one, each NULL in a payload that does not parse:
-        # such a payload has no rows (undecodable), not one row of missing values.
-        return (
-            f"CASE WHEN from_json({text}, 'map<string,string>') IS NULL THEN NULL "
-            f"ELSE array({_object_row_sql(text, layout)}) END"
-        )
+        # A payload that is not an object has no rows (undecodable), not one row of
+        # missing values. The reader is registered by register_objects.
+        row = f"{object_function(layout)}({text})"
+        return f"CASE WHEN {row} IS NULL THEN NULL ELSE array({row}) END"
     if layout.shape == "vector":
         return f"array(from_json({text}, 'array<string>'))"
     if layout.batch_key is not None:
@@ -175,13 +194,12 @@ def _fast_side(side: str, layout: SideLayout) -> tuple[Column, Column] | None:
     or None for a layout without one (JSON batches of several rows).
 
     * CSV of one line: one ``split``.
-    * A JSON object: parsed once into a map, its keys looked up there; the general path
-      parses the text again for every key it looks up (measured: 17.8x a bare scan for
-      30 keys). The map is the general path's own, so the values are the same text
-      (Spark's: numbers as Jackson writes them, a list as its JSON); a list key's
-      elements are read as the general path reads them. (A struct of the keys would be
-      one parse too, but Spark reads a broken or non-object text into a partly filled
-      struct where the map is null: tested.)
+    * A JSON object: one streaming pass of the job's reader (``JsonObjectRow``), the
+      general path's too. Before, every key was looked up in a map parsed from the text
+      again per key (measured: 17.8x a bare scan for 30 keys), and Spark's map parse
+      itself writes every number out through a Jackson generator. Tried and dropped:
+      ``from_json`` into a struct of the keys (no faster than the map, and Spark fills a
+      struct partly from broken text).
     * A JSON list of values: one ``from_json`` into an array.
 
     A payload the fast form cannot parse goes to the general path, which finds its reason.
@@ -190,17 +208,8 @@ def _fast_side(side: str, layout: SideLayout) -> tuple[Column, Column] | None:
     if layout.kind == "csv":
         return F.expr(_fast_sql(text)), F.split(text, ",", -1)
     if layout.shape == "object":
-        parsed = F.col(f"_j_{side}")
-        values: list[Column] = []
-        for key in layout.keys:
-            field = parsed.getItem(key.name)
-            if key.list_length:
-                items = F.from_json(field, "array<string>")
-                values += [F.get(items, F.lit(i)) for i in range(key.list_length)]
-            else:
-                values.append(field)
-        # A null map: not an object, or broken (the general path's test, too).
-        return parsed.isNotNull(), F.array(*values)
+        row = F.col(f"_j_{side}")  # null: not an object, or broken (as in the general path)
+        return row.isNotNull(), row
     if layout.shape == "vector":
         items = F.from_json(F.col(text), "array<string>")
         return items.isNotNull(), items
@@ -274,6 +283,7 @@ def decode_capture_records(
     ``fast=False`` sends every record through the general path (tests compare the two).
     """
     register(lines.sparkSession)
+    register_objects(lines.sparkSession, layouts.values())
     sides = list(layouts)  # endpointOutput first, then endpointInput
     width = sum(layouts[s].width for s in sides)
     rec = lines.select(
@@ -282,11 +292,11 @@ def decode_capture_records(
     rec = rec.withColumns({f"_t_{side}": F.expr(side_text_sql(side)) for side in sides})
     fast_sides = {side: _fast_side(side, layouts[side]) for side in sides}
     objects = {
-        f"_j_{side}": F.expr(f"from_json(_t_{side}, 'map<string,string>')")
+        f"_j_{side}": F.expr(f"{object_function(layouts[side])}(_t_{side})")
         for side in sides
         if layouts[side].kind == "json" and layouts[side].shape == "object"
     }
-    if objects:  # each object payload parsed once, for the fast path's test and values
+    if objects:  # each object payload read once, for the fast path's test and values
         rec = rec.withColumns(objects)
     fast_record: Column = F.lit(False)
     if fast and all(path is not None for path in fast_sides.values()):

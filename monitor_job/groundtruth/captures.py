@@ -21,6 +21,7 @@ from monitor_job.decode.capture import (
     _q,
     payload_reasons,
     payload_text_sql,
+    register_objects,
     rows_sql,
     window_reasons,
 )
@@ -172,6 +173,8 @@ def read_captures(
         )
     schema = MERGED_SCHEMA if merged else CAPTURE_SCHEMA
     register(spark)
+    if in_layout is not None:
+        register_objects(spark, [in_layout])
     rec = spark.read.text(files).select(
         F.col("value").alias(RAW),
         F.from_json("value", schema).alias("_rec"),

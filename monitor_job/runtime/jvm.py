@@ -35,6 +35,27 @@ def register(spark: SparkSession) -> None:
     spark.udf.registerJavaFunction(BASE64_TEXT, f"{PACKAGE}.StrictBase64", T.StringType())
 
 
+def register_json_row(
+    spark: SparkSession, name: str, keys: Sequence[str], lengths: Sequence[int]
+) -> None:
+    """Register ``name(text)`` on this session, once: the values of ``keys`` of a JSON
+    object as ``array<string>`` (a key of length > 0: its list's first elements), null when
+    the text is not an object (``JsonObjectRow.java``)."""
+    if spark.catalog.functionExists(name):
+        return
+    jvm = _jvm(spark)
+    gateway = spark.sparkContext._gateway
+    assert gateway is not None
+    sizes = gateway.new_array(jvm.int, len(lengths))
+    for i, n in enumerate(lengths):
+        sizes[i] = n
+    function = jvm.monitorjob.aggregates.JsonObjectRow(
+        _array(spark, jvm.java.lang.String, list(keys)), sizes
+    )
+    types = jvm.org.apache.spark.sql.types.DataTypes
+    spark._jsparkSession.udf().register(name, function, types.createArrayType(types.StringType))
+
+
 def _array(spark: SparkSession, cls: Any, items: Sequence[Any]) -> Any:
     gateway = spark.sparkContext._gateway
     assert gateway is not None
