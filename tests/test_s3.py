@@ -101,6 +101,7 @@ def test_baseline_and_monitoring_with_s3_in_and_out(bucket, tmp_path, monkeypatc
     }
     assert keys == {
         "monitor/run-1/statistics.json",
+        "monitor/run-1/analyzer_states.bin",
         "monitor/run-1/constraint_violations.json",
         "monitor/run-1/constraints.json",
         "monitor/run-1/monitor-job-summary.json",

@@ -292,6 +292,7 @@ def test_upload_throttled_past_retries_keeps_the_files(
     kept = Path(line.split("kept in ", 1)[1].split(":", 1)[0])
     names = sorted(p.name for p in kept.iterdir())
     assert names == [
+        "analyzer_states.bin",
         "constraints.json",
         "monitor-job-summary.json",
         "report.html",
