@@ -115,7 +115,7 @@ def test_baseline_and_monitoring_with_s3_in_and_out(bucket, tmp_path, monkeypatc
         assert not [r for r in capture_requests if f"/01/{hour:02d}/" in r], capture_requests
     messages = [r.getMessage() for r in caplog.records if r.name == "monitor_job"]
     assert any(m.startswith("S3 input staged with boto3") for m in messages)
-    assert any(m.startswith("uploaded 6 output file(s)") for m in messages)
+    assert any(m.startswith("uploaded 7 output file(s)") for m in messages)
 
 
 @pytest.mark.parametrize(
