@@ -3,7 +3,8 @@
 The profile's Deequ analyzers over one aggregate of the job's own (per column Deequ's type
 histogram, the numbers' moments, min and max, a KLL sketch, capped value counts or an HLL
 distinct count, plus failure accounting by reason), and the merge of persisted states.
-One UDF replaces a per-value regex on the hot path: strict base64.
+UDFs on the capture decoder's hot path: strict base64, a one-line CSV payload's values
+in one call, a JSON object's values in one streaming pass.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 PACKAGE = "monitorjob.aggregates"
-# SQL name of the UDF, registered per session by :func:`register`.
+# SQL names of the UDFs, registered per session by :func:`register`.
 BASE64_TEXT = "monitor_job_base64_text"
+CSV_ROW = "monitor_job_csv_row"
 
 
 def _jvm(spark: SparkSession) -> Any:
@@ -30,9 +32,10 @@ def register(spark: SparkSession) -> None:
     warning for each reader of a run: captures, then ground truth)."""
     from pyspark.sql import types as T
 
-    if spark.catalog.functionExists(BASE64_TEXT):
+    if spark.catalog.functionExists(CSV_ROW):
         return
     spark.udf.registerJavaFunction(BASE64_TEXT, f"{PACKAGE}.StrictBase64", T.StringType())
+    spark.udf.registerJavaFunction(CSV_ROW, f"{PACKAGE}.CsvRow", T.ArrayType(T.StringType()))
 
 
 def register_json_row(
