@@ -71,15 +71,13 @@ public final class ColumnAnalyzer implements ScanShareableAnalyzer<ColumnState, 
 
   @Override
   public Seq<Column> aggregationFunctions() {
-    return JavaConverters.asScalaBuffer(Arrays.asList(ProfileAggregator.of(spec))).toList();
+    return ProfileAggregator.functions(spec);
   }
 
   @Override
   public Option<ColumnState> fromAggregationResult(Row result, int offset) {
-    if (result.isNullAt(offset)) {
-      return Option.empty();
-    }
-    return Option.apply(ProfileState.fromBytes((byte[]) result.get(offset)).columns[index]);
+    Option<ProfileState> state = ProfileState.fromResult(result, offset);
+    return state.isEmpty() ? Option.empty() : Option.apply(state.get().columns[index]);
   }
 
   private DoubleMetric number(double value) {

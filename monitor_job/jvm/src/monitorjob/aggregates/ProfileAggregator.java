@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,6 +16,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.functions;
 import org.apache.spark.unsafe.types.UTF8String;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
 
 /**
  * The one scan's aggregate: every column's {@link ColumnState} and the {@link
@@ -38,6 +41,11 @@ public final class ProfileAggregator extends ObjectAggregate<ProfileAggregator.B
   ProfileAggregator(ProfileSpec spec, Expression[] inputs, int mutableOffset, int inputOffset) {
     super(inputs, mutableOffset, inputOffset);
     this.spec = spec;
+  }
+
+  /** The aggregate as an analyzer's aggregation functions. */
+  static Seq<Column> functions(ProfileSpec spec) {
+    return JavaConverters.asScalaBuffer(Arrays.asList(of(spec))).toList();
   }
 
   /** The aggregate over the spec's columns of the frame it is applied to. */
@@ -146,11 +154,9 @@ public final class ProfileAggregator extends ObjectAggregate<ProfileAggregator.B
       }
     }
     if (right.folded != null) { // a buffer that folded already (not seen from Spark either)
-      if (left.folded == null && left.next == 0) {
+      if (left.folded == null) { // then left.next is 0: nothing folded yet
         left.folded = right.folded;
         left.next = right.next;
-      } else if (left.folded == null) {
-        left.folded = right.folded;
       } else {
         left.folded.merge(right.folded);
       }

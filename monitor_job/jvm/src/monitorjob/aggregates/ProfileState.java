@@ -11,6 +11,7 @@ import java.util.HashMap;
 import com.amazon.deequ.analyzers.Analyzer;
 import com.amazon.deequ.analyzers.State;
 import com.amazon.deequ.analyzers.StateLoader;
+import org.apache.spark.sql.Row;
 import scala.Option;
 
 /**
@@ -76,6 +77,13 @@ public final class ProfileState implements StateLoader {
       throw new IllegalStateException("cannot serialise the profile state", err);
     }
     return bytes.toByteArray();
+  }
+
+  /** The state in an aggregation result row (an analyzer's {@code fromAggregationResult}). */
+  static Option<ProfileState> fromResult(Row result, int offset) {
+    return result.isNullAt(offset)
+        ? Option.empty()
+        : Option.apply(fromBytes((byte[]) result.get(offset)));
   }
 
   /** A persisted state; a clear error for bytes that are not one. */

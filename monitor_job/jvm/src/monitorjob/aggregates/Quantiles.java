@@ -181,35 +181,21 @@ final class Quantiles {
       double high = lo + (hi - lo) * (i + 1) / buckets;
       long top =
           i == buckets - 1
-              ? cumulative[upper(sorted, high)]
-              : cumulative[lower(sorted, high)];
-      out[i] = new double[] {low, high, top - cumulative[lower(sorted, low)]};
+              ? cumulative[rank(sorted, high, true)]
+              : cumulative[rank(sorted, high, false)];
+      out[i] = new double[] {low, high, top - cumulative[rank(sorted, low, false)]};
     }
     return out;
   }
 
-  /** Items strictly below {@code x} (Deequ's {@code getRankExclusive} ordering: {@code <}). */
-  private static int lower(double[] sorted, double x) {
+  /** Items strictly below {@code x} (Deequ's {@code getRankExclusive}: {@code <}), or with
+   * {@code inclusive} at most {@code x} (Deequ's {@code getRank}: not greater). */
+  private static int rank(double[] sorted, double x, boolean inclusive) {
     int lo = 0;
     int hi = sorted.length;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (sorted[mid] < x) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
-  /** Items at most {@code x} (Deequ's {@code getRank}: not greater). */
-  private static int upper(double[] sorted, double x) {
-    int lo = 0;
-    int hi = sorted.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (sorted[mid] <= x) {
+      if (sorted[mid] < x || (inclusive && sorted[mid] == x)) {
         lo = mid + 1;
       } else {
         hi = mid;

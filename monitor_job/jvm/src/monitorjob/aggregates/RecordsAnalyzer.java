@@ -1,7 +1,5 @@
 package monitorjob.aggregates;
 
-import java.util.Arrays;
-
 import com.amazon.deequ.analyzers.ScanShareableAnalyzer;
 import com.amazon.deequ.metrics.DoubleMetric;
 import com.amazon.deequ.metrics.Entity$;
@@ -9,7 +7,6 @@ import com.amazon.deequ.metrics.Metric;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import scala.Option;
-import scala.collection.JavaConverters;
 import scala.collection.Seq;
 import scala.util.Failure;
 import scala.util.Success;
@@ -27,15 +24,13 @@ public final class RecordsAnalyzer implements ScanShareableAnalyzer<RecordsState
 
   @Override
   public Seq<Column> aggregationFunctions() {
-    return JavaConverters.asScalaBuffer(Arrays.asList(ProfileAggregator.of(spec))).toList();
+    return ProfileAggregator.functions(spec);
   }
 
   @Override
   public Option<RecordsState> fromAggregationResult(Row result, int offset) {
-    if (result.isNullAt(offset)) {
-      return Option.empty();
-    }
-    return Option.apply(ProfileState.fromBytes((byte[]) result.get(offset)).records);
+    Option<ProfileState> state = ProfileState.fromResult(result, offset);
+    return state.isEmpty() ? Option.empty() : Option.apply(state.get().records);
   }
 
   @Override
