@@ -26,7 +26,13 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from monitor_job.decode.layout import SideLayout
-from monitor_job.runtime.jvm import BASE64_TEXT, CSV_ROW, register, register_json_row
+from monitor_job.runtime.jvm import (
+    BASE64_TEXT,
+    capture_record,
+    csv_row,
+    register,
+    register_json_row,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -70,6 +76,35 @@ CAPTURE_SCHEMA = T.StructType(
         ),
         T.StructField("eventVersion", T.StringType()),
     ]
+)
+
+
+def _narrow(schema: T.StructType, keep: dict[str, object]) -> T.StructType:
+    """``schema`` with only the fields named in ``keep`` (a nested dict: a struct's fields,
+    ``None`` for a leaf)."""
+    fields = []
+    for field in schema.fields:
+        if field.name in keep:
+            inner = keep[field.name]
+            data_type = field.dataType
+            if isinstance(inner, dict) and isinstance(data_type, T.StructType):
+                data_type = _narrow(data_type, inner)
+            fields.append(T.StructField(field.name, data_type))
+    return T.StructType(fields)
+
+
+# What the decoder reads of a capture line, read by the job's own parser as ``from_json``
+# would read it with this schema (``CaptureRecord.java``; tested against ``from_json``). The
+# other fields are skipped, and the parsed record, copied by every step after it, holds only
+# these.
+_PAYLOAD_FIELDS = {"data": None, "encoding": None}
+DECODER_SCHEMA = _narrow(
+    CAPTURE_SCHEMA,
+    {
+        "captureData": {"endpointInput": _PAYLOAD_FIELDS, "endpointOutput": _PAYLOAD_FIELDS},
+        "eventMetadata": {"inferenceTime": None, "invocationSource": None},
+        "eventVersion": None,
+    },
 )
 
 
@@ -283,7 +318,7 @@ def decode_capture_records(
     sides = list(layouts)  # endpointOutput first, then endpointInput
     width = sum(layouts[s].width for s in sides)
     rec = lines.select(
-        F.col("value").alias(RAW), F.from_json("value", CAPTURE_SCHEMA).alias("_rec")
+        F.col("value").alias(RAW), capture_record(lines.sparkSession, F.col("value")).alias("_rec")
     )
     csv_sides = [side for side in sides if layouts[side].kind == "csv"]
     # A JSON side's text is read by the fast path; a CSV side's only by the general path
@@ -293,8 +328,10 @@ def decode_capture_records(
     )
     rec = rec.withColumns(
         {
-            f"_c_{side}": F.expr(
-                f"{CSV_ROW}(_rec.captureData.{side}.data, _rec.captureData.{side}.encoding)"
+            f"_c_{side}": csv_row(
+                lines.sparkSession,
+                F.col(f"_rec.captureData.{side}.data"),
+                F.col(f"_rec.captureData.{side}.encoding"),
             )
             for side in csv_sides
         }
@@ -314,21 +351,26 @@ def decode_capture_records(
         for check in checks[1:]:
             fast_record = fast_record & check
     rec = rec.withColumn("_fast", F.coalesce(fast_record, F.lit(False)))
-    rec = rec.withColumns(
-        {f"_t_{side}": F.when(~F.col("_fast"), F.expr(side_text_sql(side))) for side in csv_sides}
-    )
     # Each path's arrays are computed only for its own records.
     rec = rec.withColumns(
         {
-            **{
-                f"_f_{side}": F.when(F.col("_fast"), path[1])
-                for side, path in fast_sides.items()
-                if path is not None
-            },
-            **{
-                f"_r_{side}": F.when(~F.col("_fast"), F.expr(rows_sql(f"_t_{side}", layouts[side])))
-                for side in sides
-            },
+            f"_f_{side}": F.when(F.col("_fast"), path[1])
+            for side, path in fast_sides.items()
+            if path is not None
+        }
+    )
+    # The raw line is kept only for a record that may fail (for the failure samples), not
+    # for a clean fast-path record: the steps after this one copy every column they carry.
+    clean_fast = F.col("_fast") & _fast_reason(layouts, start, end).isNull()
+    rec = rec.withColumn(RAW, F.when(~clean_fast, F.col(RAW)))
+    rec = rec.drop(*[f"_c_{side}" for side in csv_sides], *objects)
+    rec = rec.withColumns(
+        {f"_t_{side}": F.when(~F.col("_fast"), F.expr(side_text_sql(side))) for side in csv_sides}
+    )
+    rec = rec.withColumns(
+        {
+            f"_r_{side}": F.when(~F.col("_fast"), F.expr(rows_sql(f"_t_{side}", layouts[side])))
+            for side in sides
         }
     )
     reason = F.when(F.col("_fast"), _fast_reason(layouts, start, end)).otherwise(

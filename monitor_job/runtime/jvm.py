@@ -3,8 +3,9 @@
 The profile's Deequ analyzers over one aggregate of the job's own (per column Deequ's type
 histogram, the numbers' moments, min and max, a KLL sketch, capped value counts or an HLL
 distinct count, plus failure accounting by reason), and the merge of persisted states.
-UDFs on the capture decoder's hot path: strict base64, a one-line CSV payload's values
-in one call, a JSON object's values in one streaming pass.
+Functions on the capture decoder's hot path: the capture line's fields (a Catalyst
+expression), strict base64 (a UDF), a one-line CSV payload's values in one call (a Catalyst
+expression), a JSON object's values in one streaming pass (a UDF).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 PACKAGE = "monitorjob.aggregates"
-# SQL names of the UDFs, registered per session by :func:`register`.
+# SQL name of the base64 UDF, registered per session by :func:`register`.
 BASE64_TEXT = "monitor_job_base64_text"
-CSV_ROW = "monitor_job_csv_row"
 
 
 def _jvm(spark: SparkSession) -> Any:
@@ -32,10 +32,24 @@ def register(spark: SparkSession) -> None:
     warning for each reader of a run: captures, then ground truth)."""
     from pyspark.sql import types as T
 
-    if spark.catalog.functionExists(CSV_ROW):
+    if spark.catalog.functionExists(BASE64_TEXT):
         return
     spark.udf.registerJavaFunction(BASE64_TEXT, f"{PACKAGE}.StrictBase64", T.StringType())
-    spark.udf.registerJavaFunction(CSV_ROW, f"{PACKAGE}.CsvRow", T.ArrayType(T.StringType()))
+
+
+def capture_record(spark: SparkSession, line: Column) -> Column:
+    """``from_json(line, DECODER_SCHEMA)`` for a capture line, read from its bytes in one
+    streaming pass (``CaptureRecord.java``)."""
+    from pyspark.sql import Column as PyColumn
+
+    return PyColumn(_jvm(spark).monitorjob.aggregates.CaptureRecord.column(line._jc))
+
+
+def csv_row(spark: SparkSession, data: Column, encoding: Column) -> Column:
+    """A CSV payload's values when it is one non-blank line, else null (``CsvRow.java``)."""
+    from pyspark.sql import Column as PyColumn
+
+    return PyColumn(_jvm(spark).monitorjob.aggregates.CsvRow.column(data._jc, encoding._jc))
 
 
 def register_json_row(
