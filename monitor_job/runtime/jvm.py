@@ -3,9 +3,9 @@
 The profile's Deequ analyzers over one aggregate of the job's own (per column Deequ's type
 histogram, the numbers' moments, min and max, a KLL sketch, capped value counts or an HLL
 distinct count, plus failure accounting by reason), and the merge of persisted states.
-Functions on the capture decoder's hot path: the capture line's fields (a Catalyst
-expression), strict base64 (a UDF), a one-line CSV payload's values in one call (a Catalyst
-expression), a JSON object's values in one streaming pass (a UDF).
+Functions on the capture decoder's hot path: the capture line's fields, a one-line CSV
+payload's values in one call, a JSON object's values in one streaming pass (Catalyst
+expressions, the last registered as a SQL function), and strict base64 (a UDF).
 """
 
 from __future__ import annotations
@@ -66,11 +66,9 @@ def register_json_row(
     sizes = gateway.new_array(jvm.int, len(lengths))
     for i, n in enumerate(lengths):
         sizes[i] = n
-    function = jvm.monitorjob.aggregates.JsonObjectRow(
-        _array(spark, jvm.java.lang.String, list(keys)), sizes
+    jvm.monitorjob.aggregates.JsonObjectRow.register(
+        spark._jsparkSession, name, _array(spark, jvm.java.lang.String, list(keys)), sizes
     )
-    types = jvm.org.apache.spark.sql.types.DataTypes
-    spark._jsparkSession.udf().register(name, function, types.createArrayType(types.StringType))
 
 
 def _array(spark: SparkSession, cls: Any, items: Sequence[Any]) -> Any:

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.util.BufferRecycler;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -42,11 +40,6 @@ import scala.collection.Seq;
  */
 public final class CaptureRecord extends Expression implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder()
-          .enable(JsonReadFeature.ALLOW_SINGLE_QUOTES)
-          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-          .build();
 
   private static final StructType PAYLOAD = struct("data", "encoding");
   public static final StructType SCHEMA =
@@ -95,7 +88,7 @@ public final class CaptureRecord extends Expression implements java.io.Serializa
   /** The record of one line, or null; called by generated code. */
   public InternalRow parse(UTF8String text) {
     if (factory == null) {
-      factory = new Factory(new BufferRecycler());
+      factory = Json.reader();
     }
     byte[] bytes;
     int offset;
@@ -174,26 +167,10 @@ public final class CaptureRecord extends Expression implements java.io.Serializa
         return null;
       default:
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+        try (JsonGenerator generator = Json.SPARK_DEFAULTS.createGenerator(out)) {
           generator.copyCurrentStructure(parser);
         }
         return UTF8String.fromBytes(out.toByteArray());
-    }
-  }
-
-  /** Spark's reader defaults, with this expression's own buffers (no thread-local lookup). */
-  private static final class Factory extends JsonFactory {
-    private static final long serialVersionUID = 1L;
-    private final transient BufferRecycler recycler;
-
-    Factory(BufferRecycler recycler) {
-      super(FACTORY, null);
-      this.recycler = recycler;
-    }
-
-    @Override
-    public BufferRecycler _getBufferRecycler() {
-      return recycler;
     }
   }
 
