@@ -187,7 +187,11 @@ def run_variant(name: str, data: Path, work: Path) -> dict[str, float]:
 
 
 def ensure_data(size: int, payload: str = "csv") -> Path:
-    data = REPO / "bench-data" / (f"capture-{size}" if payload == "csv" else f"capture-json-{size}")
+    data = (
+        REPO
+        / "bench-data"
+        / (f"capture-{size}" if payload == "csv" else f"capture-{payload}-{size}")
+    )
     if not (data / "_DONE").is_file():
         subprocess.run(
             [

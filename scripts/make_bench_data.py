@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,16 @@ def json_payloads(frame: pd.DataFrame) -> list[str]:
     return [line.replace("\\", "\\\\").replace('"', '\\"') for line in text.splitlines()]
 
 
+def instances_payloads(frame: pd.DataFrame) -> list[str]:
+    """One ``{"instances": [[...]]}`` batch of one row per request (the TensorFlow Serving
+    and SageMaker built-in shape), escaped to sit inside the capture line's string."""
+    out = []
+    for values in json.loads(frame.to_json(orient="values", double_precision=15)):
+        text = json.dumps({"instances": [values]})
+        out.append(text.replace("\\", "\\\\").replace('"', '\\"'))
+    return out
+
+
 def write(
     out: Path,
     n: int,
@@ -64,7 +75,12 @@ def write(
     for start in range(0, n, chunk):
         size = min(chunk, n - start)
         frame = features(size, numeric, categorical, rng)
-        inputs = json_payloads(frame) if payload == "json" else payloads(frame)
+        if payload == "json":
+            inputs = json_payloads(frame)
+        elif payload == "json-instances":
+            inputs = instances_payloads(frame)
+        else:
+            inputs = payloads(frame)
         probs = np.round(rng.uniform(0, 1, size), 6)
         seconds = rng.integers(0, 3600, size)
         hour = (np.arange(start, start + size) * hours // n).astype(int)
@@ -76,7 +92,7 @@ def write(
             lines = []
             for k in range(lo, hi):
                 s = int(seconds[k])
-                if payload == "json":
+                if payload != "csv":
                     sides = (
                         '{"captureData":{"endpointInput":{"observedContentType":'
                         f'"application/json","mode":"INPUT","data":"{inputs[k]}",'
@@ -112,7 +128,7 @@ def main() -> None:
     parser.add_argument("--lines-per-file", type=int, default=25_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hours", type=int, default=HOURS, help="hour partitions (<= 14)")
-    parser.add_argument("--payload", choices=("csv", "json"), default="csv")
+    parser.add_argument("--payload", choices=("csv", "json", "json-instances"), default="csv")
     args = parser.parse_args()
     out = Path(args.out)
     n = write(

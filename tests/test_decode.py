@@ -215,14 +215,18 @@ def _envelope(draw_value):  # type: ignore[no-untyped-def]
 def _read_both(spark, lines):  # type: ignore[no-untyped-def]
     from pyspark.sql import functions as F
 
-    from monitor_job.decode.capture import DECODER_SCHEMA
     from monitor_job.runtime.jvm import capture_record
 
     frame = spark.createDataFrame([(line,) for line in lines], "value string")
+    job = capture_record(spark, F.col("value"))
+    schema = frame.select(job).schema[0].dataType  # the fields the decoder reads
+    assert schema.simpleString() == (
+        "struct<captureData:struct<endpointInput:struct<data:string,encoding:string>,"
+        "endpointOutput:struct<data:string,encoding:string>>,"
+        "eventMetadata:struct<inferenceTime:string,invocationSource:string>,eventVersion:string>"
+    )
     rows = frame.select(
-        "value",
-        F.from_json("value", DECODER_SCHEMA).alias("spark"),
-        capture_record(spark, F.col("value")).alias("job"),
+        "value", F.from_json("value", schema).alias("spark"), job.alias("job")
     ).collect()
 
     def plain(record):  # type: ignore[no-untyped-def]

@@ -79,35 +79,6 @@ CAPTURE_SCHEMA = T.StructType(
 )
 
 
-def _narrow(schema: T.StructType, keep: dict[str, object]) -> T.StructType:
-    """``schema`` with only the fields named in ``keep`` (a nested dict: a struct's fields,
-    ``None`` for a leaf)."""
-    fields = []
-    for field in schema.fields:
-        if field.name in keep:
-            inner = keep[field.name]
-            data_type = field.dataType
-            if isinstance(inner, dict) and isinstance(data_type, T.StructType):
-                data_type = _narrow(data_type, inner)
-            fields.append(T.StructField(field.name, data_type))
-    return T.StructType(fields)
-
-
-# What the decoder reads of a capture line, read by the job's own parser as ``from_json``
-# would read it with this schema (``CaptureRecord.java``; tested against ``from_json``). The
-# other fields are skipped, and the parsed record, copied by every step after it, holds only
-# these.
-_PAYLOAD_FIELDS = {"data": None, "encoding": None}
-DECODER_SCHEMA = _narrow(
-    CAPTURE_SCHEMA,
-    {
-        "captureData": {"endpointInput": _PAYLOAD_FIELDS, "endpointOutput": _PAYLOAD_FIELDS},
-        "eventMetadata": {"inferenceTime": None, "invocationSource": None},
-        "eventVersion": None,
-    },
-)
-
-
 def _q(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 

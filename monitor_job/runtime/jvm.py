@@ -38,8 +38,8 @@ def register(spark: SparkSession) -> None:
 
 
 def capture_record(spark: SparkSession, line: Column) -> Column:
-    """``from_json(line, DECODER_SCHEMA)`` for a capture line, read from its bytes in one
-    streaming pass (``CaptureRecord.java``)."""
+    """The fields of a capture line the decoder reads, as ``from_json`` reads them with the
+    same schema, from the line's bytes in one streaming pass (``CaptureRecord.java``)."""
     from pyspark.sql import Column as PyColumn
 
     return PyColumn(_jvm(spark).monitorjob.aggregates.CaptureRecord.column(line._jc))
