@@ -253,6 +253,35 @@ def test_capture_parser_reads_any_envelope_as_from_json(spark, envelopes) -> Non
     assert [p for p in _read_both(spark, lines) if p[1] != p[2]] == []
 
 
+@pytest.mark.parametrize(
+    "request_of",
+    [
+        lambda rows: {"instances": rows},
+        lambda rows: rows,  # a top-level list of rows
+    ],
+)
+def test_json_batches_decode_row_by_row(spark, tmp_path, request_of) -> None:
+    """A JSON batch payload (no fast path: every record takes the general path) gives one
+    row per element, paired with the response's rows; a batch of the wrong width fails
+    with its reason. (Before, a batch-shaped side made the decoder refer to a fast-path
+    column that does not exist, and the job failed.)"""
+
+    def line(inputs, scores):  # type: ignore[no-untyped-def]
+        request = json.dumps(request_of(inputs))
+        response = json.dumps({"predictions": scores})
+        return capture_line(response, request, "JSON", "application/json", WHEN)
+
+    lines = [
+        line([[1, "a"], [2, "b"]], [0.1, 0.2]),
+        line([[3, "c"]], [0.3]),
+        line([[4, "d", 9]], [0.4]),  # three values where the sample had two
+    ]
+    rows = _decode(spark, tmp_path, lines).frame.collect()
+    good = [(r["c0"], r["c1"], r["c2"]) for r in rows if not r[REASON]]
+    assert good == [("0.1", "1", "a"), ("0.2", "2", "b"), ("0.3", "3", "c")]
+    assert [r[REASON] for r in rows if r[REASON]] == ["wrong column count"]
+
+
 def _record() -> InferenceRecord:
     return InferenceRecord(json.loads(capture_line("0.5", "1,2", "CSV", "text/csv", WHEN)))
 

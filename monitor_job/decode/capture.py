@@ -316,7 +316,10 @@ def decode_capture_records(
     if objects:  # each object payload read once, for the fast path's test and values
         rec = rec.withColumns(objects)
     fast_record: Column = F.lit(False)
-    if fast and all(path is not None for path in fast_sides.values()):
+    # A side without a fast path (JSON batches) sends every record the general path.
+    all_fast = all(path is not None for path in fast_sides.values())
+    fast_reason = _fast_reason(layouts, start, end) if all_fast else F.lit(None).cast("string")
+    if fast and all_fast:
         checks = [path[0] for path in fast_sides.values() if path is not None]
         fast_record = checks[0]
         for check in checks[1:]:
@@ -332,7 +335,7 @@ def decode_capture_records(
     )
     # The raw line is kept only for a record that may fail (for the failure samples), not
     # for a clean fast-path record: the steps after this one copy every column they carry.
-    clean_fast = F.col("_fast") & _fast_reason(layouts, start, end).isNull()
+    clean_fast = F.col("_fast") & fast_reason.isNull()
     rec = rec.withColumn(RAW, F.when(~clean_fast, F.col(RAW)))
     rec = rec.drop(*[f"_c_{side}" for side in csv_sides], *objects)
     rec = rec.withColumns(
@@ -344,7 +347,7 @@ def decode_capture_records(
             for side in sides
         }
     )
-    reason = F.when(F.col("_fast"), _fast_reason(layouts, start, end)).otherwise(
+    reason = F.when(F.col("_fast"), fast_reason).otherwise(
         _general_reason(layouts, start, end)
     )
     rec = rec.withColumn(REASON, reason)
@@ -356,7 +359,7 @@ def decode_capture_records(
         )
     else:
         combined = F.col(f"_r_{sides[0]}")
-    if all(path is not None for path in fast_sides.values()):
+    if all_fast:
         fast_rows = F.array(F.concat(*[F.col(f"_f_{side}") for side in sides]))
     else:
         fast_rows = F.lit(None).cast("array<array<string>>")
