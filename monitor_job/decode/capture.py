@@ -347,9 +347,7 @@ def decode_capture_records(
             for side in sides
         }
     )
-    reason = F.when(F.col("_fast"), fast_reason).otherwise(
-        _general_reason(layouts, start, end)
-    )
+    reason = F.when(F.col("_fast"), fast_reason).otherwise(_general_reason(layouts, start, end))
     rec = rec.withColumn(REASON, reason)
 
     if len(sides) == 2:
