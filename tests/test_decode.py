@@ -282,6 +282,53 @@ def test_json_batches_decode_row_by_row(spark, tmp_path, request_of) -> None:
     assert [r[REASON] for r in rows if r[REASON]] == ["wrong column count"]
 
 
+BATCH_REQUESTS = [
+    '{"instances": [[1.50, "x, \\"y\\"", 1e5, -0, true, null, {"k": [1, 2.0]}]]}',
+    '{"instances": [[1, 2, 3, 4, 5, 6, 7]], "other": [0]}',  # another list key: kept
+    '{"instances": [[1, 2, 3, 4, 5, 6, 7]], "other": 0}',  # Spark's map refuses it
+    '{"instances": [[1, 2, 3, 4, 5, 6, 7]], "instances": [[7, 6, 5, 4, 3, 2, 1]]}',
+    '{"instances": [[1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14]]}',  # two rows
+    '{"instances": [[1, 2, 3]]}',  # wrong width
+    '{"instances": []}',
+    '{"instances": [5]}',
+    '{"instances": [[1, 2, 3, 4, 5, 6, 7]]} trailing',
+    '{"instances": [[1, 2, 3, 4, 5, 6',
+    "{'instances': [[NaN, -Infinity, 3, 4, 5, 6, 7]]}",
+    '{"instances": [[1, 2, 3, 4, 5, 6, 7]]}',
+]
+BATCH_RESPONSES = [
+    '{"predictions": [0.5]}',
+    '{"predictions": [0.1, 0.2]}',
+    '{"predictions": 3}',
+    '{"predictions": [NaN]}',
+]
+
+
+def test_json_batch_fast_path_equals_general_path(spark) -> None:
+    """One-row batches take the fast path (JsonBatchRow); every other shape the general
+    path; both give the same rows and reasons on every pairing of these payloads."""
+    from chispa import assert_df_equality
+
+    from monitor_job.decode.capture import decode_capture_records
+
+    lines = [
+        capture_line(response, request, "JSON", "application/json", WHEN)
+        for request in BATCH_REQUESTS
+        for response in BATCH_RESPONSES
+    ]
+    layouts = infer_layouts(lines[:1], ("endpointOutput", "endpointInput"))
+    assert layouts["endpointInput"].shape == "elements"
+    frame = spark.createDataFrame([(line,) for line in lines], "value string")
+    fast, _ = decode_capture_records(frame, layouts, None, None, fast=True)
+    general, _ = decode_capture_records(frame, layouts, None, None, fast=False)
+    assert_df_equality(fast, general, ignore_row_order=True)
+    rows = [tuple(r) for r in fast.collect()]
+    # as Spark writes a number read into a string; a string's content; null; JSON text
+    want = ("0.5", "1.5", 'x, "y"', "100000.0", "0", "true", None, '{"k":[1,2.0]}')
+    assert want + (None, None) in rows
+    assert sum(r[-2] is None for r in rows) >= 4  # the decodable ones, several paths
+
+
 def _record() -> InferenceRecord:
     return InferenceRecord(json.loads(capture_line("0.5", "1,2", "CSV", "text/csv", WHEN)))
 

@@ -30,6 +30,7 @@ from monitor_job.runtime.jvm import (
     BASE64_TEXT,
     capture_record,
     csv_row,
+    json_batch_row,
     register,
     register_json_row,
 )
@@ -190,7 +191,7 @@ def payload_reasons(
     return chain.when(F.col(rows).isNull() | (F.size(rows) == 0), undecodable)
 
 
-def _fast_side(side: str, layout: SideLayout) -> tuple[Column, Column] | None:
+def _fast_side(spark: SparkSession, side: str, layout: SideLayout) -> tuple[Column, Column] | None:
     """A side's one-row fast path: (which records take it, their values as one array),
     or None for a layout without one (JSON batches of several rows).
 
@@ -202,6 +203,8 @@ def _fast_side(side: str, layout: SideLayout) -> tuple[Column, Column] | None:
       ``from_json`` into a struct of the keys (no faster than the map, and Spark fills a
       struct partly from broken text).
     * A JSON list of values: one ``from_json`` into an array.
+    * A JSON batch of one row of a list or a value (``{"instances": [[...]]}``): the
+      job's reader (``JsonBatchRow``), values as the general path reads them.
 
     A payload the fast form cannot parse goes to the general path, which finds its reason.
     """
@@ -215,6 +218,9 @@ def _fast_side(side: str, layout: SideLayout) -> tuple[Column, Column] | None:
     if layout.shape == "vector":
         items = F.from_json(F.col(text), "array<string>")
         return items.isNotNull(), items
+    if layout.shape == "elements" and layout.element in ("list", "scalar"):
+        row = json_batch_row(spark, F.col(text), layout.batch_key, layout.element == "list")
+        return row.isNotNull(), row  # null: not a batch of one row (see JsonBatchRow.java)
     return None
 
 
@@ -307,7 +313,7 @@ def decode_capture_records(
             for side in csv_sides
         }
     )
-    fast_sides = {side: _fast_side(side, layouts[side]) for side in sides}
+    fast_sides = {side: _fast_side(lines.sparkSession, side, layouts[side]) for side in sides}
     objects = {
         f"_j_{side}": F.expr(f"{object_function(layouts[side])}(_t_{side})")
         for side in sides

@@ -4,8 +4,9 @@ The profile's Deequ analyzers over one aggregate of the job's own (per column De
 histogram, the numbers' moments, min and max, a KLL sketch, capped value counts or an HLL
 distinct count, plus failure accounting by reason), and the merge of persisted states.
 Functions on the capture decoder's hot path: the capture line's fields, a one-line CSV
-payload's values in one call, a JSON object's values in one streaming pass (Catalyst
-expressions, the last registered as a SQL function), and strict base64 (a UDF).
+payload's values in one call, a JSON object's values or a JSON batch's one row in one
+streaming pass (Catalyst expressions; the object reader is also a SQL function), and
+strict base64 (a UDF).
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ def capture_record(spark: SparkSession, line: Column) -> Column:
     from pyspark.sql import Column as PyColumn
 
     return PyColumn(_jvm(spark).monitorjob.aggregates.CaptureRecord.column(line._jc))
+
+
+def json_batch_row(spark: SparkSession, text: Column, key: str | None, lists: bool) -> Column:
+    """The one row of a JSON batch payload (``{key: [row]}``, or ``[row]`` when ``key`` is
+    None; a row is a list when ``lists``, else one value), null for anything else
+    (``JsonBatchRow.java``)."""
+    from pyspark.sql import Column as PyColumn
+
+    jvm = _jvm(spark)
+    return PyColumn(jvm.monitorjob.aggregates.JsonBatchRow.column(text._jc, key, lists))
 
 
 def csv_row(spark: SparkSession, data: Column, encoding: Column) -> Column:

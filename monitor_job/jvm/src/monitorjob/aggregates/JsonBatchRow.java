@@ -1,0 +1,261 @@
+package monitorjob.aggregates;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
+import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.collection.IndexedSeq;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+
+/**
+ * The capture decoder's fast path for a JSON batch of one row: {@code {"instances": [[1,
+ * "a"]]}} (a wrapper key) or {@code [[1, "a"]]} (a top-level list), whose one element is a
+ * list of values ({@code lists}) or one value. Gives that row's values as the general path
+ * reads them ({@code from_json} into {@code map<string,array<string>>} or {@code
+ * array<string>}, then each list element into {@code array<string>}): a string's content,
+ * null for null, anything else as Jackson's generator writes it ({@code 1.50} becomes {@code
+ * 1.5}, as Spark writes it).
+ *
+ * <p>Null for anything else (a batch of several rows, another shape, broken text, a wrapper
+ * object with a value that is not a list or a key given twice, which Spark's map refuses):
+ * such a record takes the general path, which finds its rows or its reason.
+ */
+public final class JsonBatchRow extends Expression implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final DataType TYPE = DataTypes.createArrayType(DataTypes.StringType, true);
+
+  private final Expression text;
+  private final String key; // null: a top-level list
+  private final boolean lists;
+  private transient JsonFactory factory;
+
+  JsonBatchRow(Expression text, String key, boolean lists) {
+    this.text = text;
+    this.key = key;
+    this.lists = lists;
+  }
+
+  /** {@code jsonBatchRow(text)} as a column; {@code key} null for a top-level list. */
+  public static Column column(Column text, String key, boolean lists) {
+    return new Column(new JsonBatchRow(text.expr(), key, lists));
+  }
+
+  @Override
+  public Object eval(InternalRow row) {
+    UTF8String payload = (UTF8String) text.eval(row);
+    return payload == null ? null : read(payload);
+  }
+
+  /** The one row of a payload, or null; called by generated code. */
+  public ArrayData read(UTF8String payload) {
+    if (factory == null) {
+      factory = Json.reader();
+    }
+    byte[] bytes;
+    int offset;
+    if (payload.getBaseObject() instanceof byte[]) {
+      bytes = (byte[]) payload.getBaseObject();
+      offset = (int) (payload.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET);
+    } else {
+      bytes = payload.getBytes();
+      offset = 0;
+    }
+    try (JsonParser parser = factory.createParser(bytes, offset, payload.numBytes())) {
+      JsonToken first = parser.nextToken();
+      Object[] values = null;
+      if (key == null) {
+        values = first == JsonToken.START_ARRAY ? batch(parser) : null;
+      } else if (first == JsonToken.START_OBJECT) {
+        boolean seen = false;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          boolean mine = key.equals(parser.getCurrentName());
+          if (parser.nextToken() != JsonToken.START_ARRAY || (mine && seen)) {
+            return null; // Spark's map<string,array<string>> refuses the payload
+          }
+          if (mine) {
+            seen = true;
+            values = batch(parser);
+            if (values == null) {
+              return null;
+            }
+          } else {
+            parser.skipChildren();
+          }
+        }
+      }
+      if (values == null || parser.currentToken() != (key == null ? JsonToken.END_ARRAY
+          : JsonToken.END_OBJECT)) {
+        return null;
+      }
+      return parser.nextToken() == null ? new GenericArrayData(values) : null;
+    } catch (IOException err) {
+      return null; // not JSON: the general path says so
+    }
+  }
+
+  /** The values of a batch of exactly one element (the parser on its opening bracket). */
+  private Object[] batch(JsonParser parser) throws IOException {
+    JsonToken element = parser.nextToken();
+    if (element == null || element == JsonToken.END_ARRAY) {
+      return null;
+    }
+    Object[] values;
+    if (lists) {
+      if (element != JsonToken.START_ARRAY) {
+        return null;
+      }
+      ArrayList<Object> row = new ArrayList<>();
+      for (JsonToken item = parser.nextToken();
+          item != JsonToken.END_ARRAY;
+          item = parser.nextToken()) {
+        if (item == null) {
+          return null;
+        }
+        // Spark writes the list out first, quoting NaN and infinities, then reads the
+        // quoted text back as a string: its content
+        row.add(text(parser, item, false));
+      }
+      values = row.toArray();
+    } else {
+      values = new Object[] {text(parser, element, true)};
+    }
+    return parser.nextToken() == JsonToken.END_ARRAY ? values : null; // one element only
+  }
+
+  /**
+   * A value as Spark reads it into a string: a string's content, null for null, anything else
+   * as Jackson's generator writes it (an integer's value, a double's {@code
+   * Double.toString}, a non-finite double quoted when {@code quoteNonFinite}); objects and
+   * lists through the generator itself.
+   */
+  private static UTF8String text(JsonParser parser, JsonToken token, boolean quoteNonFinite)
+      throws IOException {
+    switch (token) {
+      case VALUE_STRING:
+        return UTF8String.fromString(parser.getText());
+      case VALUE_NULL:
+        return null;
+      case VALUE_TRUE:
+      case VALUE_FALSE:
+        return UTF8String.fromString(parser.getText());
+      case VALUE_NUMBER_INT:
+        return UTF8String.fromString(
+            parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                ? parser.getBigIntegerValue().toString()
+                : Long.toString(parser.getLongValue()));
+      case VALUE_NUMBER_FLOAT:
+        double value = parser.getDoubleValue();
+        String written = Double.toString(value);
+        boolean quoted = quoteNonFinite && (Double.isNaN(value) || Double.isInfinite(value));
+        return UTF8String.fromString(quoted ? '"' + written + '"' : written);
+      default:
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator generator = Json.SPARK_DEFAULTS.createGenerator(out)) {
+          generator.copyCurrentStructure(parser);
+        }
+        return UTF8String.fromBytes(out.toByteArray());
+    }
+  }
+
+  /** A call of {@link #read} in the generated code (see {@code CsvRow.doGenCode}). */
+  @Override
+  public ExprCode doGenCode(CodegenContext ctx, ExprCode ev) {
+    ExprCode in = text.genCode(ctx);
+    String self = ctx.addReferenceObj("jsonBatchRow", this, JsonBatchRow.class.getName());
+    String code =
+        in.code()
+            + "\nboolean "
+            + ev.isNull()
+            + " = true;\n"
+            + ArrayData.class.getName()
+            + " "
+            + ev.value()
+            + " = null;\nif (!"
+            + in.isNull()
+            + ") {\n  "
+            + ev.value()
+            + " = "
+            + self
+            + ".read("
+            + in.value()
+            + ");\n  "
+            + ev.isNull()
+            + " = "
+            + ev.value()
+            + " == null;\n}\n";
+    return ev.copy(CsvRow.block(code), ev.isNull(), ev.value());
+  }
+
+  @Override
+  public Seq<Expression> children() {
+    return JavaConverters.asScalaBuffer(Arrays.asList(text)).toList();
+  }
+
+  @Override
+  public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
+    return new JsonBatchRow(children.apply(0), key, lists);
+  }
+
+  @Override
+  public boolean nullable() {
+    return true;
+  }
+
+  @Override
+  public DataType dataType() {
+    return TYPE;
+  }
+
+  @Override
+  public String prettyName() {
+    return "json_batch_row";
+  }
+
+  @Override
+  public int productArity() {
+    return 3;
+  }
+
+  @Override
+  public Object productElement(int n) {
+    return n == 0 ? text : n == 1 ? String.valueOf(key) : lists;
+  }
+
+  @Override
+  public boolean canEqual(Object other) {
+    return other instanceof JsonBatchRow;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    if (!(other instanceof JsonBatchRow)) {
+      return false;
+    }
+    JsonBatchRow that = (JsonBatchRow) other;
+    return text.equals(that.text)
+        && java.util.Objects.equals(key, that.key)
+        && lists == that.lists;
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * text.hashCode() + java.util.Objects.hashCode(key);
+  }
+}
