@@ -1,28 +1,18 @@
 package monitorjob.aggregates;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
-import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
-import scala.collection.IndexedSeq;
-import scala.collection.JavaConverters;
-import scala.collection.Seq;
 
 /**
  * What the capture decoder reads of a capture line, as {@code from_json(line, schema)} reads
@@ -38,7 +28,7 @@ import scala.collection.Seq;
  * This one streams the line's UTF-8 bytes once with Jackson (as Spark does, with Spark's
  * reader defaults), skips every other field, and reuses its buffers.
  */
-public final class CaptureRecord extends Expression implements java.io.Serializable {
+public final class CaptureRecord extends TextFunction {
   private static final long serialVersionUID = 1L;
 
   private static final StructType PAYLOAD = struct("data", "encoding");
@@ -55,11 +45,10 @@ public final class CaptureRecord extends Expression implements java.io.Serializa
             field("eventVersion", DataTypes.StringType)
           });
 
-  private final Expression line;
   private transient JsonFactory factory;
 
-  public CaptureRecord(Expression line) {
-    this.line = line;
+  CaptureRecord(Expression... args) {
+    super(args);
   }
 
   /** {@code captureRecord(line)} as a column. */
@@ -79,27 +68,13 @@ public final class CaptureRecord extends Expression implements java.io.Serializa
     return new StructType(fields);
   }
 
+  /** The record of one line, or null. */
   @Override
-  public Object eval(InternalRow row) {
-    UTF8String text = (UTF8String) line.eval(row);
-    return text == null ? null : parse(text);
-  }
-
-  /** The record of one line, or null; called by generated code. */
-  public InternalRow parse(UTF8String text) {
+  public Object call(UTF8String[] values) {
     if (factory == null) {
       factory = Json.reader();
     }
-    byte[] bytes;
-    int offset;
-    if (text.getBaseObject() instanceof byte[]) {
-      bytes = (byte[]) text.getBaseObject();
-      offset = (int) (text.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET);
-    } else {
-      bytes = text.getBytes();
-      offset = 0;
-    }
-    try (JsonParser parser = factory.createParser(bytes, offset, text.numBytes())) {
+    try (JsonParser parser = Json.parser(factory, values[0])) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
@@ -166,56 +141,18 @@ public final class CaptureRecord extends Expression implements java.io.Serializa
       case VALUE_NULL:
         return null;
       default:
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator generator = Json.SPARK_DEFAULTS.createGenerator(out)) {
-          generator.copyCurrentStructure(parser);
-        }
-        return UTF8String.fromBytes(out.toByteArray());
+        return Json.written(parser);
     }
   }
 
-  /** A call of {@link #parse} in the generated code (see {@code CsvRow.doGenCode}). */
   @Override
-  public ExprCode doGenCode(CodegenContext ctx, ExprCode ev) {
-    ExprCode in = line.genCode(ctx);
-    String self = ctx.addReferenceObj("captureRecord", this, CaptureRecord.class.getName());
-    String code =
-        in.code()
-            + "\nboolean "
-            + ev.isNull()
-            + " = true;\n"
-            + InternalRow.class.getName()
-            + " "
-            + ev.value()
-            + " = null;\nif (!"
-            + in.isNull()
-            + ") {\n  "
-            + ev.value()
-            + " = "
-            + self
-            + ".parse("
-            + in.value()
-            + ");\n  "
-            + ev.isNull()
-            + " = "
-            + ev.value()
-            + " == null;\n}\n";
-    return ev.copy(CsvRow.block(code), ev.isNull(), ev.value());
+  TextFunction copyWith(Expression[] args) {
+    return new CaptureRecord(args);
   }
 
   @Override
-  public Seq<Expression> children() {
-    return JavaConverters.asScalaBuffer(Arrays.asList(line)).toList();
-  }
-
-  @Override
-  public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
-    return new CaptureRecord(children.apply(0));
-  }
-
-  @Override
-  public boolean nullable() {
-    return true;
+  Object[] parameters() {
+    return new Object[0];
   }
 
   @Override
@@ -226,30 +163,5 @@ public final class CaptureRecord extends Expression implements java.io.Serializa
   @Override
   public String prettyName() {
     return "capture_record";
-  }
-
-  @Override
-  public int productArity() {
-    return 1;
-  }
-
-  @Override
-  public Object productElement(int n) {
-    return line;
-  }
-
-  @Override
-  public boolean canEqual(Object other) {
-    return other instanceof CaptureRecord;
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof CaptureRecord && line.equals(((CaptureRecord) other).line);
-  }
-
-  @Override
-  public int hashCode() {
-    return line.hashCode();
   }
 }

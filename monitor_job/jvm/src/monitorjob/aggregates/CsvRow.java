@@ -2,24 +2,14 @@ package monitorjob.aggregates;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
-import org.apache.spark.sql.catalyst.expressions.codegen.CodeBlock;
-import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
-import org.apache.spark.sql.catalyst.expressions.codegen.JavaCode;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
-import scala.collection.IndexedSeq;
-import scala.collection.JavaConverters;
-import scala.collection.Seq;
 
 /**
  * The capture decoder's fast path for a CSV side, in one expression: {@code csvRow(data,
@@ -28,22 +18,13 @@ import scala.collection.Seq;
  * spaces (Spark's {@code trim}) and missing when blank. Null for anything else (several lines,
  * a blank or undecodable payload, an unknown encoding): such a record takes the general path,
  * which finds its reason.
- *
- * <p>A Catalyst expression rather than a UDF: it reads the payload's UTF-8 bytes and returns
- * its values as slices of one decoded buffer. Measured at 1M records as a Java UDF, the
- * conversions around the call (every payload to a Java string, every value back, through
- * Scala collections) were about a tenth of the job's CPU time.
  */
-public final class CsvRow extends Expression implements java.io.Serializable {
+public final class CsvRow extends TextFunction {
   private static final long serialVersionUID = 1L;
   private static final DataType TYPE = DataTypes.createArrayType(DataTypes.StringType, true);
 
-  private final Expression data;
-  private final Expression encoding;
-
-  public CsvRow(Expression data, Expression encoding) {
-    this.data = data;
-    this.encoding = encoding;
+  CsvRow(Expression... args) {
+    super(args);
   }
 
   /** {@code csvRow(data, encoding)} as a column. */
@@ -52,16 +33,29 @@ public final class CsvRow extends Expression implements java.io.Serializable {
   }
 
   @Override
-  public Object eval(InternalRow row) {
-    UTF8String payload = (UTF8String) data.eval(row);
-    UTF8String name = payload == null ? null : (UTF8String) encoding.eval(row);
-    return name == null ? null : values(payload, name);
+  public Object call(UTF8String[] values) {
+    byte[] text = text(values[0], values[1]);
+    return text == null ? null : split(text);
   }
 
-  /** The values of a payload (both arguments present), or null; called by generated code. */
-  public static ArrayData values(UTF8String data, UTF8String encoding) {
-    byte[] text = text(data, encoding);
-    return text == null ? null : split(text);
+  @Override
+  TextFunction copyWith(Expression[] args) {
+    return new CsvRow(args);
+  }
+
+  @Override
+  Object[] parameters() {
+    return new Object[0];
+  }
+
+  @Override
+  public DataType dataType() {
+    return TYPE;
+  }
+
+  @Override
+  public String prettyName() {
+    return "csv_row";
   }
 
   /** The payload's text as UTF-8 bytes, or null for an unknown encoding or bad base64. */
@@ -127,103 +121,5 @@ public final class CsvRow extends Expression implements java.io.Serializable {
       end--;
     }
     return start == end ? null : UTF8String.fromBytes(text, start, end - start);
-  }
-
-  /**
-   * A call of {@link #values} in the generated code. Not {@code CodegenFallback}: in whole-stage
-   * code that passes the whole input row to {@code eval}, which Spark then builds for every
-   * record (measured: the capture line copied once more per record, slower than a UDF).
-   */
-  @Override
-  public ExprCode doGenCode(CodegenContext ctx, ExprCode ev) {
-    ExprCode d = data.genCode(ctx);
-    ExprCode e = encoding.genCode(ctx);
-    String code =
-        d.code()
-            + "\n"
-            + e.code()
-            + "\nboolean "
-            + ev.isNull()
-            + " = true;\n"
-            + ArrayData.class.getName()
-            + " "
-            + ev.value()
-            + " = null;\nif (!"
-            + d.isNull()
-            + " && !"
-            + e.isNull()
-            + ") {\n  "
-            + ev.value()
-            + " = "
-            + CsvRow.class.getName()
-            + ".values("
-            + d.value()
-            + ", "
-            + e.value()
-            + ");\n  "
-            + ev.isNull()
-            + " = "
-            + ev.value()
-            + " == null;\n}\n";
-    return ev.copy(block(code), ev.isNull(), ev.value());
-  }
-
-  /** Generated Java code as a block of Spark's code generator (no inputs to track). */
-  static CodeBlock block(String code) {
-    return new CodeBlock(
-        JavaConverters.asScalaBuffer(Arrays.asList(code)).toList(),
-        JavaConverters.asScalaBuffer(new ArrayList<JavaCode>()).toList());
-  }
-
-  @Override
-  public Seq<Expression> children() {
-    return JavaConverters.asScalaBuffer(Arrays.asList(data, encoding)).toList();
-  }
-
-  @Override
-  public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
-    return new CsvRow(children.apply(0), children.apply(1));
-  }
-
-  @Override
-  public boolean nullable() {
-    return true;
-  }
-
-  @Override
-  public DataType dataType() {
-    return TYPE;
-  }
-
-  @Override
-  public String prettyName() {
-    return "csv_row";
-  }
-
-  @Override
-  public int productArity() {
-    return 2;
-  }
-
-  @Override
-  public Object productElement(int n) {
-    return n == 0 ? data : encoding;
-  }
-
-  @Override
-  public boolean canEqual(Object other) {
-    return other instanceof CsvRow;
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof CsvRow
-        && data.equals(((CsvRow) other).data)
-        && encoding.equals(((CsvRow) other).encoding);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * data.hashCode() + encoding.hashCode();
   }
 }

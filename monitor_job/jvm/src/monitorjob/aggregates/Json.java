@@ -1,10 +1,17 @@
 package monitorjob.aggregates;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * JSON in the JVM: aggregate results leave it as JSON text, and the decoder's readers parse
@@ -37,6 +44,25 @@ final class Json {
    */
   static JsonFactory reader() {
     return new OwnBuffers(new BufferRecycler());
+  }
+
+  /** A parser over a Spark string's UTF-8 bytes, in place when they are on the heap. */
+  static JsonParser parser(JsonFactory factory, UTF8String text) throws IOException {
+    if (text.getBaseObject() instanceof byte[]) {
+      int offset = (int) (text.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET);
+      return factory.createParser((byte[]) text.getBaseObject(), offset, text.numBytes());
+    }
+    return factory.createParser(text.getBytes());
+  }
+
+  /** The parser's current value (consumed whole) as Spark writes a JSON value into a
+   * string: through Jackson's generator. */
+  static UTF8String written(JsonParser parser) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator generator = SPARK_DEFAULTS.createGenerator(out)) {
+      generator.copyCurrentStructure(parser);
+    }
+    return UTF8String.fromBytes(out.toByteArray());
   }
 
   private static final class OwnBuffers extends JsonFactory {

@@ -1,28 +1,17 @@
 package monitorjob.aggregates;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
-import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
-import scala.collection.IndexedSeq;
-import scala.collection.JavaConverters;
-import scala.collection.Seq;
 
 /**
  * The capture decoder's fast path for a JSON batch of one row: {@code {"instances": [[1,
@@ -37,17 +26,16 @@ import scala.collection.Seq;
  * object with a value that is not a list or a key given twice, which Spark's map refuses):
  * such a record takes the general path, which finds its rows or its reason.
  */
-public final class JsonBatchRow extends Expression implements java.io.Serializable {
+public final class JsonBatchRow extends TextFunction {
   private static final long serialVersionUID = 1L;
   private static final DataType TYPE = DataTypes.createArrayType(DataTypes.StringType, true);
 
-  private final Expression text;
   private final String key; // null: a top-level list
   private final boolean lists;
   private transient JsonFactory factory;
 
   JsonBatchRow(Expression text, String key, boolean lists) {
-    this.text = text;
+    super(text);
     this.key = key;
     this.lists = lists;
   }
@@ -57,27 +45,13 @@ public final class JsonBatchRow extends Expression implements java.io.Serializab
     return new Column(new JsonBatchRow(text.expr(), key, lists));
   }
 
+  /** The one row of a payload, or null. */
   @Override
-  public Object eval(InternalRow row) {
-    UTF8String payload = (UTF8String) text.eval(row);
-    return payload == null ? null : read(payload);
-  }
-
-  /** The one row of a payload, or null; called by generated code. */
-  public ArrayData read(UTF8String payload) {
+  public Object call(UTF8String[] args) {
     if (factory == null) {
       factory = Json.reader();
     }
-    byte[] bytes;
-    int offset;
-    if (payload.getBaseObject() instanceof byte[]) {
-      bytes = (byte[]) payload.getBaseObject();
-      offset = (int) (payload.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET);
-    } else {
-      bytes = payload.getBytes();
-      offset = 0;
-    }
-    try (JsonParser parser = factory.createParser(bytes, offset, payload.numBytes())) {
+    try (JsonParser parser = Json.parser(factory, args[0])) {
       JsonToken first = parser.nextToken();
       Object[] values = null;
       if (key == null) {
@@ -100,8 +74,8 @@ public final class JsonBatchRow extends Expression implements java.io.Serializab
           }
         }
       }
-      if (values == null || parser.currentToken() != (key == null ? JsonToken.END_ARRAY
-          : JsonToken.END_OBJECT)) {
+      JsonToken last = key == null ? JsonToken.END_ARRAY : JsonToken.END_OBJECT;
+      if (values == null || parser.currentToken() != last) {
         return null;
       }
       return parser.nextToken() == null ? new GenericArrayData(values) : null;
@@ -166,56 +140,18 @@ public final class JsonBatchRow extends Expression implements java.io.Serializab
         boolean quoted = quoteNonFinite && (Double.isNaN(value) || Double.isInfinite(value));
         return UTF8String.fromString(quoted ? '"' + written + '"' : written);
       default:
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator generator = Json.SPARK_DEFAULTS.createGenerator(out)) {
-          generator.copyCurrentStructure(parser);
-        }
-        return UTF8String.fromBytes(out.toByteArray());
+        return Json.written(parser);
     }
   }
 
-  /** A call of {@link #read} in the generated code (see {@code CsvRow.doGenCode}). */
   @Override
-  public ExprCode doGenCode(CodegenContext ctx, ExprCode ev) {
-    ExprCode in = text.genCode(ctx);
-    String self = ctx.addReferenceObj("jsonBatchRow", this, JsonBatchRow.class.getName());
-    String code =
-        in.code()
-            + "\nboolean "
-            + ev.isNull()
-            + " = true;\n"
-            + ArrayData.class.getName()
-            + " "
-            + ev.value()
-            + " = null;\nif (!"
-            + in.isNull()
-            + ") {\n  "
-            + ev.value()
-            + " = "
-            + self
-            + ".read("
-            + in.value()
-            + ");\n  "
-            + ev.isNull()
-            + " = "
-            + ev.value()
-            + " == null;\n}\n";
-    return ev.copy(CsvRow.block(code), ev.isNull(), ev.value());
+  TextFunction copyWith(Expression[] args) {
+    return new JsonBatchRow(args[0], key, lists);
   }
 
   @Override
-  public Seq<Expression> children() {
-    return JavaConverters.asScalaBuffer(Arrays.asList(text)).toList();
-  }
-
-  @Override
-  public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
-    return new JsonBatchRow(children.apply(0), key, lists);
-  }
-
-  @Override
-  public boolean nullable() {
-    return true;
+  Object[] parameters() {
+    return new Object[] {String.valueOf(key), lists};
   }
 
   @Override
@@ -226,36 +162,5 @@ public final class JsonBatchRow extends Expression implements java.io.Serializab
   @Override
   public String prettyName() {
     return "json_batch_row";
-  }
-
-  @Override
-  public int productArity() {
-    return 3;
-  }
-
-  @Override
-  public Object productElement(int n) {
-    return n == 0 ? text : n == 1 ? String.valueOf(key) : lists;
-  }
-
-  @Override
-  public boolean canEqual(Object other) {
-    return other instanceof JsonBatchRow;
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    if (!(other instanceof JsonBatchRow)) {
-      return false;
-    }
-    JsonBatchRow that = (JsonBatchRow) other;
-    return text.equals(that.text)
-        && java.util.Objects.equals(key, that.key)
-        && lists == that.lists;
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * text.hashCode() + java.util.Objects.hashCode(key);
   }
 }

@@ -1,29 +1,20 @@
 package monitorjob.aggregates;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
-import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
-import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
-import scala.collection.IndexedSeq;
-import scala.collection.JavaConverters;
 import scala.collection.Seq;
 import scala.runtime.AbstractFunction1;
 
@@ -40,15 +31,12 @@ import scala.runtime.AbstractFunction1;
  * (as Spark writes it). A key given twice keeps its last value (Spark's map refuses the
  * payload).
  *
- * <p>A Catalyst expression registered as a SQL function (it is also called inside the
- * general path's lambdas), not a UDF: a UDF converts the payload to a Java string and every
- * value back through Scala collections.
+ * <p>Also registered as a SQL function: the general path's lambdas call it.
  */
-public final class JsonObjectRow extends Expression implements java.io.Serializable {
+public final class JsonObjectRow extends TextFunction {
   private static final long serialVersionUID = 1L;
   private static final DataType TYPE = DataTypes.createArrayType(DataTypes.StringType, true);
 
-  private final Expression text;
   private final String[] keys;
   private final int[] lengths; // 0: a scalar key
   private transient HashMap<String, Integer> index;
@@ -58,10 +46,10 @@ public final class JsonObjectRow extends Expression implements java.io.Serializa
   private transient JsonFactory factory;
 
   JsonObjectRow(Expression text, String[] keys, int[] lengths) {
+    super(text);
     if (keys.length != lengths.length) {
       throw new IllegalArgumentException("one length per key");
     }
-    this.text = text;
     this.keys = keys;
     this.lengths = lengths;
   }
@@ -109,28 +97,14 @@ public final class JsonObjectRow extends Expression implements java.io.Serializa
     width = at;
   }
 
+  /** The row of a payload, or null. */
   @Override
-  public Object eval(InternalRow row) {
-    UTF8String payload = (UTF8String) text.eval(row);
-    return payload == null ? null : read(payload);
-  }
-
-  /** The row of a payload, or null; called by generated code. */
-  public ArrayData read(UTF8String payload) {
+  public Object call(UTF8String[] values) {
     if (index == null) {
       prepare();
       factory = Json.reader();
     }
-    byte[] bytes;
-    int offset;
-    if (payload.getBaseObject() instanceof byte[]) {
-      bytes = (byte[]) payload.getBaseObject();
-      offset = (int) (payload.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET);
-    } else {
-      bytes = payload.getBytes();
-      offset = 0;
-    }
-    try (JsonParser parser = factory.createParser(bytes, offset, payload.numBytes())) {
+    try (JsonParser parser = Json.parser(factory, values[0])) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
@@ -180,56 +154,18 @@ public final class JsonObjectRow extends Expression implements java.io.Serializa
       case VALUE_NULL:
         return null;
       default:
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator generator = Json.SPARK_DEFAULTS.createGenerator(out)) {
-          generator.copyCurrentStructure(parser);
-        }
-        return UTF8String.fromBytes(out.toByteArray());
+        return Json.written(parser);
     }
   }
 
-  /** A call of {@link #read} in the generated code (see {@code CsvRow.doGenCode}). */
   @Override
-  public ExprCode doGenCode(CodegenContext ctx, ExprCode ev) {
-    ExprCode in = text.genCode(ctx);
-    String self = ctx.addReferenceObj("jsonObjectRow", this, JsonObjectRow.class.getName());
-    String code =
-        in.code()
-            + "\nboolean "
-            + ev.isNull()
-            + " = true;\n"
-            + ArrayData.class.getName()
-            + " "
-            + ev.value()
-            + " = null;\nif (!"
-            + in.isNull()
-            + ") {\n  "
-            + ev.value()
-            + " = "
-            + self
-            + ".read("
-            + in.value()
-            + ");\n  "
-            + ev.isNull()
-            + " = "
-            + ev.value()
-            + " == null;\n}\n";
-    return ev.copy(CsvRow.block(code), ev.isNull(), ev.value());
+  TextFunction copyWith(Expression[] args) {
+    return new JsonObjectRow(args[0], keys, lengths);
   }
 
   @Override
-  public Seq<Expression> children() {
-    return JavaConverters.asScalaBuffer(Arrays.asList(text)).toList();
-  }
-
-  @Override
-  public Expression withNewChildrenInternal(IndexedSeq<Expression> children) {
-    return new JsonObjectRow(children.apply(0), keys, lengths);
-  }
-
-  @Override
-  public boolean nullable() {
-    return true;
+  Object[] parameters() {
+    return new Object[] {Arrays.asList(keys), Arrays.toString(lengths)};
   }
 
   @Override
@@ -240,36 +176,5 @@ public final class JsonObjectRow extends Expression implements java.io.Serializa
   @Override
   public String prettyName() {
     return "json_object_row";
-  }
-
-  @Override
-  public int productArity() {
-    return 3;
-  }
-
-  @Override
-  public Object productElement(int n) {
-    return n == 0 ? text : n == 1 ? Arrays.asList(keys) : Arrays.toString(lengths);
-  }
-
-  @Override
-  public boolean canEqual(Object other) {
-    return other instanceof JsonObjectRow;
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    if (!(other instanceof JsonObjectRow)) {
-      return false;
-    }
-    JsonObjectRow that = (JsonObjectRow) other;
-    return text.equals(that.text)
-        && Arrays.equals(keys, that.keys)
-        && Arrays.equals(lengths, that.lengths);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * text.hashCode() + Arrays.hashCode(keys);
   }
 }
