@@ -341,7 +341,9 @@ def decode_capture_records(
     )
     # The raw line is kept only for a record that may fail (for the failure samples), not
     # for a clean fast-path record: the steps after this one copy every column they carry.
-    clean_fast = F.col("_fast") & fast_reason.isNull()
+    # A fast record's reason, computed once (it parses inferenceTime for a window).
+    rec = rec.withColumn("_fast_reason", F.when(F.col("_fast"), fast_reason))
+    clean_fast = F.col("_fast") & F.col("_fast_reason").isNull()
     rec = rec.withColumn(RAW, F.when(~clean_fast, F.col(RAW)))
     rec = rec.drop(*[f"_c_{side}" for side in csv_sides], *objects)
     rec = rec.withColumns(
@@ -353,7 +355,9 @@ def decode_capture_records(
             for side in sides
         }
     )
-    reason = F.when(F.col("_fast"), fast_reason).otherwise(_general_reason(layouts, start, end))
+    reason = F.when(F.col("_fast"), F.col("_fast_reason")).otherwise(
+        _general_reason(layouts, start, end)
+    )
     rec = rec.withColumn(REASON, reason)
 
     if len(sides) == 2:

@@ -38,29 +38,30 @@ def register(spark: SparkSession) -> None:
     spark.udf.registerJavaFunction(BASE64_TEXT, f"{PACKAGE}.StrictBase64", T.StringType())
 
 
+def _column(spark: SparkSession, name: str, *args: Any) -> Column:
+    """``monitorjob.aggregates.<name>.column(*args)`` as a column (columns passed as such)."""
+    from pyspark.sql import Column as PyColumn
+
+    java = [getattr(arg, "_jc", arg) for arg in args]
+    return PyColumn(getattr(_jvm(spark).monitorjob.aggregates, name).column(*java))
+
+
 def capture_record(spark: SparkSession, line: Column) -> Column:
     """The fields of a capture line the decoder reads, as ``from_json`` reads them with the
     same schema, from the line's bytes in one streaming pass (``CaptureRecord.java``)."""
-    from pyspark.sql import Column as PyColumn
-
-    return PyColumn(_jvm(spark).monitorjob.aggregates.CaptureRecord.column(line._jc))
+    return _column(spark, "CaptureRecord", line)
 
 
 def json_batch_row(spark: SparkSession, text: Column, key: str | None, lists: bool) -> Column:
     """The one row of a JSON batch payload (``{key: [row]}``, or ``[row]`` when ``key`` is
     None; a row is a list when ``lists``, else one value), null for anything else
     (``JsonBatchRow.java``)."""
-    from pyspark.sql import Column as PyColumn
-
-    jvm = _jvm(spark)
-    return PyColumn(jvm.monitorjob.aggregates.JsonBatchRow.column(text._jc, key, lists))
+    return _column(spark, "JsonBatchRow", text, key, lists)
 
 
 def csv_row(spark: SparkSession, data: Column, encoding: Column) -> Column:
     """A CSV payload's values when it is one non-blank line, else null (``CsvRow.java``)."""
-    from pyspark.sql import Column as PyColumn
-
-    return PyColumn(_jvm(spark).monitorjob.aggregates.CsvRow.column(data._jc, encoding._jc))
+    return _column(spark, "CsvRow", data, encoding)
 
 
 def register_json_row(

@@ -151,11 +151,6 @@ public final class CaptureRecord extends TextFunction {
   }
 
   @Override
-  Object[] parameters() {
-    return new Object[0];
-  }
-
-  @Override
   public DataType dataType() {
     return SCHEMA;
   }

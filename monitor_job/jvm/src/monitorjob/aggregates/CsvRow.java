@@ -8,7 +8,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -21,7 +20,6 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 public final class CsvRow extends TextFunction {
   private static final long serialVersionUID = 1L;
-  private static final DataType TYPE = DataTypes.createArrayType(DataTypes.StringType, true);
 
   CsvRow(Expression... args) {
     super(args);
@@ -44,13 +42,8 @@ public final class CsvRow extends TextFunction {
   }
 
   @Override
-  Object[] parameters() {
-    return new Object[0];
-  }
-
-  @Override
   public DataType dataType() {
-    return TYPE;
+    return STRINGS;
   }
 
   @Override

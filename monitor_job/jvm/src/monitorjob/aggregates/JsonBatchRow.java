@@ -10,7 +10,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -28,7 +27,6 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 public final class JsonBatchRow extends TextFunction {
   private static final long serialVersionUID = 1L;
-  private static final DataType TYPE = DataTypes.createArrayType(DataTypes.StringType, true);
 
   private final String key; // null: a top-level list
   private final boolean lists;
@@ -123,12 +121,11 @@ public final class JsonBatchRow extends TextFunction {
       throws IOException {
     switch (token) {
       case VALUE_STRING:
-        return UTF8String.fromString(parser.getText());
-      case VALUE_NULL:
-        return null;
       case VALUE_TRUE:
       case VALUE_FALSE:
         return UTF8String.fromString(parser.getText());
+      case VALUE_NULL:
+        return null;
       case VALUE_NUMBER_INT:
         return UTF8String.fromString(
             parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
@@ -156,7 +153,7 @@ public final class JsonBatchRow extends TextFunction {
 
   @Override
   public DataType dataType() {
-    return TYPE;
+    return STRINGS;
   }
 
   @Override

@@ -13,7 +13,6 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.Seq;
 import scala.runtime.AbstractFunction1;
@@ -35,7 +34,6 @@ import scala.runtime.AbstractFunction1;
  */
 public final class JsonObjectRow extends TextFunction {
   private static final long serialVersionUID = 1L;
-  private static final DataType TYPE = DataTypes.createArrayType(DataTypes.StringType, true);
 
   private final String[] keys;
   private final int[] lengths; // 0: a scalar key
@@ -170,7 +168,7 @@ public final class JsonObjectRow extends TextFunction {
 
   @Override
   public DataType dataType() {
-    return TYPE;
+    return STRINGS;
   }
 
   @Override

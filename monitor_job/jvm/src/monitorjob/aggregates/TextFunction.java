@@ -9,6 +9,8 @@ import org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator;
 import org.apache.spark.sql.catalyst.expressions.codegen.CodegenContext;
 import org.apache.spark.sql.catalyst.expressions.codegen.ExprCode;
 import org.apache.spark.sql.catalyst.expressions.codegen.JavaCode;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.IndexedSeq;
 import scala.collection.JavaConverters;
@@ -27,6 +29,9 @@ import scala.collection.Seq;
 abstract class TextFunction extends Expression implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** {@code array<string>}: the decoder's rows. */
+  static final DataType STRINGS = DataTypes.createArrayType(DataTypes.StringType, true);
+
   final Expression[] args;
 
   TextFunction(Expression... args) {
@@ -40,7 +45,9 @@ abstract class TextFunction extends Expression implements java.io.Serializable {
   abstract TextFunction copyWith(Expression[] args);
 
   /** What sets this function apart besides its arguments (for equality and plans). */
-  abstract Object[] parameters();
+  Object[] parameters() {
+    return new Object[0];
+  }
 
   @Override
   public Object eval(InternalRow row) {
