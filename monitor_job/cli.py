@@ -171,6 +171,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 return commands.run_upload(args.directory, args.destination)
             if args.command == "report":
                 return commands.run_report(args)
+            if args.command == "serve-model":
+                return commands.run_serve(args.predict_script, args.host, args.port)
             config = config_from_args(args)
             settle_user(config, message_target(config, False))
             if args.command == "validate":

@@ -1,10 +1,11 @@
 """The commands that are no monitor type's: ``report`` (a run's page rebuilt from its files,
-or a history of runs), ``upload`` (finish a run whose S3 upload failed) and ``validate`` (a
-dry run of decoding)."""
+or a history of runs), ``upload`` (finish a run whose S3 upload failed), ``validate`` (a
+dry run of decoding) and ``serve-model`` (a predict script as a local model server)."""
 
 from __future__ import annotations
 
 import argparse
+import threading
 
 from monitor_job.contract import JobConfig
 from monitor_job.contract.formats import CLI_FORMATS
@@ -60,6 +61,29 @@ def add_commands(commands: Commands) -> None:
     )
     up.add_argument("directory", help="the directory the failed run named")
     up.add_argument("destination", help="the run's output_path (s3://bucket/prefix)")
+    serve = commands.add(
+        "serve-model",
+        help="serve a predict script over the SageMaker inference protocol (/invocations, "
+        "and InvokeEndpoint's path) on a local port: a model to explain without an endpoint",
+    )
+    serve.add_argument("--predict-script", required=True, help="a Python file defining predict")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+
+
+def run_serve(script: str, host: str, port: int) -> int:
+    """``monitor-job serve-model``: until stopped."""
+    from monitor_job.decode.preprocess import load_function
+    from monitor_job.explainability.serve import serve
+
+    predict, _ = load_function(script, "predict")
+    server = serve(predict, host, port)
+    print(f"serving {script} on http://{host}:{server.server_port}/invocations", flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        server.shutdown()
+    return EXIT_OK
 
 
 def run_upload(directory: str, destination: str) -> int:

@@ -16,6 +16,7 @@ EXIT_OUTPUT = 7
 EXIT_METRICS = 8
 EXIT_CLUSTER = 9
 EXIT_STOPPED = 10
+EXIT_MODEL = 11
 
 
 class MonitorJobError(Exception):
@@ -88,6 +89,14 @@ class StoppedError(MonitorJobError):
     kind = "Stopped"
 
 
+class ModelError(MonitorJobError):
+    """The model an explainability run calls (an endpoint, an HTTP server, a predict
+    script) failed, timed out or answered in the wrong shape."""
+
+    exit_code = EXIT_MODEL
+    kind = "ModelError"
+
+
 ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     MonitorJobError,
     ConfigError,
@@ -99,4 +108,5 @@ ALL_ERRORS: tuple[type[MonitorJobError], ...] = (
     MetricsPublishError,
     ClusterError,
     StoppedError,
+    ModelError,
 )

@@ -9,12 +9,13 @@ from dataclasses import replace
 from monitor_job.bias.command import MONITOR as BIAS
 from monitor_job.contract import AnalysisType
 from monitor_job.data_quality.command import MONITOR as DATA_QUALITY
+from monitor_job.explainability.command import MONITOR as EXPLAINABILITY
 from monitor_job.model_quality.command import MONITOR as MODEL_QUALITY
 from monitor_job.monitor_type import MonitorType
 from monitor_job.report import RunDocuments
 from monitor_job.report import render_run as render_page
 
-MONITORS: tuple[MonitorType, ...] = (DATA_QUALITY, MODEL_QUALITY, BIAS)
+MONITORS: tuple[MonitorType, ...] = (DATA_QUALITY, MODEL_QUALITY, BIAS, EXPLAINABILITY)
 
 
 def by_analysis_type(analysis_type: AnalysisType) -> MonitorType:

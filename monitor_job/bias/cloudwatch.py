@@ -5,7 +5,7 @@ without an endpoint), names ``bias_metric_<SHORT>``, dimensions ``Endpoint``,
 ``MonitoringSchedule``, ``BiasStage`` (``Pre-training`` / ``Post-Training``), ``Label``,
 ``LabelValue``, ``Facet``, ``FacetValue``. Plus or minus infinity is published as
 ±2.348543e108, and a metric without a value (an error, FT not computed) is not published.
-The lines go through the data-quality CloudWatch path (metrics file, batching, retries).
+The target is Clarify's (:mod:`monitor_job.clarify.cloudwatch`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import math
 from datetime import datetime
 from typing import Any
 
+from monitor_job.clarify.cloudwatch import BIAS, clarify_target
 from monitor_job.outputs.cloudwatch import MetricTarget
 
-ENDPOINT_NAMESPACE = "aws/sagemaker/Endpoints/bias-metrics"
-BATCH_NAMESPACE = "aws/sagemaker/ModelMonitoring/bias-metrics"
 INFINITY_VALUE = 2.348543e108
 STAGES = {
     "pre_training_bias_metrics": "Pre-training",
@@ -26,10 +25,7 @@ STAGES = {
 
 
 def bias_target(endpoint: str | None, schedule: str | None, when: datetime) -> MetricTarget:
-    dims = [("Endpoint", endpoint)] if endpoint else []
-    if schedule:
-        dims.append(("MonitoringSchedule", schedule))
-    return MetricTarget(ENDPOINT_NAMESPACE if endpoint else BATCH_NAMESPACE, tuple(dims), when)
+    return clarify_target(BIAS, endpoint, schedule, when)
 
 
 def bias_lines(target: MetricTarget, analysis: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from monitor_job.bias.config import BiasConfig
+from monitor_job.clarify.dataset import has_header_row, named_columns
 from monitor_job.contract import JobConfig
 from monitor_job.errors import ConfigError
 from monitor_job.groundtruth.read import read_labelled
@@ -23,16 +24,9 @@ log = logging.getLogger("monitor_job")
 
 
 def read_dataset(spark: SparkSession, path: str, config: BiasConfig) -> DataFrame:
-    reader = spark.read.option("header", config.headers is None).option("mode", "PERMISSIVE")
-    frame = reader.csv(path)
-    if config.headers is not None:
-        if len(config.headers) != len(frame.columns):
-            raise ConfigError(
-                f"analysis_config: headers name {len(config.headers)} columns, the dataset "
-                f"{path} has {len(frame.columns)}"
-            )
-        frame = frame.toDF(*config.headers)
-    return frame
+    header = has_header_row(config.headers)
+    frame = spark.read.option("header", header).option("mode", "PERMISSIVE").csv(path)
+    return frame.toDF(*named_columns(frame.columns, config.headers, f"the dataset {path}"))
 
 
 PREDICTED = "predicted_label"  # the captured prediction's column when the config names none

@@ -56,6 +56,7 @@ KNOWN_KEYS = frozenset(
         "analysis_config",
         "bias_drift_method",
         "bias_drift_confidence",
+        "feature_attribution_drift_threshold",
     }
 )
 # How a MODEL_BIAS monitoring run decides drift (monitor_job/bias/drift.py); the first is
@@ -69,6 +70,11 @@ class AnalysisType(str, Enum):
     DATA_QUALITY = "DATA_QUALITY"
     MODEL_QUALITY = "MODEL_QUALITY"
     MODEL_BIAS = "MODEL_BIAS"
+    MODEL_EXPLAINABILITY = "MODEL_EXPLAINABILITY"
+
+
+# The types whose settings are Clarify's analysis_config.json.
+CLARIFY_TYPES = (AnalysisType.MODEL_BIAS, AnalysisType.MODEL_EXPLAINABILITY)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ class JobConfig:
     analysis_config: str | None = None
     bias_drift_method: str = "bootstrap"
     bias_drift_confidence: float = 0.95
+    # MODEL_EXPLAINABILITY: a label's nDCG below it is a feature_attribution_drift_check.
+    feature_attribution_drift_threshold: float = 0.9
     extra: Mapping[str, str] = field(default_factory=dict)
     # Running as a SageMaker Processing job (processingjobconfig.json present): SageMaker
     # publishes the BYOC metrics file itself, so the job does not call PutMetricData.
@@ -177,8 +185,9 @@ def config_from_mapping(
     env: Mapping[str, Any], *, container_mode: bool = False, sagemaker_processing: bool = False
 ) -> JobConfig:
     """Validate the environment-contract mapping and build the frozen :class:`JobConfig`."""
-    bias = (_text(env, "analysis_type") or "").upper() == AnalysisType.MODEL_BIAS.value
-    if bias and not _text(env, "dataset_format"):  # a bias dataset is a headered CSV
+    kind = (_text(env, "analysis_type") or "").upper()
+    clarify = kind in {t.value for t in CLARIFY_TYPES}
+    if clarify and not _text(env, "dataset_format"):  # a Clarify dataset is a CSV
         env = {**env, "dataset_format": {"csv": {"header": True}}}
     missing = [k for k in ("dataset_format", "dataset_source", "output_path") if not _text(env, k)]
     if missing:
@@ -213,6 +222,12 @@ def config_from_mapping(
 
     confidence = _float(env, "bias_drift_confidence", 0.95)
     assert confidence is not None
+    ndcg_threshold = _float(env, "feature_attribution_drift_threshold", 0.9)
+    assert ndcg_threshold is not None
+    if not 0.0 < ndcg_threshold <= 1.0:
+        raise ConfigError(
+            f"feature_attribution_drift_threshold must be in (0, 1]; got {ndcg_threshold}"
+        )
 
     output_path = str(env["output_path"]).strip()
     default_message = DEFAULT_MESSAGE_FILE if container_mode else None
@@ -248,19 +263,24 @@ def config_from_mapping(
         output_message_file=_text(env, "output_message_file") or default_message,
         max_bad_record_share=share,
         analysis_config=_text(env, "analysis_config")
-        or (DEFAULT_ANALYSIS_CONFIG if container_mode and bias else None),
+        or (DEFAULT_ANALYSIS_CONFIG if container_mode and clarify else None),
         bias_drift_method=_choice(env, "bias_drift_method", BIAS_DRIFT_METHODS)
         or BIAS_DRIFT_METHODS[0],
         bias_drift_confidence=confidence,
+        feature_attribution_drift_threshold=ndcg_threshold,
         extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
         sagemaker_processing=sagemaker_processing,
     )
     if config.analysis_type is AnalysisType.MODEL_QUALITY:
         check_model_quality(config)
+    if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:
+        raise ConfigError(
+            f"analysis_type={config.analysis_type.value} needs analysis_config (its path)"
+        )
     if config.analysis_type is AnalysisType.MODEL_BIAS:
-        if config.analysis_config is None:
-            raise ConfigError("analysis_type=MODEL_BIAS needs analysis_config (its path)")
         check_bias_input(config)
+    if config.analysis_type is AnalysisType.MODEL_EXPLAINABILITY:
+        check_explainability_input(config)
     return config
 
 
@@ -285,6 +305,22 @@ def check_bias_input(config: JobConfig) -> None:
             "analysis_type=MODEL_BIAS on captured data needs ground_truth_source (the "
             "ground-truth JSONL to merge with), or merged records "
             '(dataset_format {"sagemakerMergeJson": {...}})'
+        )
+
+
+def check_explainability_input(config: JobConfig) -> None:
+    """An explainability run reads the features only: a CSV, JSON Lines or Parquet dataset,
+    or the endpoint's input in captures (no ground truth)."""
+    fmt = config.dataset_format
+    if fmt.is_merged:
+        raise ConfigError(
+            "analysis_type=MODEL_EXPLAINABILITY reads captures (sagemakerCaptureJson) or a "
+            "dataset; merged records are not needed (no ground truth)"
+        )
+    if fmt.is_capture and "endpointInput" not in fmt.capture_indices:
+        raise ConfigError(
+            "analysis_type=MODEL_EXPLAINABILITY explains the endpoint's input: "
+            'captureIndexNames must hold "endpointInput"'
         )
 
 

@@ -24,6 +24,7 @@ SUMMARY = "monitor-job-summary.json"
 DATA_QUALITY = "data quality"
 MODEL_QUALITY = "model quality"
 BIAS = "bias"
+EXPLAINABILITY = "explainability"
 MODEL_QUALITY_KEYS = (
     "binary_classification_metrics",
     "multiclass_classification_metrics",
@@ -41,7 +42,7 @@ class RunDocuments:
     for the template, with the run's ``violations``, and the chart specifications they
     index)."""
 
-    statistics: Mapping[str, Any]  # statistics.json, or a bias run's analysis.json
+    statistics: Mapping[str, Any]  # statistics.json, or a Clarify run's analysis.json
     baseline_statistics: Mapping[str, Any] | None = None  # or the baseline analysis.json
     violations: Mapping[str, Any] | None = None
     constraints: Mapping[str, Any] | None = None
@@ -61,9 +62,12 @@ def kind_of(statistics: Mapping[str, Any]) -> str:
         return MODEL_QUALITY
     if "pre_training_bias_metrics" in statistics or "post_training_bias_metrics" in statistics:
         return BIAS
+    if "explanations" in statistics:
+        return EXPLAINABILITY
     raise BaselineError(
-        "statistics: not a data-quality or model-quality statistics.json nor a bias "
-        "analysis.json (no 'features', '*_metrics' or '*_bias_metrics' key)"
+        "statistics: not a data-quality or model-quality statistics.json nor a bias or "
+        "explainability analysis.json (no 'features', '*_metrics', '*_bias_metrics' or "
+        "'explanations' key)"
     )
 
 
@@ -121,7 +125,7 @@ def read_run(
     read = {k: read_json(v, k) for k, v in given.items() if v is not None}
     if violations is None:
         read["violations"] = _optional(sibling(statistics, VIOLATIONS), "violations")
-    if constraints is None and kind != BIAS:
+    if constraints is None and kind not in (BIAS, EXPLAINABILITY):
         read["constraints"] = _optional(sibling(statistics, CONSTRAINTS), "constraints")
     summary = _optional(sibling(statistics, SUMMARY), "summary")
     found = [k for k, v in read.items() if v is not None] + (["summary"] if summary else [])

@@ -1,0 +1,121 @@
+"""What goes over the wire to the model and back, as Clarify's predictor settings say:
+rows of features as a request body (``content_type``, with ``content_template`` and
+``record_template`` for JSON), and the answer (``accept_type``) as one row of numbers per
+record: the ``probability`` if named, else the ``label``, else the whole answer (a column
+index for CSV, a JMESPath for JSON). Numbers are written with ``repr`` so that a model
+reads exactly the floats the explainer made."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from monitor_job.errors import ModelError
+from monitor_job.explainability.config import PredictorConfig
+
+
+def _csv_row(row: Sequence[float]) -> str:
+    return ",".join(map(repr, row))
+
+
+def _record(config: PredictorConfig, row: list[float], names: Sequence[str]) -> str:
+    template = config.record_template or "$features"
+    if "$features_kvp" in template:
+        return template.replace("$features_kvp", json.dumps(dict(zip(names, row, strict=True))))
+    out = template.replace("$feature_names", json.dumps(list(names)))
+    out = out.replace("$features", json.dumps(row))
+    for name, value in zip(names, row, strict=True):
+        out = out.replace(f'"${{{name}}}"', json.dumps(value))
+    return out
+
+
+def encode(config: PredictorConfig, rows: np.ndarray, names: Sequence[str]) -> bytes:
+    """The request body for ``rows`` (one request; the caller keeps it under the limit)."""
+    values = rows.tolist()
+    if config.content_type == "text/csv":
+        return "\n".join(_csv_row(r) for r in values).encode()
+    template = config.content_template or "$features"
+    if config.content_type == "application/jsonlines":
+        return "\n".join(template.replace("$features", json.dumps(r)) for r in values).encode()
+    records = [_record(config, r, names) for r in values]
+    if "$records" in template:
+        return template.replace("$records", "[" + ",".join(records) + "]").encode()
+    (single,) = records  # $record: the caller sends one row per request
+    return template.replace("$record", single).encode()
+
+
+def one_row_per_request(config: PredictorConfig) -> bool:
+    template = config.content_template or ""
+    return config.content_type == "application/json" and "$records" not in template
+
+
+def _selector(config: PredictorConfig) -> str | int | None:
+    return config.probability if config.probability is not None else config.label
+
+
+def _numbers(value: Any, where: str) -> list[float]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+            raise ModelError(f"{where}: {json.dumps(item)[:200]} is not a number")
+        try:
+            out.append(float(item))
+        except ValueError:
+            raise ModelError(f"{where}: {str(item)[:200]!r} is not a number") from None
+    if not out:
+        raise ModelError(f"{where}: an empty answer")
+    return out
+
+
+def _search(path: str | int, value: Any) -> Any:
+    import jmespath
+
+    if isinstance(path, int):
+        return value[path] if isinstance(value, list) and -len(value) <= path < len(value) else None
+    return jmespath.search(path, value)
+
+
+def decode(config: PredictorConfig, body: bytes, rows: int) -> np.ndarray:
+    """The answer as a (rows, outputs) array; a wrong shape is a ``ModelError`` quoting it."""
+    text = body.decode("utf-8", "replace").strip()
+    selector = _selector(config)
+    try:
+        if config.accept_type == "text/csv":
+            lines = [line for line in text.splitlines() if line.strip()]
+            if len(lines) == 1 and rows > 1 and "," in lines[0] and selector is None:
+                lines = lines[0].split(",")  # one value per record on one line
+            records: list[Any] = []
+            for line in lines:
+                cells = [c.strip().strip('"') for c in line.split(",")]
+                if isinstance(selector, int):
+                    if not -len(cells) <= selector < len(cells):
+                        raise ModelError(f"answer {line[:200]!r} has no column {selector}")
+                    cells = [cells[selector]]
+                records.append(cells)
+        elif config.accept_type == "application/jsonlines":
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            if selector is not None:
+                records = [_search(selector, r) for r in records]
+        else:
+            document = json.loads(text)
+            found = _search(selector, document) if selector is not None else document
+            # $record: the answer is the one record's; $records: a list, one per record.
+            records = [found] if one_row_per_request(config) else found
+            if not isinstance(records, list):
+                raise ModelError(
+                    f"answer {text[:200]!r} is not a list of {rows} record(s)"
+                    + ("" if selector is None else f" at {selector!r}")
+                )
+    except json.JSONDecodeError as err:
+        raise ModelError(f"answer is not {config.accept_type}: {text[:200]!r} ({err})") from None
+    if len(records) != rows:
+        raise ModelError(f"answered {len(records)} row(s) for {rows} record(s): {text[:200]!r}")
+    values = [_numbers(r, f"answer {text[:120]!r}") for r in records]
+    width = len(values[0])
+    if any(len(v) != width for v in values):
+        raise ModelError(f"answer rows differ in length: {text[:200]!r}")
+    return np.asarray(values, dtype=float)

@@ -1,0 +1,111 @@
+"""The records an explainability run explains: a dataset (CSV, JSON Lines, Parquet) or the
+endpoint's input in captures, decoded as data quality decodes them (``preprocess_handler``
+included), named by Clarify's ``headers``, without the ``label`` column, as one array of
+numbers per record. A record that could not be decoded, or holds a value that is not a
+number, is counted by reason (Kernel SHAP explains numeric features)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from monitor_job.clarify.dataset import has_header_row, named_columns
+from monitor_job.contract import JobConfig
+from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, decode_dataset
+from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
+from monitor_job.explainability.config import ExplainConfig
+from monitor_job.explainability.explain import ID, VECTOR
+from monitor_job.io.listing import InputListing
+from monitor_job.io.staging import readable_by_spark
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger("monitor_job")
+NOT_NUMERIC = "feature value is not a number"
+SAMPLES = 5
+
+
+@dataclass
+class Records:
+    frame: DataFrame  # ID, VECTOR, read from ``cached``
+    cached: DataFrame  # every decoded record, persisted: decoded once, read again
+    names: tuple[str, ...]
+    count: int
+    failed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    samples: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def job_format(config: JobConfig, analysis: ExplainConfig) -> JobConfig:
+    """The dataset format as Clarify reads it: a CSV's header row unless ``headers`` are
+    given; of captures, the endpoint's input."""
+    fmt = config.dataset_format
+    if fmt.kind == "csv":
+        fmt = replace(fmt, header=has_header_row(analysis.headers))
+    elif fmt.is_capture:
+        fmt = replace(fmt, capture_indices=("endpointInput",))
+    return replace(config, dataset_format=fmt)
+
+
+def read_records(
+    spark: SparkSession, config: JobConfig, analysis: ExplainConfig, listing: InputListing
+) -> Records:
+    from pyspark.sql import functions as F
+
+    with readable_by_spark(spark, listing) as readable:
+        decoded = decode_dataset(spark, job_format(config, analysis), readable)
+        names = named_columns(decoded.names, analysis.headers, f"the dataset {listing.source}")
+        keep = [i for i, n in enumerate(names) if n != analysis.label]
+        if not keep:
+            raise ConfigError("analysis_config: no feature columns besides the label")
+        columns = [F.col(f"c{i}") for i in keep]
+        numbers = [F.expr(f"try_cast(trim(c{i}) AS DOUBLE)") for i in keep]
+        vector = F.array(*numbers)
+        not_numeric = F.exists(vector, lambda v: v.isNull() | F.isnan(v))
+        reason = F.coalesce(F.col(REASON), F.when(not_numeric, F.lit(NOT_NUMERIC)))
+        sample = F.coalesce(F.col(RAW), F.concat_ws(",", *columns))
+        rows = decoded.frame.select(reason.alias(REASON), vector.alias(VECTOR), sample.alias(RAW))
+        rows = rows.withColumn(ID, F.monotonically_increasing_id()).persist()
+        counts = (
+            rows.groupBy(REASON)
+            .agg(F.count("*").alias("n"), F.slice(F.collect_list(RAW), 1, SAMPLES).alias("raw"))
+            .collect()
+        )
+    good = sum(r["n"] for r in counts if r[REASON] is None)
+    failed = {r[REASON]: r["n"] for r in counts if r[REASON] and r[REASON] not in SKIPPED_REASONS}
+    skipped = {r[REASON]: r["n"] for r in counts if r[REASON] in SKIPPED_REASONS}
+    samples = tuple(
+        (r[REASON], str(raw)) for r in counts if r[REASON] in failed for raw in r["raw"][:SAMPLES]
+    )
+    for reason, n in sorted(failed.items()):
+        log.warning("records failed: %d x %s", n, reason)
+    total = good + sum(failed.values())
+    if good == 0:
+        rows.unpersist()
+        shown = f" ({', '.join(f'{n} {r}' for r, n in sorted(failed.items()))})" if failed else ""
+        raise EmptyInputError(
+            f"no records to explain{listing.window()}: {listing.describe()}" + shown
+        )
+    bad = sum(failed.values())
+    if bad / total > config.max_bad_record_share:
+        rows.unpersist()
+        example = f"; e.g. {samples[0][1][:200]!r}" if samples else ""
+        raise InputDataError(
+            f"{bad} of {total} records could not be explained ("
+            + ", ".join(f"{n} {r}" for r, n in sorted(failed.items()))
+            + f"); more than max_bad_record_share={config.max_bad_record_share}{example}"
+        )
+    frame = rows.where(F.col(REASON).isNull()).select(ID, VECTOR)
+    return Records(
+        frame,
+        rows,
+        tuple(names[i] for i in keep),
+        good,
+        failed,
+        skipped,
+        samples,
+        (listing.describe(), *decoded.notes),
+    )
