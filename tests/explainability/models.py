@@ -74,8 +74,9 @@ def write_script(path: Path, source: str) -> Path:
 
 
 def write_config(path: Path, predictor: dict[str, Any], **shap: Any) -> Path:
-    path.write_text(json.dumps({"version": "1.0", "methods": {"shap": shap},
-                                "predictor": predictor}))
+    path.write_text(
+        json.dumps({"version": "1.0", "methods": {"shap": shap}, "predictor": predictor})
+    )
     return path
 
 
