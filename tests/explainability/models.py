@@ -1,22 +1,16 @@
 """Models to explain and the ways of reaching them: data with independent features, a
 linear model (exact SHAP values known) and a gradient-boosting one (sklearn, pickled), their
-predict scripts, and a model server on loopback (``monitor-job serve-model``'s) that speaks
-the inference container protocol and InvokeEndpoint's path."""
+predict scripts (the model server on loopback is in ``conftest.py``)."""
 
 from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
-
-from monitor_job.decode.preprocess import load_function
-from monitor_job.explainability.serve import serve
 
 NAMES = ["f0", "f1", "f2", "f3", "f4"]
 WEIGHTS = np.array([1.5, -2.0, 0.5, 0.0, 3.0])
@@ -78,20 +72,3 @@ def write_config(path: Path, predictor: dict[str, Any], **shap: Any) -> Path:
         json.dumps({"version": "1.0", "methods": {"shap": shap}, "predictor": predictor})
     )
     return path
-
-
-@pytest.fixture
-def model_server() -> Iterator[Any]:
-    """Start a server for a predict script: ``start(script) -> base URL``; stopped after."""
-    servers = []
-
-    def start(script: Path) -> str:
-        predict, _ = load_function(str(script), "predict")
-        server = serve(predict, "127.0.0.1", 0)
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()

@@ -16,7 +16,6 @@ from tests.explainability.models import (
     LINEAR,
     boosted_model,
     features,
-    model_server,  # noqa: F401 - the fixture
     write_config,
     write_script,
 )
@@ -39,7 +38,7 @@ def test_three_ways_to_the_model_give_the_same_analysis(
     spark,
     tmp_path,
     model_server,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ) -> None:
     script = boosted_model(tmp_path)
     url = model_server(script)
@@ -102,7 +101,7 @@ def predict(rows):
 )
 
 
-def test_throttling_is_retried_and_counted(spark, tmp_path, model_server) -> None:  # noqa: F811
+def test_throttling_is_retried_and_counted(spark, tmp_path, model_server) -> None:
     url = model_server(write_script(tmp_path / "throttled.py", THROTTLED))
     code, out = run(tmp_path, {"endpoint_url": url}, "out")
     assert code == EXIT_OK
@@ -144,7 +143,7 @@ def test_a_failing_model_is_one_line_and_its_exit_code(
     tmp_path,
     model_server,
     capsys,
-    fault,  # noqa: F811
+    fault,
 ) -> None:
     source, says, quoted = FAULTS[fault]
     url = model_server(write_script(tmp_path / "model.py", source))

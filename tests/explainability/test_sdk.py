@@ -12,7 +12,6 @@ from tests.explainability.models import (
     NAMES,
     boosted_model,
     features,
-    model_server,  # noqa: F401 - the fixture
 )
 
 
@@ -21,10 +20,10 @@ def test_sdk_config_in_sdk_readable_files_out(
     tmp_path,
     model_server,
     aws,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ) -> None:
     from sagemaker.clarify import ModelConfig, SHAPConfig
-    from sagemaker.model_monitor import ConstraintViolations, Constraints
+    from sagemaker.model_monitor import Constraints, ConstraintViolations
     from sagemaker.model_monitor.clarify_model_monitoring import ExplainabilityAnalysisConfig
     from sagemaker.session import Session
 
