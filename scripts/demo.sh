@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export MONITOR_JOB_LOG_LEVEL="${MONITOR_JOB_LOG_LEVEL:-WARNING}"
-[ -f demo-data/.version-5 ] || {
+[ -f demo-data/.version-6 ] || {
   rm -rf demo-data
   "$PY" scripts/make_sample_data.py --out demo-data
-  touch demo-data/.version-5
+  touch demo-data/.version-6
 }
 echo "== baseline on demo-data/baseline/training.csv"
 "$PY" -m monitor_job run --config configs/demo-baseline.yaml
@@ -48,10 +48,41 @@ echo "== bias drift from captured traffic: hour 12's requests and predictions me
   --endpoint demo-endpoint --schedule demo-bias-schedule --output demo-output/bias-capture-12h \
   | grep -v "^pre \|^post "
 echo
+echo "== explainability: a churn model trained on demo-data/explain/train.csv, served on loopback"
+echo "   over the SageMaker inference container protocol (monitor-job serve-model)"
+"$PY" scripts/train_demo_model.py --out demo-output/explain-model
+"$PY" -m monitor_job serve-model --predict-script demo-output/explain-model/model.py --port 18080 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+"$PY" - <<'PING'
+import time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen("http://127.0.0.1:18080/ping", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    raise SystemExit("the demo model server did not start on port 18080")
+PING
+echo "== explainability: SHAP baseline (Kernel SHAP against the served model) of demo-data/explain/baseline"
+"$PY" -m monitor_job explain --dataset demo-data/explain/baseline \
+  --analysis-config configs/demo-explain-analysis_config.json --output demo-output/explain-baseline
+echo
+echo "== explainability drift: window 11h (steady), then 12h (a stuck upstream counter: calls always 2)"
+for hour in 11 12; do
+  "$PY" -m monitor_job explain --format capture --dataset demo-data/explain/capture \
+    --start "2024-03-01T${hour}:00:00Z" --end "2024-03-01T$((hour + 1)):00:00Z" \
+    --analysis-config configs/demo-explain-analysis_config.json \
+    --baseline-analysis demo-output/explain-baseline/analysis.json \
+    --endpoint demo-endpoint --schedule demo-explain-schedule --output "demo-output/explain-${hour}h"
+  echo
+done
+kill "$server" 2>/dev/null || true
 echo "== history: drift and completeness of every data-quality monitoring window above"
 "$PY" -m monitor_job report --history demo-output/monitor- --output demo-output/history
 echo
-echo "Metrics for CloudWatch: demo-output/{monitor,mq-monitor,bias}-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"
+echo "Metrics for CloudWatch: demo-output/{monitor,mq-monitor,bias,explain}-*/metrics/cloudwatch/cloudwatch_metrics.jsonl"
 echo "Reports (open in a browser; no network needed):"
 for report in demo-output/*/report.html; do
   echo "  file://$PWD/$report"

@@ -233,6 +233,39 @@ def bias_captures(frame: pd.DataFrame, out: Path, hour: int) -> None:
     (labels / "labels.jsonl").write_text("\n".join(label_lines) + "\n")
 
 
+def explain_frame(rows: int, rng: np.random.Generator, broken_calls: bool = False) -> pd.DataFrame:
+    """Numeric churn features (Kernel SHAP explains numbers) and the churn label. With
+    ``broken_calls`` an upstream counter is stuck (calls always 2) and incomes spread
+    wider: the model's attributions move from calls to income."""
+    age = rng.integers(18, 80, rows)
+    income = np.round(rng.lognormal(10.5, 0.9 if broken_calls else 0.4, rows), 2)
+    calls = np.full(rows, 2) if broken_calls else rng.poisson(3.0, rows)
+    tenure = np.round(rng.gamma(2.0, 12.0, rows), 1)
+    score = -2.0 + 0.6 * calls - 0.04 * tenure + 0.8 * (income > 60000)
+    churn = (rng.uniform(size=rows) < 1 / (1 + np.exp(-score))).astype(int)
+    return pd.DataFrame(
+        {"churn": churn, "age": age, "income": income, "calls": calls, "tenure": tenure}
+    )
+
+
+def explain_data(out: Path, rng: np.random.Generator) -> None:
+    """Explainability: labelled training rows (the demo trains its model on them), the
+    baseline's features (headerless, as Clarify's monitor reads them), and two hours of
+    captured requests (base64 CSV), the second with the stuck counter."""
+    root = out / "explain"
+    (root / "baseline").mkdir(parents=True, exist_ok=True)
+    explain_frame(2000, rng).to_csv(root / "train.csv", index=False)
+    baseline = explain_frame(600, rng).drop(columns="churn")
+    baseline.to_csv(root / "baseline" / "features.csv", index=False, header=False)
+    for hour, broken in ((11, False), (12, True)):
+        frame = explain_frame(300, rng, broken_calls=broken)
+        part = root / "capture" / "demo-endpoint" / "AllTraffic" / "2024" / "03" / "01"
+        (part / f"{hour:02d}").mkdir(parents=True, exist_ok=True)
+        (part / f"{hour:02d}" / "00-00-000-0000.jsonl").write_text(
+            "\n".join(capture_lines(frame, "2024-03-01", hour, rng)) + "\n", encoding="utf-8"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-data")
@@ -265,9 +298,10 @@ def main() -> None:
         )
     model_quality_data(out, np.random.default_rng(args.seed + 1))
     bias_data(out, np.random.default_rng(args.seed + 2))
+    explain_data(out, np.random.default_rng(args.seed + 3))
     print(
         f"sample data in {out}/ (baseline/training.csv, mq-baseline/validation-predictions.csv, "
-        "capture/, mq-capture/, ground-truth/, bias/)"
+        "capture/, mq-capture/, ground-truth/, bias/, explain/)"
     )
 
 

@@ -24,7 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"outputs"}),
     frozenset({"monitor_type"}),
     frozenset({"groundtruth", "clarify"}),  # shared by two types, below both
-    frozenset({"data_quality", "model_quality", "bias"}),  # the monitor types
+    frozenset({"data_quality", "model_quality", "bias", "explainability"}),  # the monitor types
     frozenset({"monitors", "commands", "cli", "__main__"}),  # registry and entrypoint
 )
 SIDE_BY_SIDE = (LAYERS[8], LAYERS[9])

@@ -390,6 +390,32 @@ def test_bias_report_from_clarify_files(tmp_path: Path) -> None:
         )
 
 
+def test_explainability_report_from_clarify_files_in_chromium(tmp_path: Path, browser: Any) -> None:
+    """Clarify's explainability analysis.json (the SDK's fixture: two labels) against
+    itself as the baseline, with the documentation's violations: a section per label with
+    its chart, each violation row linking to its label."""
+    analysis = FIXTURES / "sdk_model_card_clarify_explanability.json"
+    violations = FIXTURES / "aws-docs_feature_attribution_drift_constraint_violations_example.json"
+    args = ["report", "--statistics", str(analysis), "--baseline-statistics", str(analysis)]
+    assert main([*args, "--violations", str(violations), "--output", str(tmp_path)]) == EXIT_OK
+    opened = Opened(browser, tmp_path / "report.html")
+    opened.assert_clean()
+    opened.assert_fits()
+    page = opened.page
+    labels = read(analysis)["explanations"]["kernel_shap"]
+    for label, entry in labels.items():
+        section = page.locator(f"section[data-label={css(label)}]")
+        assert section.count() == 1
+        box = section.locator("svg").first.bounding_box()
+        assert box is not None and box["width"] > 150, (label, box)
+        for feature in entry["global_shap_values"]:
+            assert section.locator(f"tr.shap[data-feature={css(feature)}]").count() == 1
+    for v in read(violations)["violations"]:
+        row = page.locator(f"tr.violation[data-label={css(v['label'])}]")
+        assert row.count() == 1 and v["description"] in row.inner_text()
+        assert row.locator("a").get_attribute("href") == f"#x-{v['label']}"
+
+
 def test_names_and_values_are_escaped(tmp_path: Path) -> None:
     """Feature names and category values come from user data: they are text, never markup."""
     evil = "<img src=x onerror=alert(1)>"

@@ -81,7 +81,7 @@ def print_summary(outcome: Outcome) -> None:
     calls = info.get("model_calls") or {}
     if calls:
         print(
-            f"model {info.get('model')}: {calls['requests']} requests, {calls['rows']} rows, "
+            f"{info.get('model')}: {calls['requests']} requests, {calls['rows']} rows, "
             f"{calls['retries']} retries"
         )
 

@@ -18,6 +18,14 @@ from monitor_job.contract import JobConfig
 from monitor_job.decode.preprocess import read_script
 from monitor_job.errors import EmptyInputError
 from monitor_job.explainability import background as bg
+from monitor_job.explainability.analysis import (
+    VECTOR,
+    Explained,
+    Task,
+    aggregate,
+    explain,
+    explainer,
+)
 from monitor_job.explainability.checks import scores, violations
 from monitor_job.explainability.cloudwatch import explainability_lines, explainability_target
 from monitor_job.explainability.config import ExplainConfig, read_analysis_config
@@ -25,14 +33,6 @@ from monitor_job.explainability.documents import (
     analysis_document,
     baseline_explanations,
     label_names,
-)
-from monitor_job.explainability.explain import (
-    VECTOR,
-    Explained,
-    Task,
-    aggregate,
-    explain,
-    explainer,
 )
 from monitor_job.explainability.model import Model
 from monitor_job.explainability.records import Records, read_records

@@ -212,4 +212,6 @@ class Model:
             raise ModelError(
                 f"{self.config.where}: predict returned shape {out.shape} for {len(data)} row(s)"
             )
+        if not np.isfinite(out).all():
+            raise ModelError(f"{self.config.where}: predict returned a value that is not finite")
         return out

@@ -118,4 +118,7 @@ def decode(config: PredictorConfig, body: bytes, rows: int) -> np.ndarray:
     width = len(values[0])
     if any(len(v) != width for v in values):
         raise ModelError(f"answer rows differ in length: {text[:200]!r}")
-    return np.asarray(values, dtype=float)
+    out = np.asarray(values, dtype=float)
+    if not np.isfinite(out).all():
+        raise ModelError(f"answer holds a value that is not finite: {text[:200]!r}")
+    return out

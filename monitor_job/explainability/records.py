@@ -14,8 +14,8 @@ from monitor_job.clarify.dataset import has_header_row, named_columns
 from monitor_job.contract import JobConfig
 from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, decode_dataset
 from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
+from monitor_job.explainability.analysis import ID, VECTOR
 from monitor_job.explainability.config import ExplainConfig
-from monitor_job.explainability.explain import ID, VECTOR
 from monitor_job.io.listing import InputListing
 from monitor_job.io.staging import readable_by_spark
 

@@ -14,7 +14,7 @@ import pytest
 
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_OK
-from monitor_job.explainability.explain import record_seed
+from monitor_job.explainability.analysis import record_seed
 from tests.explainability.models import (
     INTERCEPT,
     LINEAR,

@@ -149,9 +149,10 @@ def explain(records: DataFrame, count: int, task: Task) -> Explained:
     spark = records.sparkSession
     # The tasks reach an endpoint as the driver does (AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME,
     # the region, credentials in the environment): the driver's AWS_* variables go with them.
-    spark.sparkContext.environment.update(
-        {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
-    )
+    environment = spark.sparkContext.environment
+    for key in [k for k in environment if k.startswith("AWS_") and k not in os.environ]:
+        del environment[key]
+    environment.update({k: v for k, v in os.environ.items() if k.startswith("AWS_")})
     parts = max(
         1,
         min(
