@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from sklearn.ensemble import GradientBoostingClassifier
 
-PREDICT = '''"""The demo churn model (scripts/train_demo_model.py): rows in, churn odds out."""
+PREDICT = '''"""The demo churn model (scripts/train_demo_model.py): rows in, P(churn) out."""
 import pickle
 from pathlib import Path
 

@@ -34,7 +34,14 @@ def _rows(body: bytes, content_type: str) -> np.ndarray:
         doc = json.loads(text)
         rows = doc["instances"] if isinstance(doc, dict) else doc
     else:
-        rows = [[float(v) for v in line.split(",")] for line in text.splitlines() if line.strip()]
+        lines = text.strip().splitlines()
+        width = lines[0].count(",") + 1 if lines else 0
+        known: dict[str, float] = {}  # synthetic rows repeat few values: parse each once
+        values = [
+            known[v] if v in known else known.setdefault(v, float(v))
+            for v in ",".join(lines).split(",")
+        ]
+        return np.asarray(values, dtype=float).reshape(-1, width) if width else np.zeros((0, 0))
     return np.asarray(rows, dtype=float)
 
 
@@ -52,6 +59,9 @@ def _answer(out: np.ndarray, accept: str) -> tuple[bytes, str]:
 def handler(predict: Callable[..., Any]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: with Nagle's algorithm on, each answer
+        # waits for the client's delayed ACK (40 ms on Linux).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("serve-model: " + format, *args)
