@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: see scripts/bench.py (BENCH_ARGS="--sizes 100000 --big ..." to change sizes),
 # then the model-quality baselines (scripts/bench_model_quality.py, MQ_BENCH_ARGS), the bias
-# analysis (scripts/bench_bias.py) and report.html (scripts/bench_report.py).
+# analysis (scripts/bench_bias.py), explainability (scripts/bench_explain.py) and report.html
+# (scripts/bench_report.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -11,6 +12,9 @@ echo "== model quality"
 echo
 echo "== bias"
 .venv/bin/python scripts/bench_bias.py ${BIAS_BENCH_ARGS:-}
+echo
+echo "== explainability"
+.venv/bin/python scripts/bench_explain.py ${EXPLAIN_BENCH_ARGS:-} 2>/dev/null
 echo
 echo "== report.html of a 100-feature monitoring run"
 .venv/bin/python scripts/bench_report.py ${REPORT_BENCH_ARGS:-} 2>/dev/null
