@@ -9,7 +9,7 @@ import threading
 
 from monitor_job.contract import JobConfig
 from monitor_job.contract.formats import CLI_FORMATS
-from monitor_job.errors import EXIT_OK, BaselineError, ConfigError, InputDataError
+from monitor_job.errors import EXIT_OK, BaselineError, ConfigError, InputDataError, StoppedError
 from monitor_job.monitor_type import Commands
 
 
@@ -81,6 +81,8 @@ def run_serve(script: str, host: str, port: int) -> int:
     print(f"serving {script} on http://{host}:{server.server_port}/invocations", flush=True)
     try:
         threading.Event().wait()
+    except StoppedError:  # docker stop, kill: the way a server ends
+        print(f"stopped serving {script}", flush=True)
     finally:
         server.shutdown()
     return EXIT_OK

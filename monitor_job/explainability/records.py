@@ -64,32 +64,33 @@ def read_records(
         columns = [F.col(f"c{i}") for i in keep]
         numbers = [F.expr(f"try_cast(trim(c{i}) AS DOUBLE)") for i in keep]
         vector = F.array(*numbers)
-        not_numeric = F.exists(vector, lambda v: v.isNull() | F.isnan(v))
+        infinite = F.lit(float("inf"))
+        not_numeric = F.exists(vector, lambda v: v.isNull() | F.isnan(v) | (F.abs(v) == infinite))
         reason = F.coalesce(F.col(REASON), F.when(not_numeric, F.lit(NOT_NUMERIC)))
-        sample = F.coalesce(F.col(RAW), F.concat_ws(",", *columns))
+        # the record as read, kept for a failed one only (a sample of the failures)
+        sample = F.when(reason.isNotNull(), F.coalesce(F.col(RAW), F.concat_ws(",", *columns)))
         rows = decoded.frame.select(reason.alias(REASON), vector.alias(VECTOR), sample.alias(RAW))
         rows = rows.withColumn(ID, F.monotonically_increasing_id()).persist()
-        counts = (
-            rows.groupBy(REASON)
-            .agg(F.count("*").alias("n"), F.slice(F.collect_list(RAW), 1, SAMPLES).alias("raw"))
-            .collect()
+        counts = {
+            r[REASON]: r["n"] for r in rows.groupBy(REASON).agg(F.count("*").alias("n")).collect()
+        }
+    good = counts.pop(None, 0)
+    failed = {r: n for r, n in counts.items() if r not in SKIPPED_REASONS}
+    skipped = {r: n for r, n in counts.items() if r in SKIPPED_REASONS}
+    samples: tuple[tuple[str, str], ...] = ()
+    if failed:
+        shown = F.col(REASON).isin(*failed)
+        samples = tuple(
+            (r[REASON], str(r[RAW]))
+            for r in rows.where(shown).select(REASON, RAW).limit(SAMPLES).collect()
         )
-    good = sum(r["n"] for r in counts if r[REASON] is None)
-    failed = {r[REASON]: r["n"] for r in counts if r[REASON] and r[REASON] not in SKIPPED_REASONS}
-    skipped = {r[REASON]: r["n"] for r in counts if r[REASON] in SKIPPED_REASONS}
-    samples = tuple(
-        (r[REASON], str(raw)) for r in counts if r[REASON] in failed for raw in r["raw"][:SAMPLES]
-    )
-    for reason, n in sorted(failed.items()):
-        log.warning("records failed: %d x %s", n, reason)
+    for why, n in sorted(failed.items()):
+        log.warning("records failed: %d x %s", n, why)
     total = good + sum(failed.values())
-    if good == 0:
-        rows.unpersist()
-        shown = f" ({', '.join(f'{n} {r}' for r, n in sorted(failed.items()))})" if failed else ""
-        raise EmptyInputError(
-            f"no records to explain{listing.window()}: {listing.describe()}" + shown
-        )
     bad = sum(failed.values())
+    if total == 0:
+        rows.unpersist()
+        raise EmptyInputError(f"no records to explain{listing.window()}: {listing.describe()}")
     if bad / total > config.max_bad_record_share:
         rows.unpersist()
         example = f"; e.g. {samples[0][1][:200]!r}" if samples else ""
@@ -98,6 +99,9 @@ def read_records(
             + ", ".join(f"{n} {r}" for r, n in sorted(failed.items()))
             + f"); more than max_bad_record_share={config.max_bad_record_share}{example}"
         )
+    if good == 0:
+        rows.unpersist()
+        raise EmptyInputError(f"no records to explain: all {bad} failed")
     frame = rows.where(F.col(REASON).isNull()).select(ID, VECTOR)
     return Records(
         frame,

@@ -71,7 +71,7 @@ def test_linear_model_gives_the_exact_values(spark, tmp_path, agg) -> None:
     assert entry["expected_value"] == pytest.approx(x.mean(axis=0) @ WEIGHTS + INTERCEPT, abs=1e-9)
 
 
-def test_boosting_equals_shap_in_one_process(spark, tmp_path) -> None:
+def test_boosting_equals_shap_in_one_process(spark, tmp_path, aws) -> None:
     import shap
 
     from monitor_job.decode.preprocess import load_function
@@ -101,8 +101,20 @@ def test_boosting_equals_shap_in_one_process(spark, tmp_path) -> None:
     # the label is built from f0..f2 only: the model leans on them most
     values = entry["label0"]["global_shap_values"]
     assert min(values["f0"], values["f1"], values["f2"]) > 3 * max(values["f3"], values["f4"])
-    # a rerun gives the same files
-    again = explain(tmp_path, data, config, "again")
+    # a rerun, with the same background as an S3 object, gives the same files
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="shap")
+    rows = "\n".join(",".join(map(repr, r)) for r in background.tolist())
+    boto3.client("s3").put_object(Bucket="shap", Key="background.csv", Body=rows.encode())
+    from_s3 = write_config(
+        tmp_path / "s3.json",
+        {"predict_script": str(script)},
+        num_samples=64,
+        seed=11,
+        baseline="s3://shap/background.csv",
+    )
+    again = explain(tmp_path, data, from_s3, "again")
     assert (again / "analysis.json").read_bytes() == (out / "analysis.json").read_bytes()
     assert (again / "explanations_shap" / "out.csv").read_bytes() == (
         out / "explanations_shap" / "out.csv"

@@ -15,7 +15,7 @@ import pytest
 from monitor_job.cli import main
 from monitor_job.contract import AnalysisType, config_from_mapping
 from monitor_job.contract.config import DEFAULT_ANALYSIS_CONFIG
-from monitor_job.errors import EXIT_BASELINE, EXIT_CONFIG, EXIT_OK
+from monitor_job.errors import EXIT_BASELINE, EXIT_CONFIG, EXIT_INPUT, EXIT_OK
 from tests.datasets import json_capture_lines, write_lines
 from tests.explainability.models import LINEAR, NAMES, features, write_config, write_script
 
@@ -33,9 +33,13 @@ def explain(*args: str) -> int:
     return main(["explain", *args])
 
 
-def test_captured_requests_equal_the_dataset(spark, tmp_path, linear_config, capsys) -> None:
+def test_every_input_gives_the_same_analysis(spark, tmp_path, linear_config) -> None:
+    """The same records as a CSV, JSON Lines, Parquet and captured requests (with a broken
+    line and a record holding a word among its numbers, both counted)."""
     data = features(80, 2)
     data.to_csv(tmp_path / "data.csv", index=False)
+    data.to_json(tmp_path / "data.jsonl", orient="records", lines=True)
+    data.to_parquet(tmp_path / "data.parquet")
     frame = data.copy()
     frame.insert(0, "prediction", 0.5)
     lines = json_capture_lines(frame)
@@ -58,11 +62,28 @@ def test_captured_requests_equal_the_dataset(spark, tmp_path, linear_config, cap
         )
         == EXIT_OK
     )
-    ours = (tmp_path / "cap" / "analysis.json").read_text()
-    assert ours == (tmp_path / "csv" / "analysis.json").read_text()
+    for kind in ("json", "parquet"):
+        assert (
+            explain(
+                "--format",
+                kind,
+                "--dataset",
+                str(tmp_path / f"data.{kind.replace('json', 'jsonl')}"),
+                *common,
+                "--output",
+                str(tmp_path / kind),
+            )
+            == EXIT_OK
+        )
+    ours = (tmp_path / "csv" / "analysis.json").read_text()
+    for kind in ("cap", "json", "parquet"):
+        assert (tmp_path / kind / "analysis.json").read_text() == ours, kind
     summary = json.loads((tmp_path / "cap" / "monitor-job-summary.json").read_text())
     assert summary["item_count"] == 80
     assert sum(summary["records"]["failed"].values()) == 2, summary["records"]
+    assert {s["reason"] for s in summary["records"]["failed_samples"]} == set(
+        summary["records"]["failed"]
+    )
 
 
 def test_drift_fires_only_when_the_ranking_changes(spark, tmp_path, linear_config, aws) -> None:
@@ -150,6 +171,26 @@ def test_drift_fires_only_when_the_ranking_changes(spark, tmp_path, linear_confi
     page = (tmp_path / "out-drifted" / "report.html").read_text()
     assert 'data-label="label0"' in page and "nDCG" in page and 'class="violation"' in page
     assert page.count('class="local"') == 5
+
+
+def test_words_among_the_features_fail_the_run_in_one_line(
+    spark, tmp_path, linear_config, capsys
+) -> None:
+    frame = features(20, 4).astype(str)
+    frame.loc[:, "f2"] = "high"
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    code = explain(
+        "--dataset",
+        str(tmp_path / "data.csv"),
+        "--analysis-config",
+        str(linear_config),
+        "--output",
+        str(tmp_path / "out"),
+    )
+    assert code == EXIT_INPUT
+    [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("InputDataError")]
+    assert "20 of 20 records could not be explained (20 feature value is not a number)" in line
+    assert "high" in line and not (tmp_path / "out" / "analysis.json").exists()
 
 
 @pytest.mark.parametrize(
