@@ -31,6 +31,28 @@ class Commands:
         return parser
 
 
+def add_window_options(parser: Any, publish_help: str) -> None:
+    """The options of a run over a window of captures for a monitored endpoint: the window,
+    the CloudWatch dimensions, and whether to publish (they stand for ``start_time``,
+    ``end_time``, ``sagemaker_endpoint_name``, ``sagemaker_monitoring_schedule_name``,
+    ``publish_cloudwatch_metrics``: :func:`window_settings`)."""
+    parser.add_argument("--start", help="window start (ISO 8601, inclusive)")
+    parser.add_argument("--end", help="window end (ISO 8601, exclusive)")
+    parser.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
+    parser.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
+    parser.add_argument("--publish-metrics", action="store_true", help=publish_help)
+
+
+def window_settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "start_time": args.start,
+        "end_time": args.end,
+        "sagemaker_endpoint_name": args.endpoint,
+        "sagemaker_monitoring_schedule_name": args.schedule,
+        "publish_cloudwatch_metrics": "Enabled" if args.publish_metrics else None,
+    }
+
+
 @dataclass(frozen=True)
 class MonitorType:
     """A monitor type: the package ``monitor_job.<name>``, whose parts are named the same

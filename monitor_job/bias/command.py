@@ -9,7 +9,7 @@ from typing import Any
 from monitor_job.contract import AnalysisType
 from monitor_job.contract.config import BIAS_DRIFT_METHODS
 from monitor_job.contract.formats import cli_dataset_format
-from monitor_job.monitor_type import Commands, MonitorType
+from monitor_job.monitor_type import Commands, MonitorType, add_window_options, window_settings
 from monitor_job.outputs.summary import Outcome
 from monitor_job.report.documents import BIAS
 
@@ -28,11 +28,6 @@ def add_commands(commands: Commands) -> None:
         help="the baseline's analysis.json: a monitoring run, with constraint_violations.json",
     )
     bias.add_argument("--drift-method", choices=BIAS_DRIFT_METHODS, default=BIAS_DRIFT_METHODS[0])
-    bias.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
-    bias.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
-    bias.add_argument(
-        "--publish-metrics", action="store_true", help="PutMetricData to the bias namespace"
-    )
     bias.add_argument(
         "--drift-confidence", type=float, default=0.95, help="bootstrap interval level (0.95)"
     )
@@ -42,8 +37,7 @@ def add_commands(commands: Commands) -> None:
     cap.add_argument("--inference-attribute", help="prediction in the endpoint's output")
     cap.add_argument("--probability-attribute", help="probability in the endpoint's output")
     cap.add_argument("--probability-threshold", help="a probability above it is positive")
-    cap.add_argument("--start", help="window start (ISO 8601, inclusive)")
-    cap.add_argument("--end", help="window end (ISO 8601, exclusive)")
+    add_window_options(bias, "PutMetricData to the bias namespace")
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -57,16 +51,12 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
         "baseline_constraints": args.baseline_analysis,
         "bias_drift_method": args.drift_method,
         "bias_drift_confidence": str(args.drift_confidence),
-        "sagemaker_endpoint_name": args.endpoint,
-        "sagemaker_monitoring_schedule_name": args.schedule,
-        "publish_cloudwatch_metrics": "Enabled" if args.publish_metrics else None,
         "dataset_format": cli_dataset_format(args.format, True) if args.format else None,
         "ground_truth_source": args.ground_truth,
         "inference_attribute": args.inference_attribute,
         "probability_attribute": args.probability_attribute,
         "probability_threshold_attribute": args.probability_threshold,
-        "start_time": args.start,
-        "end_time": args.end,
+        **window_settings(args),
     }
 
 

@@ -6,7 +6,6 @@ bias metrics through the data-quality path."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from monitor_job.bias.analysis import analyse, run_bias_analysis
@@ -15,10 +14,10 @@ from monitor_job.bias.cloudwatch import bias_lines, bias_target
 from monitor_job.bias.config import read_analysis_config
 from monitor_job.bias.records import Records, captured
 from monitor_job.bias.view import build_view
+from monitor_job.clarify.cloudwatch import emit_clarify
 from monitor_job.clarify.documents import violations_document
 from monitor_job.contract import JobConfig
 from monitor_job.io.documents import read_json
-from monitor_job.outputs.cloudwatch import emit
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import spark_run
 from monitor_job.outputs.summary import Outcome, RecordCounts
@@ -58,13 +57,8 @@ def run(config: JobConfig) -> Outcome:
             documents[VIOLATIONS] = violations_document(found)
         set_phase("writing outputs")
         files = write_json_files(area.local, documents)
-        when = config.metric_time or datetime.now(timezone.utc)
-        target = bias_target(config.endpoint_name, config.schedule_name, when)
-        metrics, metric_files, failure = emit(
-            config,
-            target,
-            bias_lines(target, document),
-            area.local_for(config.cloudwatch_metrics_directory),
+        metrics, metric_files, failure = emit_clarify(
+            config, area, bias_target, lambda target: bias_lines(target, document)
         )
         analysed = max((c.n() for c in counts.values()), default=0)
         extra: dict[str, Any] = {"analysis": document, "cloudwatch": metrics}

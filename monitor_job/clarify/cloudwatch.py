@@ -5,9 +5,14 @@ data-quality CloudWatch path (metrics file, batching, retries)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
 
-from monitor_job.outputs.cloudwatch import MetricTarget
+from monitor_job.contract import JobConfig
+from monitor_job.errors import MetricsPublishError
+from monitor_job.outputs.area import OutputArea
+from monitor_job.outputs.cloudwatch import MetricTarget, emit
 
 BIAS = "bias-metrics"
 EXPLAINABILITY = "explainability-metrics"
@@ -24,3 +29,16 @@ def clarify_target(
     if schedule:
         dims.append(("MonitoringSchedule", schedule))
     return MetricTarget(namespace(kind, endpoint), tuple(dims), when)
+
+
+def emit_clarify(
+    config: JobConfig,
+    area: OutputArea,
+    target: Callable[[str | None, str | None, datetime], MetricTarget],
+    lines: Callable[[MetricTarget], list[dict[str, Any]]],
+) -> tuple[dict[str, Any], list[str], MetricsPublishError | None]:
+    """A Clarify run's metrics: the metrics file, and PutMetricData when asked (the
+    summary entry, the files written, a publish failure to raise at the end)."""
+    when = config.metric_time or datetime.now(timezone.utc)
+    chosen = target(config.endpoint_name, config.schedule_name, when)
+    return emit(config, chosen, lines(chosen), area.local_for(config.cloudwatch_metrics_directory))

@@ -9,7 +9,7 @@ from typing import Any
 from monitor_job.contract import AnalysisType
 from monitor_job.contract.formats import CLI_FORMATS, cli_dataset_format
 from monitor_job.errors import ConfigError
-from monitor_job.monitor_type import Commands, MonitorType
+from monitor_job.monitor_type import Commands, MonitorType, add_window_options, window_settings
 from monitor_job.outputs.summary import Outcome
 from monitor_job.report.documents import DATA_QUALITY
 
@@ -31,15 +31,7 @@ def add_commands(commands: Commands) -> None:
         p.add_argument("--postprocessor", help="script defining postprocess_handler")
     mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
     mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
-    mon.add_argument("--start", help="window start (ISO 8601, inclusive)")
-    mon.add_argument("--end", help="window end (ISO 8601, exclusive)")
-    mon.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
-    mon.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
-    mon.add_argument(
-        "--publish-metrics",
-        action="store_true",
-        help="also PutMetricData to CloudWatch (the metrics file is always written)",
-    )
+    add_window_options(mon, "also PutMetricData to CloudWatch (the metrics file is always written)")
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -58,11 +50,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
         env.update(
             baseline_statistics=args.baseline_statistics,
             baseline_constraints=args.baseline_constraints,
-            start_time=args.start,
-            end_time=args.end,
-            sagemaker_endpoint_name=args.endpoint,
-            sagemaker_monitoring_schedule_name=args.schedule,
-            publish_cloudwatch_metrics="Enabled" if args.publish_metrics else None,
+            **window_settings(args),
         )
     return env
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from monitor_job.contract import AnalysisType
 from monitor_job.contract.formats import cli_dataset_format
-from monitor_job.monitor_type import Commands, MonitorType
+from monitor_job.monitor_type import Commands, MonitorType, add_window_options, window_settings
 from monitor_job.outputs.summary import Outcome
 from monitor_job.report.documents import EXPLAINABILITY
 
@@ -36,15 +36,7 @@ def add_commands(commands: Commands) -> None:
     )
     explain.add_argument("--drift-threshold", type=float, help="nDCG below it is a violation (0.9)")
     explain.add_argument("--preprocessor", help="script defining preprocess_handler")
-    explain.add_argument("--start", help="window start (ISO 8601, inclusive)")
-    explain.add_argument("--end", help="window end (ISO 8601, exclusive)")
-    explain.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
-    explain.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
-    explain.add_argument(
-        "--publish-metrics",
-        action="store_true",
-        help="PutMetricData to the explainability namespace",
-    )
+    add_window_options(explain, "PutMetricData to the explainability namespace")
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -60,11 +52,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
         "baseline_constraints": args.baseline_analysis,
         "feature_attribution_drift_threshold": args.drift_threshold,
         "record_preprocessor_script": args.preprocessor,
-        "start_time": args.start,
-        "end_time": args.end,
-        "sagemaker_endpoint_name": args.endpoint,
-        "sagemaker_monitoring_schedule_name": args.schedule,
-        "publish_cloudwatch_metrics": "Enabled" if args.publish_metrics else None,
+        **window_settings(args),
     }
 
 

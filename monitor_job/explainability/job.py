@@ -7,12 +7,12 @@ baseline's analysis.json as ``baseline_constraints``, the feature attribution dr
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from monitor_job.clarify.cloudwatch import emit_clarify
 from monitor_job.clarify.documents import violations_document
 from monitor_job.contract import JobConfig
 from monitor_job.decode.preprocess import read_script
@@ -39,7 +39,6 @@ from monitor_job.explainability.records import Records, read_records
 from monitor_job.explainability.view import build_view, distributions
 from monitor_job.io import list_input
 from monitor_job.io.documents import read_json
-from monitor_job.outputs.cloudwatch import emit
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
 from monitor_job.outputs.summary import Outcome, RecordCounts
@@ -116,13 +115,11 @@ def run(config: JobConfig) -> Outcome:
                 str(Path(area.local) / LOCAL_DIR),
                 {LOCAL_FILE: _local_csv(labels, records.names, explained.values)},
             )
-        when = config.metric_time or datetime.now(timezone.utc)
-        target = explainability_target(config.endpoint_name, config.schedule_name, when)
-        metrics, metric_files, failure = emit(
+        metrics, metric_files, failure = emit_clarify(
             config,
-            target,
-            explainability_lines(target, document),
-            area.local_for(config.cloudwatch_metrics_directory),
+            area,
+            explainability_target,
+            lambda target: explainability_lines(target, document),
         )
         calls = explained.calls
         extra: dict[str, Any] = {

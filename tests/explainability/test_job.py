@@ -33,6 +33,26 @@ def explain(*args: str) -> int:
     return main(["explain", *args])
 
 
+def failing(capsys, tmp_path: Path, config: Path, *more: str) -> tuple[int, str]:
+    """A run of the dataset in ``tmp_path`` that fails: its exit code and its one line."""
+    code = explain(
+        "--dataset",
+        str(tmp_path / "data.csv"),
+        "--analysis-config",
+        str(config),
+        *more,
+        "--output",
+        str(tmp_path / "out"),
+    )
+    [line] = [
+        x
+        for x in capsys.readouterr().err.splitlines()
+        if ": " in x and x[0].isupper() and x.split(":")[0].isalpha()
+    ]
+    assert not (tmp_path / "out" / "analysis.json").exists()
+    return code, line
+
+
 def test_every_input_gives_the_same_analysis(spark, tmp_path, linear_config) -> None:
     """The same records as a CSV, JSON Lines, Parquet and captured requests (with a broken
     line and a record holding a word among its numbers, both counted)."""
@@ -179,18 +199,10 @@ def test_words_among_the_features_fail_the_run_in_one_line(
     frame = features(20, 4).astype(str)
     frame.loc[:, "f2"] = "high"
     frame.to_csv(tmp_path / "data.csv", index=False)
-    code = explain(
-        "--dataset",
-        str(tmp_path / "data.csv"),
-        "--analysis-config",
-        str(linear_config),
-        "--output",
-        str(tmp_path / "out"),
-    )
-    assert code == EXIT_INPUT
-    [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("InputDataError")]
+    code, line = failing(capsys, tmp_path, linear_config)
+    assert code == EXIT_INPUT and line.startswith("InputDataError: ")
     assert "20 of 20 records could not be explained (20 feature value is not a number)" in line
-    assert "high" in line and not (tmp_path / "out" / "analysis.json").exists()
+    assert "high" in line
 
 
 @pytest.mark.parametrize(
@@ -224,16 +236,8 @@ def test_bad_configs_stop_before_spark(tmp_path, capsys, config, says) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     (tmp_path / "data.csv").write_text("a,b\n1,2\n")
-    code = explain(
-        "--dataset",
-        str(tmp_path / "data.csv"),
-        "--analysis-config",
-        str(path),
-        "--output",
-        str(tmp_path / "out"),
-    )
-    assert code == EXIT_CONFIG
-    [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("ConfigError")]
+    code, line = failing(capsys, tmp_path, path)
+    assert code == EXIT_CONFIG and line.startswith("ConfigError: ")
     assert says in line
 
 
@@ -241,18 +245,8 @@ def test_a_baseline_without_explanations_is_refused(tmp_path, linear_config, cap
     other = tmp_path / "analysis.json"
     other.write_text(json.dumps({"version": "1.0", "pre_training_bias_metrics": {}}))
     (tmp_path / "data.csv").write_text("a,b\n1,2\n")
-    code = explain(
-        "--dataset",
-        str(tmp_path / "data.csv"),
-        "--analysis-config",
-        str(linear_config),
-        "--baseline-analysis",
-        str(other),
-        "--output",
-        str(tmp_path / "out"),
-    )
-    assert code == EXIT_BASELINE
-    assert "holds no explanations.kernel_shap" in capsys.readouterr().err
+    code, line = failing(capsys, tmp_path, linear_config, "--baseline-analysis", str(other))
+    assert code == EXIT_BASELINE and "holds no explanations.kernel_shap" in line
 
 
 def test_the_container_contract_names_explainability() -> None:
