@@ -413,6 +413,62 @@ def big_train(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def test_explainability_through_processingjobconfig(client, image, tmp_path, spark) -> None:
+    """analysis_type=MODEL_EXPLAINABILITY as SageMaker starts it: Clarify's analysis config
+    where its monitor mounts it, a predict script beside it; the same analysis.json as the
+    same run in this process."""
+    from tests.explainability.models import LINEAR, features
+
+    dataset = tmp_path / "explain-data"
+    dataset.mkdir()
+    features(120, 1).to_csv(dataset / "features.csv", index=False)
+    mount = "/opt/ml/processing/input/config"
+    configs = {}
+    for where, root in (("image", mount), ("local", str(tmp_path / "local-config"))):
+        directory = tmp_path / f"{where}-config"
+        directory.mkdir(exist_ok=True)
+        (directory / "model.py").write_text(LINEAR)
+        (directory / "analysis_config.json").write_text(
+            json.dumps(
+                {
+                    "methods": {"shap": {"num_samples": 32, "num_clusters": 4}},
+                    "predictor": {"predict_script": f"{root}/model.py"},
+                }
+            )
+        )
+        configs[where] = directory
+    env = {
+        "analysis_type": "MODEL_EXPLAINABILITY",
+        "dataset_source": "/opt/ml/processing/input/data",
+        "output_path": "/opt/ml/processing/output",
+        "publish_cloudwatch_metrics": "Disabled",
+    }
+    out = writable_dir(tmp_path / "explain-out")
+    message = writable_dir(tmp_path / "explain-message")
+    job = processing_job("explain", env, {"data": env["dataset_source"], "config": mount})
+    config = config_dir(tmp_path, job, "algo-1", ["algo-1"])
+    code, log = run_container(
+        client,
+        [
+            *ro(config, "/opt/ml/config"),
+            *ro(dataset, env["dataset_source"]),
+            *ro(configs["image"], mount),
+            *rw(out, env["output_path"]),
+            *rw(message, "/opt/ml/output"),
+        ],
+    )
+    assert code == EXIT_OK, log[-3000:]
+    assert_quiet(log)
+    assert (message / "message").read_text().startswith("Completed:")
+    local = local_run(
+        tmp_path / "local-explain",
+        {**env, "analysis_config": f"{mount}/analysis_config.json"},
+        {env["dataset_source"]: dataset, mount: configs["local"]},
+    )
+    assert (out / "analysis.json").read_bytes() == (local / "analysis.json").read_bytes()
+    assert (out / "explanations_shap" / "out.csv").is_file()
+
+
 def test_docker_stop_ends_as_stopped_with_no_partial_output(
     client, image, big_train, tmp_path
 ) -> None:

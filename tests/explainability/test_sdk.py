@@ -33,7 +33,7 @@ def test_sdk_config_in_sdk_readable_files_out(
             baseline=features(5, 1).to_numpy().tolist(),
             num_samples=30,
             agg_method="mean_abs",
-            save_local_shap_values=False,
+            use_logit=True,
             seed=3,
         ),
         model_config=ModelConfig(
@@ -75,7 +75,19 @@ def test_sdk_config_in_sdk_readable_files_out(
         )
         == EXIT_OK
     )
-    assert not (tmp_path / "out-baseline" / "explanations_shap").exists()
+    # use_logit: each record's values add up to its log-odds, less the expected value's
+    import numpy as np
+    import pandas as pd
+
+    from monitor_job.decode.preprocess import load_function
+
+    predict, _ = load_function(str(tmp_path / "boosted.py"), "predict")
+    rows = features(40, 1).to_numpy()
+    local = pd.read_csv(tmp_path / "out-baseline" / "explanations_shap" / "out.csv").to_numpy()
+    analysis = json.loads((tmp_path / "out-baseline" / "analysis.json").read_text())
+    expected = analysis["explanations"]["kernel_shap"]["churn"]["expected_value"]
+    p = predict(rows)
+    np.testing.assert_allclose(local.sum(axis=1) + expected, np.log(p / (1 - p)), atol=1e-9)
 
     import boto3
 
