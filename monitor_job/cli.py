@@ -191,6 +191,14 @@ def _main(argv: Sequence[str] | None) -> int:
                 }
             ),
         )
+        if config.scheduled_time is not None:
+            log.info(
+                "window %s to %s: scheduled_time %s with start_time %s, end_time %s",
+                config.start_time.isoformat() if config.start_time else "(open)",
+                config.end_time.isoformat() if config.end_time else "(open)",
+                config.scheduled_time.isoformat(),
+                *(o or "as given" for o in config.time_offsets),
+            )
         outcome = run_on_hosts(config) if not argv else run_job(config)
         if outcome is None:  # a worker host of a multi-instance job: the leader reports
             return EXIT_OK

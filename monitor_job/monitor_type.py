@@ -34,10 +34,14 @@ class Commands:
 def add_window_options(parser: Any, publish_help: str) -> None:
     """The options of a run over a window of captures for a monitored endpoint: the window,
     the CloudWatch dimensions, and whether to publish (they stand for ``start_time``,
-    ``end_time``, ``sagemaker_endpoint_name``, ``sagemaker_monitoring_schedule_name``,
-    ``publish_cloudwatch_metrics``: :func:`window_settings`)."""
-    parser.add_argument("--start", help="window start (ISO 8601, inclusive)")
-    parser.add_argument("--end", help="window end (ISO 8601, exclusive)")
+    ``end_time``, ``scheduled_time``, ``sagemaker_endpoint_name``,
+    ``sagemaker_monitoring_schedule_name``, ``publish_cloudwatch_metrics``:
+    :func:`window_settings`)."""
+    parser.add_argument("--start", help="window start (ISO 8601, inclusive), or an offset: -PT1H")
+    parser.add_argument("--end", help="window end (ISO 8601, exclusive), or an offset: -PT0H")
+    parser.add_argument(
+        "--scheduled-time", help="what offsets count from (default: now, floored to the hour)"
+    )
     parser.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
     parser.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
     parser.add_argument("--publish-metrics", action="store_true", help=publish_help)
@@ -47,6 +51,7 @@ def window_settings(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "start_time": args.start,
         "end_time": args.end,
+        "scheduled_time": args.scheduled_time,
         "sagemaker_endpoint_name": args.endpoint,
         "sagemaker_monitoring_schedule_name": args.schedule,
         "publish_cloudwatch_metrics": "Enabled" if args.publish_metrics else None,

@@ -80,6 +80,62 @@ def test_timestamps_tolerate_docs_spaces_and_reject_garbage() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("scheduled", "start", "end", "window"),
+    [
+        # SageMaker's documented example: -P8D/-P1D at 2020-01-09T13:00
+        ("2020-01-09T13:00:00Z", "-P8D", "-P1D", ("2020-01-01T13:00", "2020-01-08T13:00")),
+        # the previous hour, across midnight into a leap day
+        ("2024-03-01T00:00:00Z", "-PT1H", "-PT0H", ("2024-02-29T23:00", "2024-03-01T00:00")),
+        # a day back across a month end, and a calendar month back from a 31st
+        ("2023-03-01T00:00:00Z", "-P1D", "-PT0H", ("2023-02-28T00:00", "2023-03-01T00:00")),
+        ("2024-03-31T05:00:00Z", "-P1M", "-P30D", ("2024-02-29T05:00", "2024-03-01T05:00")),
+        # a scheduled time in another zone is read as the UTC instant it is
+        ("2024-03-01T02:00:00+02:00", "-PT1H", "-PT0H", ("2024-02-29T23:00", "2024-03-01T00:00")),
+        # an offset beside a timestamp
+        (
+            "2024-05-02T10:00:00Z",
+            "2024-05-01T00:00:00Z",
+            "-PT2H",
+            ("2024-05-01T00:00", "2024-05-02T08:00"),
+        ),
+    ],
+)
+def test_window_offsets_resolve_from_the_scheduled_time(scheduled, start, end, window) -> None:
+    config = config_from_mapping(
+        {
+            **BASE,
+            "dataset_format": {"csv": {}},
+            "scheduled_time": scheduled,
+            "start_time": start,
+            "end_time": end,
+        }
+    )
+    got = tuple(t.strftime("%Y-%m-%dT%H:%M") for t in (config.start_time, config.end_time))
+    assert got == window
+    assert config.start_time.tzinfo == timezone.utc and config.metric_time == config.end_time
+    assert config.scheduled_time == parse_timestamp("scheduled_time", scheduled)
+
+
+def test_offsets_default_to_the_current_hour_and_bad_ones_are_named() -> None:
+    from datetime import timedelta
+
+    before = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    config = config_from_mapping(
+        {**BASE, "dataset_format": {"csv": {}}, "start_time": "-PT1H", "end_time": "-PT0H"}
+    )
+    after = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    assert config.end_time in (before, after)
+    assert config.end_time - config.start_time == timedelta(hours=1)
+    for bad in ("-PT", "P"):
+        with pytest.raises(ConfigError, match="neither an ISO-8601 timestamp nor an offset"):
+            config_from_mapping({**BASE, "dataset_format": {"csv": {}}, "start_time": bad})
+    with pytest.raises(ConfigError, match="must be before end_time"):
+        config_from_mapping(
+            {**BASE, "dataset_format": {"csv": {}}, "start_time": "-PT0H", "end_time": "-PT1H"}
+        )
+
+
 def test_missing_keys_and_bad_switches() -> None:
     with pytest.raises(ConfigError, match=r"missing required setting.*dataset_source, output_path"):
         config_from_mapping({"dataset_format": {"csv": {}}})

@@ -82,8 +82,10 @@ def test_baseline_and_monitoring_with_s3_in_and_out(bucket, tmp_path, monkeypatc
         "baseline_statistics": f"{base}/statistics.json",
         "baseline_constraints": f"{base}/constraints.json",
         "post_analytics_processor_script": f"s3://{BUCKET}/scripts/post.py",
-        "start_time": "2024-03-01T11:00:00Z",
-        "end_time": "2024-03-01T12:00:00Z",
+        # the previous hour, as a scheduler says it (SageMaker's offsets)
+        "scheduled_time": "2024-03-01T12:00:00Z",
+        "start_time": "-PT1H",
+        "end_time": "-PT0H",
         "output_message_file": str(tmp_path / "message"),
         "cloudwatch_metrics_directory": f"s3://{BUCKET}/monitor/run-1/metrics",
     }
@@ -115,6 +117,10 @@ def test_baseline_and_monitoring_with_s3_in_and_out(bucket, tmp_path, monkeypatc
         assert not [r for r in capture_requests if f"/01/{hour:02d}/" in r], capture_requests
     messages = [r.getMessage() for r in caplog.records if r.name == "monitor_job"]
     assert any(m.startswith("S3 input staged with boto3") for m in messages)
+    assert (
+        "window 2024-03-01T11:00:00+00:00 to 2024-03-01T12:00:00+00:00: scheduled_time "
+        "2024-03-01T12:00:00+00:00 with start_time -PT1H, end_time -PT0H"
+    ) in messages
     assert any(m.startswith("uploaded 7 output file(s)") for m in messages)
 
 

@@ -33,6 +33,7 @@ KNOWN_KEYS = frozenset(
         "baseline_constraints",
         "start_time",
         "end_time",
+        "scheduled_time",
         "metric_time",
         "publish_cloudwatch_metrics",
         "sagemaker_endpoint_name",
@@ -88,6 +89,10 @@ class JobConfig:
     baseline_constraints: str | None = None
     start_time: datetime | None = None
     end_time: datetime | None = None
+    # When start_time/end_time were offsets (SageMaker's "-PT1H"): the time they were taken
+    # from, and the offsets as given (for the log line that says the resolved window).
+    scheduled_time: datetime | None = None
+    time_offsets: tuple[str | None, str | None] = (None, None)
     metric_time: datetime | None = None
     publish_cloudwatch_metrics: bool = False
     endpoint_name: str | None = None
@@ -154,6 +159,41 @@ def parse_timestamp(key: str, raw: str | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+_OFFSET = re.compile(
+    r"^(?P<sign>[-+]?)P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?"
+    r"(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+def is_offset(raw: str | None) -> bool:
+    """An ISO-8601 duration such as SageMaker's ``-PT1H`` or ``-P1D`` (not a timestamp)."""
+    return raw is not None and _OFFSET.match(raw.strip().upper()) is not None
+
+
+def apply_offset(key: str, raw: str, scheduled: datetime) -> datetime:
+    """``scheduled`` moved by the duration ``raw``: days and hours exactly, months and years
+    by the calendar (``-P1M`` from March 31 is February's last day)."""
+    from dateutil.relativedelta import relativedelta
+
+    m = _OFFSET.match(raw.strip().upper())
+    parts = {k: int(v) for k, v in (m.groupdict() if m else {}).items() if v and k != "sign"}
+    if m is None or not parts or raw.strip().upper().endswith("T"):
+        raise ConfigError(
+            f"{key} is neither an ISO-8601 timestamp nor an offset such as -PT1H or -P1D: {raw!r}"
+        )
+    sign = -1 if m.group("sign") == "-" else 1
+    moved: datetime = scheduled + relativedelta(**{k: sign * v for k, v in parts.items()})
+    return moved
+
+
+def scheduled_time(env: Mapping[str, Any]) -> datetime:
+    """``scheduled_time``, or now floored to the hour (UTC): when an hourly schedule fired."""
+    given = parse_timestamp("scheduled_time", _text(env, "scheduled_time"))
+    if given is not None:
+        return given
+    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
 def _switch(env: Mapping[str, Any], key: str, default: bool) -> bool:
     raw = _text(env, key)
     if raw is None:
@@ -207,8 +247,18 @@ def config_from_mapping(
             f"analysis_type must be one of {valid} (or absent); got {analysis_raw!r}"
         ) from err
 
-    start = parse_timestamp("start_time", _text(env, "start_time"))
-    end = parse_timestamp("end_time", _text(env, "end_time"))
+    raw_start, raw_end = _text(env, "start_time"), _text(env, "end_time")
+    scheduled = scheduled_time(env) if is_offset(raw_start) or is_offset(raw_end) else None
+    start = (
+        apply_offset("start_time", raw_start, scheduled)
+        if scheduled and raw_start and is_offset(raw_start)
+        else parse_timestamp("start_time", raw_start)
+    )
+    end = (
+        apply_offset("end_time", raw_end, scheduled)
+        if scheduled and raw_end and is_offset(raw_end)
+        else parse_timestamp("end_time", raw_end)
+    )
     if start and end and start >= end:
         raise ConfigError(
             f"start_time {start.isoformat()} must be before end_time {end.isoformat()}"
@@ -243,6 +293,11 @@ def config_from_mapping(
         baseline_constraints=_text(env, "baseline_constraints"),
         start_time=start,
         end_time=end,
+        scheduled_time=scheduled,
+        time_offsets=(
+            raw_start if is_offset(raw_start) else None,
+            raw_end if is_offset(raw_end) else None,
+        ),
         metric_time=metric_time,
         publish_cloudwatch_metrics=_switch(env, "publish_cloudwatch_metrics", False),
         endpoint_name=_text(env, "sagemaker_endpoint_name"),
