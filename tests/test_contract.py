@@ -136,6 +136,21 @@ def test_offsets_default_to_the_current_hour_and_bad_ones_are_named() -> None:
         )
 
 
+def test_an_output_path_per_scheduled_hour() -> None:
+    config = config_from_mapping(
+        {
+            **BASE,
+            "dataset_format": {"csv": {}},
+            "output_path": "s3://b/monitoring/ep/{yyyy}/{mm}/{dd}/{hh}",
+            "scheduled_time": "2024-12-31T23:40:00Z",
+            "start_time": "-PT1H40M",
+            "end_time": "-PT40M",
+        }
+    )
+    assert config.output_path == "s3://b/monitoring/ep/2024/12/31/23"
+    assert config.start_time == datetime(2024, 12, 31, 22, tzinfo=timezone.utc)
+
+
 def test_missing_keys_and_bad_switches() -> None:
     with pytest.raises(ConfigError, match=r"missing required setting.*dataset_source, output_path"):
         config_from_mapping({"dataset_format": {"csv": {}}})

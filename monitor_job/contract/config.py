@@ -194,6 +194,14 @@ def scheduled_time(env: Mapping[str, Any]) -> datetime:
     return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
+def hourly_path(path: str, when: datetime) -> str:
+    """``{yyyy}/{mm}/{dd}/{hh}`` in an output path filled with the scheduled time (UTC), as
+    SageMaker's schedules lay out their outputs: one directory per run of a cron job."""
+    for token, value in (("yyyy", "%Y"), ("mm", "%m"), ("dd", "%d"), ("hh", "%H")):
+        path = path.replace("{" + token + "}", when.strftime(value))
+    return path
+
+
 def _switch(env: Mapping[str, Any], key: str, default: bool) -> bool:
     raw = _text(env, key)
     if raw is None:
@@ -279,7 +287,7 @@ def config_from_mapping(
             f"feature_attribution_drift_threshold must be in (0, 1]; got {ndcg_threshold}"
         )
 
-    output_path = str(env["output_path"]).strip()
+    output_path = hourly_path(str(env["output_path"]).strip(), scheduled or scheduled_time(env))
     default_message = DEFAULT_MESSAGE_FILE if container_mode else None
     # Outside the container, metrics land next to the outputs, not in /opt/ml.
     default_metrics = (

@@ -1,0 +1,104 @@
+"""The scheduling recipes in configs/schedules/ are what they claim: the CloudFormation
+template passes cfn-lint, the request its schedule sends is a valid CreateProcessingJob
+(botocore's own validation against the SageMaker API model) whose environment resolves to
+the previous full hour; the Kubernetes CronJob's environment does too."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from monitor_job.contract import config_from_mapping
+
+SCHEDULES = Path(__file__).resolve().parents[1] / "configs" / "schedules"
+
+
+class _Tagged(yaml.SafeLoader):
+    """CloudFormation's short forms (!Sub, !GetAtt, !Ref) read as plain data."""
+
+
+def _tag(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict[str, object]:
+    if isinstance(node, yaml.ScalarNode):
+        value: object = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {suffix: value}
+
+
+_Tagged.add_multi_constructor("!", _tag)
+
+
+def test_the_cloudformation_template_passes_cfn_lint() -> None:
+    from cfnlint.api import lint_file
+
+    matches = lint_file(SCHEDULES / "eventbridge-scheduler.cfn.yaml")
+    assert [str(m) for m in matches] == []
+    text = (
+        (SCHEDULES / "eventbridge-scheduler.cfn.yaml")
+        .read_text()
+        .replace("FlexibleTimeWindow", "FlexibleWindow")
+    )
+    assert lint_text(text)  # the linter does read what it is given
+
+
+def lint_text(text: str) -> list[str]:
+    import tempfile
+
+    from cfnlint.api import lint_file
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as handle:
+        handle.write(text)
+        handle.flush()
+        return [str(m) for m in lint_file(Path(handle.name))]
+
+
+def test_the_schedule_sends_a_valid_request_for_the_previous_hour() -> None:
+    import botocore.session
+    from botocore.validate import validate_parameters
+
+    template = yaml.load((SCHEDULES / "eventbridge-scheduler.cfn.yaml").read_text(), Loader=_Tagged)
+    target = template["Resources"]["HourlyMonitoring"]["Properties"]["Target"]
+    assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:sagemaker:createProcessingJob"
+    text, _ = target["Input"]["Sub"]
+    values = {
+        "${RoleArn}": "arn:aws:iam::123456789012:role/monitor-job",
+        "${ImageUri}": "123456789012.dkr.ecr.us-east-1.amazonaws.com/monitor-job:1",
+        "${InstanceType}": "ml.m5.xlarge",
+        "${CaptureS3Uri}": "s3://data/capture/churn/AllTraffic",
+        "${BaselineS3Uri}": "s3://data/baseline",
+        "${OutputS3Uri}": "s3://data/monitoring",
+        "${EndpointName}": "churn",
+        # what Scheduler puts in: a run 15 minutes past 13:00
+        "<aws.scheduler.execution-id>": "d32c5kddcf5bb8c3",
+        "<aws.scheduler.scheduled-time>": "2024-03-01T13:15:00Z",
+    }
+    for key, value in values.items():
+        text = text.replace(key, value)
+    request = json.loads(text)
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    validate_parameters(request, model.operation_model("CreateProcessingJob").input_shape)
+    config = config_from_mapping(request["Environment"], container_mode=True)
+    assert (config.start_time, config.end_time) == (
+        datetime(2024, 3, 1, 12, tzinfo=timezone.utc),
+        datetime(2024, 3, 1, 13, tzinfo=timezone.utc),
+    )
+    assert config.output_path == "s3://data/monitoring/2024/03/01/13"
+    assert config.is_monitoring and config.publish_cloudwatch_metrics
+
+
+def test_the_cronjob_reads_the_previous_hour() -> None:
+    manifest = yaml.safe_load((SCHEDULES / "k8s-cronjob.yaml").read_text())
+    assert (manifest["apiVersion"], manifest["kind"]) == ("batch/v1", "CronJob")
+    [container] = manifest["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    before = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    config = config_from_mapping(env, container_mode=True)
+    after = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    assert config.end_time in (before, after)
+    assert (config.end_time - config.start_time).total_seconds() == 3600
+    assert config.output_path.endswith(config.end_time.strftime("/%Y/%m/%d/%H"))
