@@ -6,14 +6,20 @@ SageMaker environment-contract keys and hands it to :func:`config_from_mapping`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from monitor_job.contract.formats import DatasetFormat, parse_dataset_format
+from monitor_job.contract.times import (
+    apply_offset,
+    hourly_path,
+    is_offset,
+    parse_timestamp,
+    scheduled_time,
+)
 from monitor_job.errors import ConfigError
 
 DRIFT_METHODS = ("LInfinity", "ChiSquared")
@@ -138,70 +144,6 @@ def _text(env: Mapping[str, Any], key: str) -> str | None:
     return text or None
 
 
-_SPACES_AFTER_COLON = re.compile(r":\s+")
-
-
-def parse_timestamp(key: str, raw: str | None) -> datetime | None:
-    """ISO-8601 UTC; tolerates the docs' stray spaces (``2019-12-01T15: 20: 00Z``)."""
-    if raw is None:
-        return None
-    text = _SPACES_AFTER_COLON.sub(":", raw.strip())
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as err:
-        raise ConfigError(
-            f"{key} is not an ISO-8601 timestamp: {raw!r}; expected e.g. 2019-12-01T15:20:00Z"
-        ) from err
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
-_OFFSET = re.compile(
-    r"^(?P<sign>[-+]?)P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?"
-    r"(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
-
-
-def is_offset(raw: str | None) -> bool:
-    """An ISO-8601 duration such as SageMaker's ``-PT1H`` or ``-P1D`` (not a timestamp)."""
-    return raw is not None and _OFFSET.match(raw.strip().upper()) is not None
-
-
-def apply_offset(key: str, raw: str, scheduled: datetime) -> datetime:
-    """``scheduled`` moved by the duration ``raw``: days and hours exactly, months and years
-    by the calendar (``-P1M`` from March 31 is February's last day)."""
-    from dateutil.relativedelta import relativedelta
-
-    m = _OFFSET.match(raw.strip().upper())
-    parts = {k: int(v) for k, v in (m.groupdict() if m else {}).items() if v and k != "sign"}
-    if m is None or not parts or raw.strip().upper().endswith("T"):
-        raise ConfigError(
-            f"{key} is neither an ISO-8601 timestamp nor an offset such as -PT1H or -P1D: {raw!r}"
-        )
-    sign = -1 if m.group("sign") == "-" else 1
-    moved: datetime = scheduled + relativedelta(**{k: sign * v for k, v in parts.items()})
-    return moved
-
-
-def scheduled_time(env: Mapping[str, Any]) -> datetime:
-    """``scheduled_time``, or now floored to the hour (UTC): when an hourly schedule fired."""
-    given = parse_timestamp("scheduled_time", _text(env, "scheduled_time"))
-    if given is not None:
-        return given
-    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-
-
-def hourly_path(path: str, when: datetime) -> str:
-    """``{yyyy}/{mm}/{dd}/{hh}`` in an output path filled with the scheduled time (UTC), as
-    SageMaker's schedules lay out their outputs: one directory per run of a cron job."""
-    for token, value in (("yyyy", "%Y"), ("mm", "%m"), ("dd", "%d"), ("hh", "%H")):
-        path = path.replace("{" + token + "}", when.strftime(value))
-    return path
-
-
 def _switch(env: Mapping[str, Any], key: str, default: bool) -> bool:
     raw = _text(env, key)
     if raw is None:
@@ -256,7 +198,11 @@ def config_from_mapping(
         ) from err
 
     raw_start, raw_end = _text(env, "start_time"), _text(env, "end_time")
-    scheduled = scheduled_time(env) if is_offset(raw_start) or is_offset(raw_end) else None
+    scheduled = (
+        scheduled_time(_text(env, "scheduled_time"))
+        if is_offset(raw_start) or is_offset(raw_end)
+        else None
+    )
     start = (
         apply_offset("start_time", raw_start, scheduled)
         if scheduled and raw_start and is_offset(raw_start)
@@ -287,7 +233,9 @@ def config_from_mapping(
             f"feature_attribution_drift_threshold must be in (0, 1]; got {ndcg_threshold}"
         )
 
-    output_path = hourly_path(str(env["output_path"]).strip(), scheduled or scheduled_time(env))
+    output_path = hourly_path(
+        str(env["output_path"]).strip(), scheduled or scheduled_time(_text(env, "scheduled_time"))
+    )
     default_message = DEFAULT_MESSAGE_FILE if container_mode else None
     # Outside the container, metrics land next to the outputs, not in /opt/ml.
     default_metrics = (
