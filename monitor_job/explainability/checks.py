@@ -40,6 +40,34 @@ def scores(
     return out
 
 
+def unchecked(
+    baseline: Mapping[str, Mapping[str, Any]], window: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """What a drift check cannot compare, said rather than skipped: a label of either run
+    that the other lacks (``label_headers`` changed, another model), and features only one
+    run explains."""
+    notes = [
+        f"label {label}: not in the baseline, not checked"
+        for label in window
+        if label not in baseline
+    ]
+    notes += [
+        f"label {label}: in the baseline, not in this run"
+        for label in baseline
+        if label not in window
+    ]
+    for label in window:
+        if label in baseline:
+            now = set(window[label].get("global_shap_values") or {})
+            then = set(baseline[label].get("global_shap_values") or {})
+            if now != then:
+                notes.append(
+                    f"label {label}: features in one run only, left out of the nDCG: "
+                    f"{sorted(now ^ then)}"
+                )
+    return notes
+
+
 def violations(by_label: Mapping[str, float], threshold: float) -> list[dict[str, str]]:
     return [
         {

@@ -26,7 +26,7 @@ from monitor_job.explainability.analysis import (
     explain,
     explainer,
 )
-from monitor_job.explainability.checks import scores, violations
+from monitor_job.explainability.checks import scores, unchecked, violations
 from monitor_job.explainability.cloudwatch import explainability_lines, explainability_target
 from monitor_job.explainability.config import ExplainConfig, read_analysis_config
 from monitor_job.explainability.documents import (
@@ -97,9 +97,13 @@ def run(config: JobConfig) -> Outcome:
         document = analysis_document(labels, records.names, global_values, expected)
         documents: dict[str, Any] = {ANALYSIS: document}
         ndcg: dict[str, float] = {}
+        gaps: list[str] = []
         found: list[dict[str, str]] = []
         if baseline is not None:
             ndcg = scores(baseline, document["explanations"]["kernel_shap"])
+            gaps = unchecked(baseline, document["explanations"]["kernel_shap"])
+            for gap in gaps:
+                log.warning("%s", gap)
             found = violations(ndcg, config.feature_attribution_drift_threshold)
             documents[VIOLATIONS] = violations_document(found)
             for label, score in ndcg.items():
@@ -149,7 +153,7 @@ def run(config: JobConfig) -> Outcome:
                 records_skipped=dict(records.skipped),
                 failure_samples=records.samples,
             ),
-            (*records.notes, f"SHAP background: {source}"),
+            (*records.notes, f"SHAP background: {source}", *gaps),
             extra=extra,
             violation_rows=tuple(
                 (f"label {v['label']}", v["constraint_check_type"], v["description"]) for v in found

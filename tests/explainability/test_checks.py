@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import ndcg_score
 
-from monitor_job.explainability.checks import ndcg, scores, violations
+from monitor_job.explainability.checks import ndcg, scores, unchecked, violations
 
 
 def test_the_college_admissions_example() -> None:
@@ -52,3 +52,14 @@ def test_labels_are_scored_when_both_runs_have_them() -> None:
     window = {"a": {"global_shap_values": {"x": 0.1, "y": 0.5}}, "c": {"global_shap_values": {}}}
     found = scores(base, window)
     assert list(found) == ["a"] and found["a"] < 1
+
+
+def test_what_cannot_be_compared_is_said() -> None:
+    base = {"a": {"global_shap_values": {"x": 1.0, "y": 0.5}}, "b": {"global_shap_values": {}}}
+    window = {"a": {"global_shap_values": {"x": 0.1, "z": 0.5}}, "c": {"global_shap_values": {}}}
+    assert unchecked(base, window) == [
+        "label c: not in the baseline, not checked",
+        "label b: in the baseline, not in this run",
+        "label a: features in one run only, left out of the nDCG: ['y', 'z']",
+    ]
+    assert unchecked(base, base) == []
