@@ -13,18 +13,24 @@ from monitor_job.errors import ConfigError
 Value = str | float
 
 
-def read_document(path: str) -> Any:
-    """The parsed JSON of the file; unreadable or invalid is a ``ConfigError``."""
+def read_config_text(path: str, what: str) -> str:
+    """The text of ``analysis_config.json`` or a file it names (local or ``s3://``);
+    unreadable is a ``ConfigError`` naming ``what``."""
     from monitor_job.io.s3 import is_s3, read_bytes
 
     try:
         if is_s3(path):
-            text = read_bytes(path, "analysis_config", ConfigError).decode("utf-8", "replace")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        return json.loads(text)
+            return read_bytes(path, what, ConfigError).decode("utf-8", "replace")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read analysis_config {path}: {err}") from err
+        raise ConfigError(f"cannot read {what} {path}: {err}") from err
+
+
+def read_document(path: str) -> Any:
+    """The parsed JSON of the file; unreadable or invalid is a ``ConfigError``."""
+    text = read_config_text(path, "analysis_config")
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise ConfigError(f"analysis_config {path} is not valid JSON: {err}") from err
 

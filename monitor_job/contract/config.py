@@ -14,10 +14,9 @@ from typing import Any
 
 from monitor_job.contract.formats import DatasetFormat, parse_dataset_format
 from monitor_job.contract.times import (
-    apply_offset,
     hourly_path,
-    is_offset,
     parse_timestamp,
+    resolve_window,
     scheduled_time,
 )
 from monitor_job.errors import ConfigError
@@ -197,21 +196,8 @@ def config_from_mapping(
             f"analysis_type must be one of {valid} (or absent); got {analysis_raw!r}"
         ) from err
 
-    raw_start, raw_end = _text(env, "start_time"), _text(env, "end_time")
-    scheduled = (
-        scheduled_time(_text(env, "scheduled_time"))
-        if is_offset(raw_start) or is_offset(raw_end)
-        else None
-    )
-    start = (
-        apply_offset("start_time", raw_start, scheduled)
-        if scheduled and raw_start and is_offset(raw_start)
-        else parse_timestamp("start_time", raw_start)
-    )
-    end = (
-        apply_offset("end_time", raw_end, scheduled)
-        if scheduled and raw_end and is_offset(raw_end)
-        else parse_timestamp("end_time", raw_end)
+    start, end, scheduled, offsets = resolve_window(
+        _text(env, "start_time"), _text(env, "end_time"), _text(env, "scheduled_time")
     )
     if start and end and start >= end:
         raise ConfigError(
@@ -250,10 +236,7 @@ def config_from_mapping(
         start_time=start,
         end_time=end,
         scheduled_time=scheduled,
-        time_offsets=(
-            raw_start if is_offset(raw_start) else None,
-            raw_end if is_offset(raw_end) else None,
-        ),
+        time_offsets=offsets,
         metric_time=metric_time,
         publish_cloudwatch_metrics=_switch(env, "publish_cloudwatch_metrics", False),
         endpoint_name=_text(env, "sagemaker_endpoint_name"),

@@ -71,3 +71,29 @@ def hourly_path(path: str, when: datetime) -> str:
     for token, value in (("yyyy", "%Y"), ("mm", "%m"), ("dd", "%d"), ("hh", "%H")):
         path = path.replace("{" + token + "}", when.strftime(value))
     return path
+
+
+def window_time(key: str, raw: str | None, scheduled: datetime | None) -> datetime | None:
+    """A window bound: an offset from ``scheduled``, or a timestamp (None when absent)."""
+    if raw is not None and is_offset(raw):
+        assert scheduled is not None
+        return apply_offset(key, raw, scheduled)
+    return parse_timestamp(key, raw)
+
+
+def resolve_window(
+    raw_start: str | None, raw_end: str | None, raw_scheduled: str | None
+) -> tuple[datetime | None, datetime | None, datetime | None, tuple[str | None, str | None]]:
+    """``start_time`` and ``end_time`` as instants; the scheduled time they were counted
+    from (None when neither is an offset) and the offsets as given."""
+    offsets = (
+        raw_start if is_offset(raw_start) else None,
+        raw_end if is_offset(raw_end) else None,
+    )
+    scheduled = scheduled_time(raw_scheduled) if any(offsets) else None
+    return (
+        window_time("start_time", raw_start, scheduled),
+        window_time("end_time", raw_end, scheduled),
+        scheduled,
+        offsets,
+    )

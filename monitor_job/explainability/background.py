@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from monitor_job.clarify.config import read_config_text
 from monitor_job.errors import ConfigError, EmptyInputError
 from monitor_job.explainability.config import ShapConfig
 
@@ -33,16 +34,7 @@ class Background:
 
 
 def _read_rows(uri: str) -> np.ndarray:
-    from monitor_job.io.s3 import is_s3, read_bytes
-
-    try:
-        if is_s3(uri):
-            text = read_bytes(uri, "methods.shap.baseline", ConfigError).decode("utf-8")
-        else:
-            with open(uri, encoding="utf-8") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read methods.shap.baseline {uri}: {err}") from err
+    text = read_config_text(uri, "methods.shap.baseline")
     lines = [line for line in text.splitlines() if line.strip()]
     try:
         float(lines[0].split(",")[0])

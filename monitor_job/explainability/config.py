@@ -75,6 +75,12 @@ class PredictorConfig:
     max_payload_bytes: int = MAX_PAYLOAD_BYTES
 
     @property
+    def selector(self) -> str | int | None:
+        """What of the answer is explained: the ``probability`` if named, else the
+        ``label`` (None: the whole answer)."""
+        return self.probability if self.probability is not None else self.label
+
+    @property
     def where(self) -> str:
         """The model as a user names it, for messages."""
         if self.endpoint_name:

@@ -41,6 +41,13 @@ class Calls:
     retries: int = 0
 
 
+def _timed_out(config: PredictorConfig, rows: int) -> ModelError:
+    return ModelError(
+        f"{config.where} did not answer within {config.timeout_seconds:g} s "
+        f"(a request of {rows} row(s))"
+    )
+
+
 class _Http:
     def __init__(self, config: PredictorConfig) -> None:
         import urllib3
@@ -62,10 +69,7 @@ class _Http:
             try:
                 answer = self.pool.request("POST", self.url, body=body, headers=self.headers)
             except urllib3.exceptions.TimeoutError:
-                raise ModelError(
-                    f"{where} did not answer within {self.config.timeout_seconds:g} s "
-                    f"(a request of {rows} row(s))"
-                ) from None
+                raise _timed_out(self.config, rows) from None
             except urllib3.exceptions.HTTPError as err:
                 raise ModelError(f"cannot reach {where}: {type(err).__name__}: {err}") from None
             if answer.status == 200:
@@ -113,10 +117,7 @@ class _SageMaker:
         try:
             answer = self.client.invoke_endpoint(**kwargs)
         except ReadTimeoutError:
-            raise ModelError(
-                f"{config.where} did not answer within {config.timeout_seconds:g} s "
-                f"(a request of {rows} row(s))"
-            ) from None
+            raise _timed_out(config, rows) from None
         except ClientError as err:
             error = err.response.get("Error", {})
             raise ModelError(
@@ -203,9 +204,7 @@ class Model:
             raise ModelError(f"{self.config.where}: predict raised {message}") from None
         if out.ndim == 1:
             out = out[:, None]
-        selector = self.config.probability
-        if selector is None:
-            selector = self.config.label
+        selector = self.config.selector
         if isinstance(selector, int) and out.ndim == 2:
             out = out[:, [selector]]
         if out.ndim != 2 or out.shape[0] != len(data):

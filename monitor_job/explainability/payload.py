@@ -61,10 +61,6 @@ def one_row_per_request(config: PredictorConfig) -> bool:
     return config.content_type == "application/json" and "$records" not in template
 
 
-def _selector(config: PredictorConfig) -> str | int | None:
-    return config.probability if config.probability is not None else config.label
-
-
 def _numbers(value: Any, where: str) -> list[float]:
     items = value if isinstance(value, list) else [value]
     out = []
@@ -109,7 +105,7 @@ def _csv_numbers(text: str, rows: int, selector: str | int | None) -> np.ndarray
 def decode(config: PredictorConfig, body: bytes, rows: int) -> np.ndarray:
     """The answer as a (rows, outputs) array; a wrong shape is a ``ModelError`` quoting it."""
     text = body.decode("utf-8", "replace").strip()
-    selector = _selector(config)
+    selector = config.selector
     try:
         if config.accept_type == "text/csv":
             fast = _csv_numbers(text, rows, selector)

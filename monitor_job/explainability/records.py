@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from monitor_job.clarify.dataset import has_header_row, named_columns
 from monitor_job.contract import JobConfig
 from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, decode_dataset
-from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
+from monitor_job.errors import ConfigError, EmptyInputError, InputDataError, MonitorJobError
 from monitor_job.explainability.analysis import ID, VECTOR
 from monitor_job.explainability.config import ExplainConfig
 from monitor_job.io.listing import InputListing
@@ -37,6 +37,28 @@ class Records:
     skipped: dict[str, int] = field(default_factory=dict)
     samples: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+
+
+def _enough(
+    good: int,
+    failed: dict[str, int],
+    samples: tuple[tuple[str, str], ...],
+    listing: InputListing,
+    share: float,
+) -> None:
+    """Records to explain, and not more than the allowed share of them failed."""
+    bad = sum(failed.values())
+    if good + bad == 0:
+        raise EmptyInputError(f"no records to explain{listing.window()}: {listing.describe()}")
+    if bad / (good + bad) > share:
+        example = f"; e.g. {samples[0][1][:200]!r}" if samples else ""
+        raise InputDataError(
+            f"{bad} of {good + bad} records could not be explained ("
+            + ", ".join(f"{n} {r}" for r, n in sorted(failed.items()))
+            + f"); more than max_bad_record_share={share}{example}"
+        )
+    if good == 0:
+        raise EmptyInputError(f"no records to explain: all {bad} failed")
 
 
 def job_format(config: JobConfig, analysis: ExplainConfig) -> JobConfig:
@@ -86,22 +108,11 @@ def read_records(
         )
     for why, n in sorted(failed.items()):
         log.warning("records failed: %d x %s", n, why)
-    total = good + sum(failed.values())
-    bad = sum(failed.values())
-    if total == 0:
-        rows.unpersist()
-        raise EmptyInputError(f"no records to explain{listing.window()}: {listing.describe()}")
-    if bad / total > config.max_bad_record_share:
-        rows.unpersist()
-        example = f"; e.g. {samples[0][1][:200]!r}" if samples else ""
-        raise InputDataError(
-            f"{bad} of {total} records could not be explained ("
-            + ", ".join(f"{n} {r}" for r, n in sorted(failed.items()))
-            + f"); more than max_bad_record_share={config.max_bad_record_share}{example}"
-        )
-    if good == 0:
-        rows.unpersist()
-        raise EmptyInputError(f"no records to explain: all {bad} failed")
+    try:
+        _enough(good, failed, samples, listing, config.max_bad_record_share)
+    except MonitorJobError:
+        rows.unpersist()  # nothing to explain: the decoded records are not needed
+        raise
     frame = rows.where(F.col(REASON).isNull()).select(ID, VECTOR)
     return Records(
         frame,
