@@ -31,14 +31,20 @@ class Commands:
         return parser
 
 
-def add_window_options(parser: Any, publish_help: str) -> None:
+def add_window_options(
+    parser: Any, publish_help: str, bounds: tuple[str, str] = ("--start", "--end")
+) -> None:
     """The options of a run over a window of captures for a monitored endpoint: the window,
     the CloudWatch dimensions, and whether to publish (they stand for ``start_time``,
     ``end_time``, ``scheduled_time``, ``sagemaker_endpoint_name``,
     ``sagemaker_monitoring_schedule_name``, ``publish_cloudwatch_metrics``:
     :func:`window_settings`)."""
-    parser.add_argument("--start", help="window start (ISO 8601, inclusive), or an offset: -PT1H")
-    parser.add_argument("--end", help="window end (ISO 8601, exclusive), or an offset: -PT0H")
+    parser.add_argument(
+        bounds[0], dest="start", help="window start (ISO 8601, inclusive), or an offset: -PT1H"
+    )
+    parser.add_argument(
+        bounds[1], dest="end", help="window end (ISO 8601, exclusive), or an offset: -PT0H"
+    )
     parser.add_argument(
         "--scheduled-time", help="what offsets count from (default: now, floored to the hour)"
     )

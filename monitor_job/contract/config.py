@@ -265,6 +265,8 @@ def config_from_mapping(
         extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
         sagemaker_processing=sagemaker_processing,
     )
+    if config.dataset_format.is_runs:
+        check_rollup(config)
     if config.analysis_type is AnalysisType.MODEL_QUALITY:
         check_model_quality(config)
     if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:
@@ -276,6 +278,22 @@ def config_from_mapping(
     if config.analysis_type is AnalysisType.MODEL_EXPLAINABILITY:
         check_explainability_input(config)
     return config
+
+
+def check_rollup(config: JobConfig) -> None:
+    """A rollup merges data-quality monitoring runs and checks them against a baseline."""
+    if config.analysis_type is not AnalysisType.DATA_QUALITY:
+        raise ConfigError(
+            f"dataset_format {config.dataset_format.kind} (a rollup of finished runs) is for "
+            f"data quality; got analysis_type={config.analysis_type.value}"
+        )
+    if not config.is_monitoring:
+        raise ConfigError(
+            "a rollup of finished runs checks them against a baseline: give "
+            "baseline_statistics and/or baseline_constraints"
+        )
+    if config.record_preprocessor_script:
+        raise ConfigError("a rollup reads no records, so it takes no record_preprocessor_script")
 
 
 def check_bias_input(config: JobConfig) -> None:

@@ -11,7 +11,10 @@ from typing import Any
 from monitor_job.errors import ConfigError
 
 CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
-FORMAT_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson", "csv", "json", "parquet")
+# ``monitoringRuns`` (ours): the dataset is finished data-quality monitoring runs (their
+# statistics and persisted states), merged into one span by a rollup.
+RUNS = "monitoringRuns"
+FORMAT_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson", "csv", "json", "parquet", RUNS)
 CAPTURE_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson")
 CAPTURE_BOTH = {"captureIndexNames": list(CAPTURE_INDEX_NAMES)}
 # What the CLI's --format takes for a dataset (bias takes capture and merged: its own).
@@ -32,6 +35,11 @@ class DatasetFormat:
     def is_capture(self) -> bool:
         """Capture records (merged records are capture records with ``groundTruthData``)."""
         return self.kind in CAPTURE_KINDS
+
+    @property
+    def is_runs(self) -> bool:
+        """Finished monitoring runs to roll up, not records."""
+        return self.kind == RUNS
 
     @property
     def is_merged(self) -> bool:
@@ -102,5 +110,6 @@ def cli_dataset_format(name: str, header: bool) -> dict[str, Any]:
         "parquet": {"parquet": {}},
         "capture": {"sagemakerCaptureJson": CAPTURE_BOTH},
         "merged": {"sagemakerMergeJson": CAPTURE_BOTH},
+        "runs": {RUNS: {}},
     }
     return formats[name]

@@ -96,6 +96,57 @@ def merge_states(
     return _profile_of(profiler, names, hints)
 
 
+def state_of_statistics(
+    spark: SparkSession, statistics: DatasetProfile, names: tuple[str, ...]
+) -> tuple[bytes, tuple[str, ...]]:
+    """The state of a run that left only its statistics.json (SageMaker's container does),
+    as far as the file tells it, and what it could not tell. Each feature's present values
+    count as its inferred type; the moments are exact from ``n``, mean and ``std_dev``
+    (population: m2 = n std_dev^2); the KLL sketch is the file's levels; value counts are
+    the categorical buckets when they hold every present value. When they hold only some,
+    their values seed the distinct-count sketch and the merged count is a lower bound. A
+    feature the file lacks is missing in all of its records."""
+    columns: list[dict[str, Any]] = []
+    unmerged: list[str] = []
+    for name in names:
+        f = statistics.feature(name)
+        column: dict[str, Any] = {"types": {"Unknown": statistics.item_count}}
+        if f is not None and f.numeric is not None and f.inferred_type != STRING:
+            s = f.numeric
+            column = {
+                "types": {f.inferred_type: s.num_present, "Unknown": s.num_missing},
+                "numbers": s.num_present,
+                "sum": s.sum,
+                "mean": s.mean,
+                "m2": s.std_dev**2 * s.num_present,
+                "min": s.min,
+                "max": s.max,
+                "counts": None,
+                "kll": None
+                if s.distribution is None
+                else {
+                    "c": s.distribution.c,
+                    "k": s.distribution.k,
+                    "levels": s.distribution.sketch_data,
+                },
+            }
+        elif f is not None and f.string is not None:
+            s2 = f.string
+            buckets = s2.buckets or ()
+            complete = sum(n for _, n in buckets) == s2.num_present
+            column = {
+                "types": {STRING: s2.num_present, "Unknown": s2.num_missing},
+                "counts": dict(buckets) if complete else None,
+                "known": [v for v, _ in buckets],
+            }
+            if not complete:
+                unmerged.append(name)
+        columns.append(column)
+    description = json.dumps({"size": statistics.item_count, "columns": columns})
+    state = jvm.state_of_statistics(spark, _spec(spark, names, ProfileHints()), description)
+    return state, tuple(unmerged)
+
+
 def _kll(metric: dict[str, Any] | None) -> KllDistribution | None:
     if not metric:
         return None

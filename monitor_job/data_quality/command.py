@@ -32,9 +32,30 @@ def add_commands(commands: Commands) -> None:
     mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
     mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
     add_window_options(mon, "also PutMetricData to CloudWatch (the metrics file is always written)")
+    roll = commands.add(
+        "rollup",
+        help="merge finished monitoring runs (a day, a week) and check them, no data read",
+    )
+    roll.add_argument(
+        "--runs", required=True, help="folder or s3:// prefix of the hourly runs' outputs"
+    )
+    roll.add_argument("--baseline-statistics", help="statistics.json of the baseline")
+    roll.add_argument("--baseline-constraints", help="constraints.json of the baseline")
+    roll.add_argument("--output", required=True, help="output directory")
+    roll.add_argument("--postprocessor", help="script defining postprocess_handler")
+    add_window_options(roll, "also PutMetricData to CloudWatch", bounds=("--from", "--to"))
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any] | None:
+    if args.command == "rollup":
+        return {
+            "dataset_format": cli_dataset_format("runs", False),
+            "dataset_source": args.runs,
+            "output_path": args.output,
+            "post_analytics_processor_script": args.postprocessor,
+            **_baseline_files(args),
+            **window_settings(args),
+        }
     if args.command not in ("baseline", "monitor"):
         return None
     env: dict[str, Any] = {
@@ -45,14 +66,19 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
         "post_analytics_processor_script": args.postprocessor,
     }
     if args.command == "monitor":
-        if not (args.baseline_statistics or args.baseline_constraints):
-            raise ConfigError("monitor needs --baseline-statistics and/or --baseline-constraints")
-        env.update(
-            baseline_statistics=args.baseline_statistics,
-            baseline_constraints=args.baseline_constraints,
-            **window_settings(args),
-        )
+        env.update(**_baseline_files(args), **window_settings(args))
     return env
+
+
+def _baseline_files(args: argparse.Namespace) -> dict[str, Any]:
+    if not (args.baseline_statistics or args.baseline_constraints):
+        raise ConfigError(
+            f"{args.command} needs --baseline-statistics and/or --baseline-constraints"
+        )
+    return {
+        "baseline_statistics": args.baseline_statistics,
+        "baseline_constraints": args.baseline_constraints,
+    }
 
 
 def print_summary(outcome: Outcome) -> None:

@@ -26,12 +26,17 @@ _HOUR_PATH = re.compile(r"(\d{4})/(\d{2})/(\d{2})/(\d{2})(?:/|$)")
 def find_statistics(prefix: str) -> list[str]:
     """Every ``statistics.json`` whose path starts with ``prefix`` (S3 prefix semantics,
     for local paths too: ``out/monitor-`` matches ``out/monitor-11h/statistics.json``)."""
+    return find_files(prefix, (STATISTICS,))
+
+
+def find_files(prefix: str, names: tuple[str, ...]) -> list[str]:
+    """Every file named one of ``names`` whose path starts with ``prefix`` (one listing)."""
     if is_s3(prefix):
         bucket, key = split_uri(prefix)
         if not bucket:
-            raise BaselineError(f"history {prefix}: no bucket in the URI")
+            raise BaselineError(f"runs {prefix}: no bucket in the URI")
         pages = guarded(
-            f"history {prefix}",
+            f"runs {prefix}",
             BaselineError,
             lambda: list(
                 client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
@@ -41,7 +46,7 @@ def find_statistics(prefix: str) -> list[str]:
             f"{SCHEME}{bucket}/{o['Key']}"
             for page in pages
             for o in page.get("Contents", [])
-            if o["Key"].rsplit("/", 1)[-1] == STATISTICS
+            if o["Key"].rsplit("/", 1)[-1] in names
         )
     path = Path(prefix.removeprefix("file://"))
     if path.is_dir():
@@ -55,10 +60,10 @@ def find_statistics(prefix: str) -> list[str]:
         for child in sorted(root.iterdir()):
             if not child.name.startswith(stem):
                 continue
-            if child.is_file() and child.name == STATISTICS:
+            if child.is_file() and child.name in names:
                 found.append(str(child))
             elif child.is_dir():
-                found += [str(p) for p in sorted(child.rglob(STATISTICS))]
+                found += [str(p) for p in sorted(child.rglob("*")) if p.name in names]
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from monitor_job.contract import JobConfig
@@ -14,6 +15,7 @@ from monitor_job.data_quality.cloudwatch import metric_lines, metric_target
 from monitor_job.data_quality.documents import STATES, statistics_document
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.data_quality.records import analyse
+from monitor_job.data_quality.rollup import merge_runs, select
 from monitor_job.data_quality.suggest import suggest
 from monitor_job.data_quality.view import build_view
 from monitor_job.errors import EmptyInputError
@@ -40,6 +42,10 @@ def run(config: JobConfig) -> Outcome:
     location proved writable."""
     baseline = load_baseline(config) if config.is_monitoring else None
     postprocess = load_scripts(config)
+    if baseline is not None and config.dataset_format.is_runs:
+        outcome = run_rollup(config, baseline)
+        finish_scripts(config, postprocess)
+        return outcome
     listing = list_input(config.dataset_source, config.start_time, config.end_time)
     if not listing.files:  # an empty window: no JVM needed to say so
         raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
@@ -88,6 +94,38 @@ def run_monitoring(
     for note in baseline.notes:
         log.info("%s", note)
     window, notes = analyse(spark, config, baseline, listing)
+    return check_window(config, baseline, area, window, notes)
+
+
+def run_rollup(config: JobConfig, baseline: Baseline) -> Outcome:
+    """A rollup: the runs of the span found (before Spark starts), their states merged,
+    the window checked and written as a monitoring run's."""
+    for note in baseline.notes:
+        log.info("%s", note)
+    span = select(config.dataset_source, config.start_time, config.end_time)
+    check_writable(config)
+    # The summary's window (and the metrics' time) is the span's when none was given.
+    config = replace(
+        config,
+        start_time=config.start_time or span.start,
+        end_time=config.end_time or span.end,
+        metric_time=config.metric_time or span.end,
+    )
+    with spark_run(config) as (spark, area):
+        window, notes, rollup = merge_runs(spark, span, baseline)
+        return check_window(config, baseline, area, window, notes, {"rollup": rollup})
+
+
+def check_window(
+    config: JobConfig,
+    baseline: Baseline,
+    area: OutputArea,
+    window: DatasetProfile,
+    notes: tuple[str, ...],
+    extra: dict[str, Any] | None = None,
+) -> Outcome:
+    """A monitoring run's end: the window checked against the baseline; statistics,
+    violations, constraints, metrics, summary and report written."""
     set_phase("checking constraints")
     evaluation = evaluate(baseline.constraints, baseline.statistics, window)
     for v in evaluation.violations:
@@ -119,6 +157,7 @@ def run_monitoring(
             "violations_by_check": dict(sorted(by_check.items())),
             "drift": {name: d.document() for name, d in evaluation.drifts.items()},
             "cloudwatch": metrics,
+            **(extra or {}),
         },
         violation_rows=tuple(
             (v.feature_name, v.constraint_check_type, v.description) for v in evaluation.violations

@@ -144,3 +144,16 @@ def merge_profiles(spark: SparkSession, spec: Any, states: Sequence[bytes]) -> A
     for i, state in enumerate(states):
         persisted[i] = bytearray(state)
     return jvm.monitorjob.aggregates.Profiler.merge(spec, persisted)
+
+
+def state_of_statistics(spark: SparkSession, spec: Any, description: str) -> bytes:
+    """The persisted state of a run that left only its statistics.json
+    (``ProfileState.fromJson``: the ``description`` JSON, columns in the spec's order)."""
+    state = _jvm(spark).monitorjob.aggregates.ProfileState.fromJson(description, spec)
+    return bytes(state.bytes())
+
+
+def state_features(spark: SparkSession, state: bytes) -> tuple[str, ...]:
+    """The features a persisted state describes, in order."""
+    loaded = _jvm(spark).monitorjob.aggregates.ProfileState.fromBytes(bytearray(state))
+    return tuple(str(f) for f in loaded.features())

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.Map;
 
 import com.amazon.deequ.analyzers.State;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -171,6 +172,54 @@ public final class ColumnState implements State<ColumnState> {
     union.update(hll);
     union.update(other.counts != null ? sketchOf(other.counts) : other.hll);
     hll = union.getResult();
+  }
+
+  /**
+   * A column's state rebuilt from what a statistics.json says of it (a run that left no
+   * state file, such as SageMaker's own container): {@code types} (Deequ type class to
+   * count), the moments ({@code numbers, sum, mean, m2, min, max}), {@code counts} (every
+   * value's count, or null when the file has only some) with {@code known} (the values
+   * the file names, for the distinct-count sketch when the counts are not all there), and
+   * {@code kll} ({@code c, k, levels}, or null).
+   */
+  static ColumnState fromJson(JsonNode node, int k, int cap) {
+    JsonNode kll = node.get("kll");
+    Quantiles sketch = new Quantiles(k, Quantiles.SHRINKING_FACTOR);
+    if (kll != null && !kll.isNull()) {
+      JsonNode levels = kll.get("levels");
+      double[][] data = new double[levels.size()][];
+      for (int i = 0; i < data.length; i++) {
+        data[i] = new double[levels.get(i).size()];
+        for (int j = 0; j < data[i].length; j++) {
+          data[i][j] = levels.get(i).get(j).asDouble();
+        }
+      }
+      sketch = Quantiles.fromLevels(kll.get("k").asInt(), kll.get("c").asDouble(), data);
+    }
+    ColumnState state = new ColumnState(sketch, cap);
+    for (int i = 0; i < DeequTypes.NAMES.length; i++) {
+      state.types[i] = node.path("types").path(DeequTypes.NAMES[i]).asLong(0);
+    }
+    state.numbers = node.path("numbers").asLong(0);
+    if (state.numbers > 0) {
+      state.sum = node.get("sum").asDouble();
+      state.mean = node.get("mean").asDouble();
+      state.m2 = node.get("m2").asDouble();
+      state.min = node.get("min").asDouble();
+      state.max = node.get("max").asDouble();
+    }
+    JsonNode counts = node.get("counts");
+    if (counts != null && !counts.isNull() && counts.size() <= cap) {
+      counts.fields().forEachRemaining(
+          e -> state.counts.put(UTF8String.fromString(e.getKey()), new long[] {e.getValue().asLong()}));
+    } else {
+      state.counts = null;
+      state.hll = new HllSketch(HLL_LG_K);
+      for (JsonNode value : node.path("known")) {
+        state.hll.update(UTF8String.fromString(value.asText()).hashCode());
+      }
+    }
+    return state;
   }
 
   void write(DataOutputStream out) throws IOException {

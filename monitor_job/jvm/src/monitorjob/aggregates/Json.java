@@ -18,7 +18,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * with Spark's reader defaults (Jackson ships with Spark).
  */
 final class Json {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** Spark's JSON reader defaults: single quotes and NaN/Infinity allowed. */
   static final JsonFactory SPARK_DEFAULTS =

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import com.amazon.deequ.analyzers.Analyzer;
 import com.amazon.deequ.analyzers.State;
 import com.amazon.deequ.analyzers.StateLoader;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.spark.sql.Row;
 import scala.Option;
 
@@ -84,6 +85,30 @@ public final class ProfileState implements StateLoader {
     return result.isNullAt(offset)
         ? Option.empty()
         : Option.apply(fromBytes((byte[]) result.get(offset)));
+  }
+
+  /**
+   * The state of a run that left only its statistics.json: {@code {"size": records,
+   * "columns": [...]}} with one column per feature of {@code spec}, in its order, as
+   * {@link ColumnState#fromJson} reads them.
+   */
+  public static ProfileState fromJson(String json, ProfileSpec spec) {
+    try {
+      JsonNode root = Json.MAPPER.readTree(json);
+      ProfileState state = spec.emptyState();
+      for (int i = 0; i < state.columns.length; i++) {
+        state.columns[i] = ColumnState.fromJson(root.get("columns").get(i), spec.k, spec.cap);
+      }
+      state.records.size = root.get("size").asLong();
+      return state;
+    } catch (IOException err) {
+      throw new IllegalArgumentException("not a statistics description: " + err, err);
+    }
+  }
+
+  /** The features this state describes, in order. */
+  public String[] features() {
+    return features.clone();
   }
 
   /** A persisted state; a clear error for bytes that are not one. */

@@ -55,7 +55,17 @@ public final class Profiler {
         }
       }
     }
-    List<StateLoader> loaders = new ArrayList<>(states);
+    // The states are summed once here (Deequ's State.sum is the same addition, one
+    // analyzer at a time); the runner computes the metrics from the one sum.
+    ProfileState merged = states.get(0);
+    if (states.size() > 1) {
+      merged = spec.emptyState();
+      for (ProfileState s : states) {
+        merged.merge(s);
+      }
+    }
+    List<StateLoader> loaders = new ArrayList<>();
+    loaders.add(merged);
     context =
         AnalysisRunner.runOnAggregatedStates(
             new StructType(),
@@ -65,13 +75,6 @@ public final class Profiler {
             StorageLevel.NONE(),
             Option.empty(),
             Option.empty());
-    ProfileState merged = states.get(0);
-    if (states.size() > 1) {
-      merged = spec.emptyState();
-      for (ProfileState s : states) {
-        merged.merge(s);
-      }
-    }
     this.state = merged;
   }
 
@@ -88,7 +91,15 @@ public final class Profiler {
     }
     List<ProfileState> states = new ArrayList<>();
     for (byte[] bytes : persisted) {
-      states.add(ProfileState.fromBytes(bytes));
+      ProfileState state = ProfileState.fromBytes(bytes);
+      if (!Arrays.equals(state.features, spec.features)) {
+        throw new IllegalArgumentException(
+            "a state of features "
+                + Arrays.toString(state.features)
+                + " cannot merge into "
+                + Arrays.toString(spec.features));
+      }
+      states.add(state);
     }
     return new Profiler(spec, states);
   }

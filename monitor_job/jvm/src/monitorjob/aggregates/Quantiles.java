@@ -218,6 +218,25 @@ final class Quantiles {
     }
   }
 
+  /** A sketch holding {@code levels} as written in a statistics.json ({@code sketch.data}:
+   * level {@code i} weighs {@code 2^i}), condensed to its capacity like a merge. */
+  static Quantiles fromLevels(int k, double c, double[][] levels) {
+    Quantiles sketch = new Quantiles(k, c);
+    while (sketch.levels.length < levels.length) {
+      sketch.expand();
+    }
+    for (int i = 0; i < levels.length; i++) {
+      for (double v : levels[i]) {
+        sketch.levels[i].add(v);
+      }
+    }
+    sketch.count = sketch.items();
+    while (sketch.count >= sketch.capacity) {
+      sketch.condense();
+    }
+    return sketch;
+  }
+
   static Quantiles read(DataInputStream in) throws IOException {
     Quantiles sketch = new Quantiles(in.readInt(), in.readDouble());
     int height = in.readInt();

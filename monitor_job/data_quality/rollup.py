@@ -1,0 +1,311 @@
+"""Data quality over a span of finished runs, no records read (``monitor-job rollup``, or
+``dataset_format`` ``{"monitoringRuns": {}}`` with the runs' location as
+``dataset_source``).
+
+A run is a directory holding a ``statistics.json`` and a ``constraint_violations.json``
+(a data-quality monitoring run, ours or SageMaker's). Ours also hold the analyzers' states
+(``analyzer_states.bin``), which merge exactly as one run over all their records would
+compute (:func:`~monitor_job.data_quality.analysis.merge_states`); SageMaker's hold only
+the statistics, which merge as far as the file tells
+(:func:`~monitor_job.data_quality.analysis.state_of_statistics`). Each run covers its
+window: the one in its ``monitor-job-summary.json``, else the hour before the
+``yyyy/mm/dd/hh`` of its path (a schedule's execution at hour ``hh`` reads the hour
+before it). Runs outside the span are not read; runs that cross its edge, overlap a run
+already taken, describe other features, or cannot be read are left out, each with its
+reason; hours no run covers are listed as missing. All of it is in the summary, the log
+and the report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor_job.contract.times import parse_timestamp
+from monitor_job.data_quality.analysis import merge_states, state_of_statistics
+from monitor_job.data_quality.baseline import Baseline, profile_hints
+from monitor_job.data_quality.documents import STATES, profile_from_statistics
+from monitor_job.data_quality.history import _HOUR_PATH, find_files
+from monitor_job.data_quality.profile import DatasetProfile
+from monitor_job.errors import BaselineError, EmptyInputError, MonitorJobError
+from monitor_job.io.documents import read_json
+from monitor_job.io.s3 import is_s3, read_bytes
+from monitor_job.outputs.summary import SUMMARY_FILE
+from monitor_job.report.documents import STATISTICS, VIOLATIONS
+from monitor_job.runtime import jvm
+from monitor_job.runtime.progress import set_phase
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger("monitor_job")
+
+HOUR = timedelta(hours=1)
+_LAST = datetime.max.replace(tzinfo=timezone.utc)  # undated runs sort last
+RUN_FILES = (STATISTICS, VIOLATIONS, STATES, SUMMARY_FILE)
+MISSING_SHOWN = 48  # missing hours named one by one in the notes; all are in the summary
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run found under the runs' location."""
+
+    location: str
+    start: datetime | None
+    end: datetime | None
+    files: frozenset[str]  # which of RUN_FILES it holds
+
+    def path(self, name: str) -> str:
+        return f"{self.location}/{name}"
+
+    def window(self) -> str:
+        if self.start is None or self.end is None:
+            return "no window"
+        return f"{_iso(self.start)} to {_iso(self.end)}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """The runs a rollup merges and what it could not."""
+
+    source: str
+    start: datetime | None
+    end: datetime | None
+    runs: tuple[Run, ...]
+    left_out: tuple[tuple[str, str], ...] = ()  # (location, why)
+    missing: tuple[datetime, ...] = ()  # hours of the span no merged run covers
+
+    def uncovered(self) -> tuple[datetime, ...]:
+        """The hours of the span that none of its runs covers."""
+        if self.start is None or self.end is None:
+            return ()
+        missing, hour = [], self.start.replace(minute=0, second=0, microsecond=0)
+        while hour < self.end:
+            if not any(_overlap(r, hour, hour + HOUR) for r in self.runs):
+                missing.append(hour)
+            hour += HOUR
+        return tuple(missing)
+
+    def notes(self) -> list[str]:
+        notes = [f"rollup of {len(self.runs)} run(s) under {self.source}, {self._bounds()}"]
+        notes += [f"run left out: {where}: {why}" for where, why in self.left_out]
+        if self.missing:
+            shown = ", ".join(_iso(h) for h in self.missing[:MISSING_SHOWN])
+            more = len(self.missing) - MISSING_SHOWN
+            notes.append(
+                f"{len(self.missing)} hour(s) of the span have no run merged: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+            )
+        return notes
+
+    def _bounds(self) -> str:
+        if self.start is None or self.end is None:
+            return "no span given"
+        return f"span {_iso(self.start)} to {_iso(self.end)}"
+
+    def document(self, merged_from_statistics: list[str]) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "runs": [
+                {
+                    "location": r.location,
+                    "start": r.start and _iso(r.start),
+                    "end": r.end and _iso(r.end),
+                }
+                for r in self.runs
+            ],
+            "merged_from_statistics_only": merged_from_statistics,
+            "left_out": [{"location": w, "reason": why} for w, why in self.left_out],
+            "missing_hours": [_iso(h) for h in self.missing],
+        }
+
+
+def _iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _window_of(location: str, summary: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    window = (summary or {}).get("window") or {}
+    start = parse_timestamp("window.start", window.get("start"))
+    end = parse_timestamp("window.end", window.get("end"))
+    if start is not None and end is not None:
+        return start, end
+    match = _HOUR_PATH.search(location + "/")
+    if match is None:
+        return None, None
+    y, m, d, h = (int(g) for g in match.groups())
+    hour = datetime(y, m, d, h, tzinfo=timezone.utc)
+    return hour - HOUR, hour
+
+
+def find_runs(source: str) -> list[Run]:
+    """The data-quality monitoring runs under ``source`` (one listing; the directories
+    holding a statistics.json that are not one are named in the log)."""
+    by_dir: dict[str, set[str]] = {}
+    for uri in find_files(source, RUN_FILES):
+        where, name = uri.rsplit("/", 1)
+        by_dir.setdefault(where, set()).add(name)
+    runs = []
+    for where, names in sorted(by_dir.items()):
+        if STATISTICS not in names:
+            continue
+        summary = read_json(f"{where}/{SUMMARY_FILE}", "summary") if SUMMARY_FILE in names else None
+        job = (summary or {}).get("job", "monitoring")
+        if job != "monitoring":
+            log.info("not a run to roll up: %s: a %s run", where, job)
+            continue
+        if VIOLATIONS not in names:
+            log.info("not a run to roll up: %s: no %s (a baseline)", where, VIOLATIONS)
+            continue
+        start, end = _window_of(where, summary)
+        runs.append(Run(where, start, end, frozenset(names)))
+    return runs
+
+
+def _overlap(run: Run, start: datetime, end: datetime) -> bool:
+    return run.start is not None and run.end is not None and run.start < end and start < run.end
+
+
+def select(source: str, start: datetime | None, end: datetime | None) -> Span:
+    """The runs of the span ``[start, end)`` (all runs when neither is given), oldest
+    first, and the hours of the span that no run covers. Nothing of the runs is read but
+    their summaries."""
+    left_out: list[tuple[str, str]] = []
+    taken: list[Run] = []
+    for run in sorted(find_runs(source), key=lambda r: (r.start or _LAST, r.location)):
+        if run.start is None or run.end is None:
+            if start is None and end is None:
+                taken.append(run)
+            else:
+                left_out.append((run.location, "no window: no summary and no yyyy/mm/dd/hh path"))
+            continue
+        if (end is not None and run.start >= end) or (start is not None and run.end <= start):
+            continue  # outside the span
+        if (start is not None and run.start < start) or (end is not None and run.end > end):
+            left_out.append((run.location, f"its window {run.window()} crosses the span's edge"))
+            continue
+        clash = next((t for t in taken if _overlap(t, run.start, run.end)), None)
+        if clash is not None:
+            why = f"its window {run.window()} overlaps {clash.location}'s"
+            left_out.append((run.location, why))
+            continue
+        taken.append(run)
+    dated = [r for r in taken if r.start is not None and r.end is not None]
+    lo = start or min((r.start for r in dated if r.start), default=None)
+    hi = end or max((r.end for r in dated if r.end), default=None)
+    if not taken:
+        raise EmptyInputError(
+            f"no data-quality monitoring run under {source}"
+            + (f" from {_iso(start)}" if start else "")
+            + (f" to {_iso(end)}" if end else "")
+        )
+    span = Span(source, lo, hi, tuple(taken), tuple(left_out))
+    return replace(span, missing=span.uncovered())
+
+
+def _read_bytes(uri: str) -> bytes:
+    if is_s3(uri):
+        return read_bytes(uri, "analyzer states", BaselineError)
+    return Path(uri.removeprefix("file://")).read_bytes()
+
+
+@dataclass
+class _Merge:
+    states: list[bytes] = field(default_factory=list)
+    from_statistics: list[str] = field(default_factory=list)
+    unmerged: dict[str, list[str]] = field(default_factory=dict)  # feature -> runs
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+    undomained: list[str] = field(default_factory=list)  # domain shares not known
+
+
+def _state(spark: SparkSession, run: Run, names: tuple[str, ...] | None, m: _Merge) -> Any:
+    """The run's state and its features; its statistics made into one when it has none."""
+    if STATES in run.files:
+        state = _read_bytes(run.path(STATES))
+        return state, jvm.state_features(spark, state)
+    statistics = profile_from_statistics(read_json(run.path(STATISTICS), "statistics"))
+    own = tuple(f.name for f in statistics.features)
+    state, unmerged = state_of_statistics(spark, statistics, names or own)
+    for feature in unmerged:
+        m.unmerged.setdefault(feature, []).append(run.location)
+    m.from_statistics.append(run.location)
+    return state, names or own
+
+
+def _domains_counted(window: DatasetProfile, baseline: Baseline, m: _Merge) -> DatasetProfile:
+    """Values inside the rollup's baseline domains, counted from the merged value counts
+    (the hourly runs counted them against the baseline they had). Without the counts
+    (past the cap, or a run that listed only its top values) the hourly runs' count
+    stands when they all had states, and is not known otherwise."""
+    features = []
+    for f in window.features:
+        c = baseline.constraints.feature(f.name)
+        if c is not None and c.domains is not None and f.in_domain is not None:
+            domain = set(c.domains)
+            if f.string is not None and f.string.buckets is not None:
+                f = replace(f, in_domain=sum(n for v, n in f.string.buckets if v in domain))
+            elif m.from_statistics:
+                f = replace(f, in_domain=None)
+                m.undomained.append(f.name)
+        features.append(f)
+    return replace(window, features=tuple(features))
+
+
+def merge_runs(
+    spark: SparkSession, span: Span, baseline: Baseline
+) -> tuple[DatasetProfile, tuple[str, ...], dict[str, Any]]:
+    """The span's profile (the merge of its runs' states), the notes on what could not be
+    merged, and the rollup's part of the summary."""
+    set_phase(f"merging {len(span.runs)} run(s)")
+    m = _Merge()
+    names: tuple[str, ...] | None = None
+    merged_runs = []
+    for run in span.runs:
+        try:
+            state, features = _state(spark, run, names, m)
+        except MonitorJobError as err:
+            m.left_out.append((run.location, str(err)))
+            continue
+        except Exception as err:  # a state the JVM cannot read: the run is left out
+            m.left_out.append((run.location, f"cannot read its states: {err}".split("\n")[0]))
+            continue
+        if names is not None and features != names:
+            why = f"its features {list(features)} differ from {list(names)}"
+            m.left_out.append((run.location, why))
+            continue
+        names = features
+        m.states.append(state)
+        merged_runs.append(run)
+    if names is None:
+        raise EmptyInputError(
+            f"none of the {len(span.runs)} run(s) under {span.source} could be read: "
+            + "; ".join(f"{where}: {why}" for where, why in m.left_out[:3])
+        )
+    span = replace(span, runs=tuple(merged_runs), left_out=(*span.left_out, *m.left_out))
+    span = replace(span, missing=span.uncovered())
+    hints = profile_hints(baseline, names)
+    window = _domains_counted(merge_states(spark, m.states, names, hints), baseline, m)
+    notes = span.notes()
+    if m.from_statistics:
+        notes.append(
+            f"{len(m.from_statistics)} run(s) without analyzer states merged from their "
+            "statistics.json: their values count as each feature's inferred type, and their "
+            "failed records are not known"
+        )
+    for feature, where in sorted(m.unmerged.items()):
+        notes.append(
+            f"{feature}: distinct_count is a lower bound and its categorical buckets are not "
+            f"merged: {len(where)} run(s) list only their top values ({where[0]} ...)"
+        )
+    notes += [
+        f"{name}: categorical_values_check not evaluated: the share of values inside the "
+        "baseline's domain cannot be counted without every value's count"
+        for name in m.undomained
+    ]
+    for note in notes:
+        log.info("%s", note)
+    return window, tuple(notes), span.document(m.from_statistics)
