@@ -67,6 +67,7 @@ def write(
     seed: int,
     hours: int = HOURS,
     payload: str = "csv",
+    first_hour: int = 10,
 ) -> int:
     rng = np.random.default_rng(seed)
     written = 0
@@ -87,7 +88,8 @@ def write(
         for lo in range(0, size, per_file):
             hi = min(size, lo + per_file)
             h = int(hour[lo])
-            part = out / "bench-endpoint" / "AllTraffic" / "2024" / "03" / "01" / f"{10 + h:02d}"
+            day = out / "bench-endpoint" / "AllTraffic" / "2024" / "03" / "01"
+            part = day / f"{first_hour + h:02d}"
             part.mkdir(parents=True, exist_ok=True)
             lines = []
             for k in range(lo, hi):
@@ -111,7 +113,8 @@ def write(
                     )
                 lines.append(
                     sides + f'"eventMetadata":{{"eventId":"e{start + k}","inferenceTime":'
-                    f'"2024-03-01T{10 + h:02d}:{s // 60:02d}:{s % 60:02d}Z"}},"eventVersion":"0"}}'
+                    f'"2024-03-01T{first_hour + h:02d}:{s // 60:02d}:{s % 60:02d}Z"}},'
+                    '"eventVersion":"0"}'
                 )
             (part / f"capture-{file_no:05d}.jsonl").write_text("\n".join(lines) + "\n")
             file_no += 1
@@ -127,9 +130,12 @@ def main() -> None:
     parser.add_argument("--categorical", type=int, default=5)
     parser.add_argument("--lines-per-file", type=int, default=25_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--hours", type=int, default=HOURS, help="hour partitions (<= 14)")
+    parser.add_argument("--hours", type=int, default=HOURS, help="hour partitions")
+    parser.add_argument("--first-hour", type=int, default=10, help="hour of the first (UTC)")
     parser.add_argument("--payload", choices=("csv", "json", "json-instances"), default="csv")
     args = parser.parse_args()
+    if args.first_hour + args.hours > 24:
+        parser.error("--first-hour + --hours must stay within the day (<= 24)")
     out = Path(args.out)
     n = write(
         out,
@@ -140,6 +146,7 @@ def main() -> None:
         args.seed,
         args.hours,
         args.payload,
+        args.first_hour,
     )
     (out / "_DONE").write_text(f"{n}\n")
     print(f"{n} capture records in {out}")

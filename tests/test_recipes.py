@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -57,12 +58,14 @@ def lint_text(text: str) -> list[str]:
         return [str(m) for m in lint_file(Path(handle.name))]
 
 
-def test_the_schedule_sends_a_valid_request_for_the_previous_hour() -> None:
+def scheduled_request(schedule: str, scheduled_time: str) -> dict[str, Any]:
+    """The CreateProcessingJob request ``schedule`` sends when Scheduler fires it at
+    ``scheduled_time``, validated against botocore's SageMaker model."""
     import botocore.session
     from botocore.validate import validate_parameters
 
     template = yaml.load((SCHEDULES / "eventbridge-scheduler.cfn.yaml").read_text(), Loader=_Tagged)
-    target = template["Resources"]["HourlyMonitoring"]["Properties"]["Target"]
+    target = template["Resources"][schedule]["Properties"]["Target"]
     assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:sagemaker:createProcessingJob"
     text, _ = target["Input"]["Sub"]
     values = {
@@ -73,22 +76,43 @@ def test_the_schedule_sends_a_valid_request_for_the_previous_hour() -> None:
         "${BaselineS3Uri}": "s3://data/baseline",
         "${OutputS3Uri}": "s3://data/monitoring",
         "${EndpointName}": "churn",
-        # what Scheduler puts in: a run 15 minutes past 13:00
+        # what Scheduler puts in
         "<aws.scheduler.execution-id>": "d32c5kddcf5bb8c3",
-        "<aws.scheduler.scheduled-time>": "2024-03-01T13:15:00Z",
+        "<aws.scheduler.scheduled-time>": scheduled_time,
     }
     for key, value in values.items():
         text = text.replace(key, value)
-    request = json.loads(text)
+    request: dict[str, Any] = json.loads(text)
     model = botocore.session.get_session().get_service_model("sagemaker")
     validate_parameters(request, model.operation_model("CreateProcessingJob").input_shape)
+    return request
+
+
+def test_the_schedule_sends_a_valid_request_for_the_previous_hour() -> None:
+    request = scheduled_request("HourlyMonitoring", "2024-03-01T13:15:00Z")  # 13:15
     config = config_from_mapping(request["Environment"], container_mode=True)
     assert (config.start_time, config.end_time) == (
         datetime(2024, 3, 1, 12, tzinfo=timezone.utc),
         datetime(2024, 3, 1, 13, tzinfo=timezone.utc),
     )
-    assert config.output_path == "s3://data/monitoring/2024/03/01/13"
+    assert config.output_path == "s3://data/monitoring/hourly/2024/03/01/13"
     assert config.is_monitoring and config.publish_cloudwatch_metrics
+
+
+def test_the_daily_rollup_reads_yesterdays_hourly_runs() -> None:
+    """At 00:45 on March 1st of a leap year: February 29th, from the hourly runs' prefix."""
+    request = scheduled_request("DailyRollup", "2024-03-01T00:45:00Z")
+    hourly = scheduled_request("HourlyMonitoring", "2024-02-29T13:15:00Z")
+    config = config_from_mapping(request["Environment"], container_mode=True)
+    assert config.dataset_format.is_runs and config.is_monitoring
+    assert (config.start_time, config.end_time) == (
+        datetime(2024, 2, 29, tzinfo=timezone.utc),
+        datetime(2024, 3, 1, tzinfo=timezone.utc),
+    )
+    assert hourly["Environment"]["output_path"].startswith(config.dataset_source)
+    assert config.output_path == "s3://data/monitoring/daily/2024/03/01"
+    assert not config.output_path.startswith(config.dataset_source)  # not a run of its own
+    assert request["ProcessingJobName"] != hourly["ProcessingJobName"]
 
 
 def test_the_cronjob_reads_the_previous_hour() -> None:
@@ -102,3 +126,27 @@ def test_the_cronjob_reads_the_previous_hour() -> None:
     assert config.end_time in (before, after)
     assert (config.end_time - config.start_time).total_seconds() == 3600
     assert config.output_path.endswith(config.end_time.strftime("/%Y/%m/%d/%H"))
+
+
+def test_the_daily_rollup_cronjob_reads_yesterday() -> None:
+    manifest = yaml.safe_load((SCHEDULES / "k8s-cronjob-daily-rollup.yaml").read_text())
+    hourly = yaml.safe_load((SCHEDULES / "k8s-cronjob.yaml").read_text())
+
+    def env_of(m: dict[str, Any]) -> dict[str, str]:
+        [container] = m["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        return {e["name"]: e["value"] for e in container["env"]}
+
+    env = env_of(manifest)
+    config = config_from_mapping(
+        {
+            **env,
+            "scheduled_time": "2024-12-31T00:00:00Z",
+        }  # the default at 00:30, container_mode=True
+    )
+    assert config.dataset_format.is_runs
+    assert (config.start_time, config.end_time) == (
+        datetime(2024, 12, 30, tzinfo=timezone.utc),
+        datetime(2024, 12, 31, tzinfo=timezone.utc),
+    )
+    assert env_of(hourly)["output_path"].startswith(config.dataset_source)
+    assert not config.output_path.startswith(config.dataset_source)

@@ -19,11 +19,12 @@ and the report.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor_job.contract.times import parse_timestamp
 from monitor_job.data_quality.analysis import merge_states, state_of_statistics
@@ -43,10 +44,13 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger("monitor_job")
+T = TypeVar("T")
+R = TypeVar("R")
 
 HOUR = timedelta(hours=1)
 _LAST = datetime.max.replace(tzinfo=timezone.utc)  # undated runs sort last
 RUN_FILES = (STATISTICS, VIOLATIONS, STATES, SUMMARY_FILE)
+FETCHES = 16  # objects read at once
 MISSING_SHOWN = 48  # missing hours named one by one in the notes; all are in the summary
 
 
@@ -142,6 +146,13 @@ def _window_of(location: str, summary: Mapping[str, Any] | None) -> tuple[Any, A
     return hour - HOUR, hour
 
 
+def fetch(items: Sequence[T | None], read: Callable[[T], R]) -> list[R | None]:
+    """``read`` of each item (None stays None), several at a time: a week of hourly runs on
+    S3 is hundreds of small GETs."""
+    with ThreadPoolExecutor(max_workers=FETCHES) as pool:
+        return list(pool.map(lambda item: None if item is None else read(item), items))
+
+
 def find_runs(source: str) -> list[Run]:
     """The data-quality monitoring runs under ``source`` (one listing; the directories
     holding a statistics.json that are not one are named in the log)."""
@@ -149,11 +160,13 @@ def find_runs(source: str) -> list[Run]:
     for uri in find_files(source, RUN_FILES):
         where, name = uri.rsplit("/", 1)
         by_dir.setdefault(where, set()).add(name)
+    dirs = sorted((w, n) for w, n in by_dir.items() if STATISTICS in n)
+    summaries = fetch(
+        [f"{w}/{SUMMARY_FILE}" if SUMMARY_FILE in n else None for w, n in dirs],
+        lambda uri: read_json(uri, "summary"),
+    )
     runs = []
-    for where, names in sorted(by_dir.items()):
-        if STATISTICS not in names:
-            continue
-        summary = read_json(f"{where}/{SUMMARY_FILE}", "summary") if SUMMARY_FILE in names else None
+    for (where, names), summary in zip(dirs, summaries, strict=True):
         job = (summary or {}).get("job", "monitoring")
         if job != "monitoring":
             log.info("not a run to roll up: %s: a %s run", where, job)
@@ -222,12 +235,25 @@ class _Merge:
     undomained: list[str] = field(default_factory=list)  # domain shares not known
 
 
-def _state(spark: SparkSession, run: Run, names: tuple[str, ...] | None, m: _Merge) -> Any:
+def _read_run(run: Run) -> bytes | dict[str, Any] | str:
+    """A run's state, or its statistics when it has none (the reading, before the JVM), or
+    why neither could be read."""
+    try:
+        if STATES in run.files:
+            return _read_bytes(run.path(STATES))
+        document: dict[str, Any] = read_json(run.path(STATISTICS), "statistics")
+        return document
+    except (MonitorJobError, OSError) as err:
+        return str(err)
+
+
+def _state(
+    spark: SparkSession, run: Run, read: bytes | dict[str, Any], names: Any, m: _Merge
+) -> tuple[bytes, tuple[str, ...]]:
     """The run's state and its features; its statistics made into one when it has none."""
-    if STATES in run.files:
-        state = _read_bytes(run.path(STATES))
-        return state, jvm.state_features(spark, state)
-    statistics = profile_from_statistics(read_json(run.path(STATISTICS), "statistics"))
+    if isinstance(read, bytes):
+        return read, jvm.state_features(spark, read)
+    statistics = profile_from_statistics(read)
     own = tuple(f.name for f in statistics.features)
     state, unmerged = state_of_statistics(spark, statistics, names or own)
     for feature in unmerged:
@@ -264,9 +290,12 @@ def merge_runs(
     m = _Merge()
     names: tuple[str, ...] | None = None
     merged_runs = []
-    for run in span.runs:
+    for run, got in zip(span.runs, fetch(span.runs, _read_run), strict=True):
+        if got is None or isinstance(got, str):
+            m.left_out.append((run.location, got or "nothing read"))
+            continue
         try:
-            state, features = _state(spark, run, names, m)
+            state, features = _state(spark, run, got, names, m)
         except MonitorJobError as err:
             m.left_out.append((run.location, str(err)))
             continue
