@@ -388,3 +388,63 @@ def test_a_rollup_reads_and_writes_s3(day, aws) -> None:
     assert_statistics_equal(rolled, read(day["direct"] / "statistics.json"))
     summary = s3.get_object(Bucket="rollups", Key="daily/2024/03/02/monitor-job-summary.json")
     assert len(json.loads(summary["Body"].read())["rollup"]["runs"]) == 24
+
+
+def test_the_contract_form_and_the_sdk_reads_the_outputs(day, aws, tmp_path, monkeypatch) -> None:
+    """Container mode (environment variables, as a Processing job gets them): a day rolled
+    up by offsets from scheduled_time; the SageMaker SDK loads what it wrote."""
+    import boto3
+    from sagemaker.model_monitor import ConstraintViolations, Statistics
+    from sagemaker.session import Session
+
+    from tests.data_quality.test_job_monitoring import container_env
+
+    out = tmp_path / "daily"
+    container_env(
+        monkeypatch,
+        tmp_path,
+        dataset_format=json.dumps({"monitoringRuns": {}}),
+        dataset_source=str(day["runs"]),
+        output_path=str(out / "{yyyy}" / "{mm}" / "{dd}"),
+        baseline_statistics=str(day["baseline"] / "statistics.json"),
+        baseline_constraints=str(day["baseline"] / "constraints.json"),
+        scheduled_time="2024-03-02T00:45:00Z",
+        start_time="-P1DT45M",
+        end_time="-PT45M",
+    )
+    assert main([]) == EXIT_OK
+    assert (tmp_path / "message").read_text().startswith("CompletedWithViolations")
+    folder = out / "2024" / "03" / "02"
+    session = Session(boto_session=boto3.Session(region_name="us-east-1"), default_bucket="sdk")
+    stats = Statistics.from_file_path(str(folder / "statistics.json"), sagemaker_session=session)
+    want = read(day["direct"] / "statistics.json")["dataset"]["item_count"]
+    assert stats.body_dict["dataset"]["item_count"] == want
+    violations = ConstraintViolations.from_file_path(
+        str(folder / "constraint_violations.json"), sagemaker_session=session
+    )
+    found = {
+        (v["feature_name"], v["constraint_check_type"]) for v in violations.body_dict["violations"]
+    }
+    assert found == violations_of(day["direct"])
+    assert len(read(folder / "monitor-job-summary.json")["rollup"]["runs"]) == 24
+
+
+def test_a_rollup_refuses_what_it_cannot_do(tmp_path) -> None:
+    """One line and exit 2 before anything is read: no baseline; another monitor type."""
+    from monitor_job.errors import EXIT_CONFIG
+
+    assert main(["rollup", "--runs", str(tmp_path), "--output", str(tmp_path / "o")]) == EXIT_CONFIG
+    from monitor_job.contract import config_from_mapping
+    from monitor_job.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="for data quality"):
+        config_from_mapping(
+            {"dataset_format": {"monitoringRuns": {}}, "dataset_source": "r", "output_path": "o",
+             "analysis_type": "MODEL_QUALITY", "baseline_constraints": "c.json",
+             "problem_type": "Regression", "inference_attribute": "0",
+             "ground_truth_attribute": "label"}
+        )  # fmt: skip
+    with pytest.raises(ConfigError, match="checks them against a baseline"):
+        config_from_mapping(
+            {"dataset_format": {"monitoringRuns": {}}, "dataset_source": "r", "output_path": "o"}
+        )
