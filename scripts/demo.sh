@@ -6,19 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export MONITOR_JOB_LOG_LEVEL="${MONITOR_JOB_LOG_LEVEL:-WARNING}"
-[ -f demo-data/.version-6 ] || {
+[ -f demo-data/.version-7 ] || {
   rm -rf demo-data
   "$PY" scripts/make_sample_data.py --out demo-data
-  touch demo-data/.version-6
+  touch demo-data/.version-7
 }
-echo "== baseline on demo-data/baseline/training.csv"
+echo "== baseline on demo-data/baseline/dataset.csv (the model's churn probability, then its inputs)"
 "$PY" -m monitor_job run --config configs/demo-baseline.yaml
 echo
 echo "== monitoring window 2024-03-01T11:00Z..12:00Z (steady traffic)"
 "$PY" -m monitor_job run --config configs/demo-monitor.yaml
+"$PY" scripts/demo_verdict.py 11 demo-output/monitor-11h
 echo
 echo "== monitoring window 2024-03-01T12:00Z..13:00Z (drifted traffic)"
 "$PY" -m monitor_job run --config configs/demo-monitor-drift.yaml
+"$PY" scripts/demo_verdict.py 12 demo-output/monitor-12h
 echo
 echo "== model quality: baseline on demo-data/mq-baseline/validation-predictions.csv"
 "$PY" -m monitor_job run --config configs/demo-mq-baseline.yaml

@@ -1,9 +1,13 @@
-"""Write the demo's sample data: a headered training CSV and a day of capture files.
+"""Write the demo's sample data: a headered baseline CSV and a day of capture files.
 
-Deterministic (seeded). Capture lines are base64-CSV (output column first), partitioned
-``<endpoint>/<variant>/yyyy/mm/dd/hh/``, as SageMaker data capture writes them. The last
-hour drifts: incomes grow by 60 %, a new plan ("enterprise") appears and tenure goes
-missing three times as often, so a monitoring run over it has something to find.
+Deterministic (seeded). The baseline dataset is what SageMaker asks for: the model's
+output first (``churn``, the churn probability the endpoint returns), then its inputs.
+Capture lines are base64-CSV (output column first), partitioned
+``<endpoint>/<variant>/yyyy/mm/dd/hh/``, as SageMaker data capture writes them; the model
+is the same function in both. Every frame has exactly 5 % of tenure missing (what the
+baseline's completeness constraint expects), so a steady hour is quiet. The last hour
+drifts (:data:`PLANTED`): incomes grow by 60 %, a new plan ("enterprise") takes a fifth
+of the traffic and tenure goes missing three times as often.
 """
 
 from __future__ import annotations
@@ -17,6 +21,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# What the drifted hour (12:00-13:00) plants, as the checks name it; the steady hour
+# (11:00-12:00) plants nothing. scripts/demo_verdict.py and tests/test_demo.py read it.
+PLANTED = {
+    11: [],
+    12: [
+        ("income", "baseline_drift_check"),
+        ("plan", "baseline_drift_check"),
+        ("plan", "categorical_values_check"),
+        ("tenure", "completeness_check"),
+    ],
+}
+TENURE_MISSING = 0.05
+
+
+def churn_model(age: np.ndarray, calls: np.ndarray) -> np.ndarray:
+    """The demo endpoint's model: the churn probability it returns for a request."""
+    score = -2.4 + 0.35 * calls + 0.01 * (age - 45)
+    return np.round(1.0 / (1.0 + np.exp(-score)), 6)
+
 
 def training_frame(rows: int, rng: np.random.Generator) -> pd.DataFrame:
     age = rng.integers(18, 80, rows)
@@ -24,8 +47,8 @@ def training_frame(rows: int, rng: np.random.Generator) -> pd.DataFrame:
     plan = rng.choice(["basic", "plus", "premium"], rows, p=[0.6, 0.3, 0.1])
     calls = rng.poisson(3.0, rows)
     tenure = np.round(rng.gamma(2.0, 12.0, rows), 1)
-    tenure[rng.uniform(size=rows) < 0.05] = np.nan
-    churn = (rng.uniform(size=rows) < 0.15 + 0.02 * calls).astype(int)
+    tenure[rng.permutation(rows)[: round(rows * TENURE_MISSING)]] = np.nan
+    churn = churn_model(age, calls)
     return pd.DataFrame(
         {
             "churn": churn,
@@ -42,7 +65,7 @@ def capture_lines(frame: pd.DataFrame, day: str, hour: int, rng: np.random.Gener
     lines = []
     for row in frame.itertuples(index=False):
         values = ["" if isinstance(v, float) and np.isnan(v) else str(v) for v in row]
-        prob = f"{min(max(rng.normal(0.2, 0.1), 0.0), 1.0):.6f}"
+        prob = values[0]  # what the model answered
         second = int(rng.integers(0, 3600))
 
         def side(data: str, mode: str, content_type: str) -> dict[str, str]:
@@ -73,10 +96,14 @@ def capture_lines(frame: pd.DataFrame, day: str, hour: int, rng: np.random.Gener
 
 
 def drift(frame: pd.DataFrame, rng: np.random.Generator) -> None:
+    """The drifted hour's traffic: what :data:`PLANTED` names, nothing else (the model does
+    not read income, plan or tenure, so its answers keep their distribution)."""
     rows = len(frame)
     frame["income"] = np.round(frame["income"] * 1.6, 2)
-    frame.loc[rng.uniform(size=rows) < 0.2, "plan"] = "enterprise"
-    frame.loc[rng.uniform(size=rows) < 0.1, "tenure"] = np.nan
+    frame.loc[rng.permutation(rows)[: rows // 5], "plan"] = "enterprise"
+    present = np.flatnonzero(frame["tenure"].notna().to_numpy())
+    gone = rng.permutation(present)[: round(rows * 2 * TENURE_MISSING)]
+    frame.loc[frame.index[gone], "tenure"] = np.nan
 
 
 def scored(rows: int, signal: float, rng: np.random.Generator) -> pd.DataFrame:
@@ -270,14 +297,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-data")
     parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--capture-rows-per-hour", type=int, default=200)
+    parser.add_argument("--capture-rows-per-hour", type=int, default=2000)
     parser.add_argument("--hours", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     out = Path(args.out)
     (out / "baseline").mkdir(parents=True, exist_ok=True)
-    training_frame(args.rows, rng).to_csv(out / "baseline" / "training.csv", index=False)
+    training_frame(args.rows, rng).to_csv(out / "baseline" / "dataset.csv", index=False)
     for hour in range(args.hours):
         part = (
             out
@@ -300,7 +327,7 @@ def main() -> None:
     bias_data(out, np.random.default_rng(args.seed + 2))
     explain_data(out, np.random.default_rng(args.seed + 3))
     print(
-        f"sample data in {out}/ (baseline/training.csv, mq-baseline/validation-predictions.csv, "
+        f"sample data in {out}/ (baseline/dataset.csv, mq-baseline/validation-predictions.csv, "
         "capture/, mq-capture/, ground-truth/, bias/, explain/)"
     )
 

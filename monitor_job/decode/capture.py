@@ -28,6 +28,7 @@ from pyspark.sql import types as T
 from monitor_job.decode.layout import SideLayout
 from monitor_job.runtime.jvm import (
     BASE64_TEXT,
+    CSV_ROWS,
     capture_record,
     csv_row,
     json_batch_row,
@@ -137,11 +138,8 @@ def register_objects(spark: SparkSession, layouts: Iterable[SideLayout]) -> None
 
 def rows_sql(text: str, layout: SideLayout) -> str:
     """SQL for the rows (array<array<string>>) of one side's payload text."""
-    if layout.kind == "csv":
-        return (
-            f"transform(filter(split({text}, '\\r?\\n'), x -> trim(x) != ''), "
-            "x -> transform(split(x, ','), v -> nullif(trim(v), '')))"
-        )
+    if layout.kind == "csv":  # RFC 4180 rows, null when a quote is never closed
+        return f"{CSV_ROWS}({text})"
     if layout.shape == "object":
         # A payload that is not an object has no rows (undecodable), not one row of
         # missing values. The reader is registered by register_objects.

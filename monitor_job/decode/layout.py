@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
+import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -122,10 +124,15 @@ def json_layout(value: Any) -> SideLayout | None:
 
 
 def csv_layout(text: str) -> SideLayout | None:
-    rows = [r for r in text.replace("\r\n", "\n").split("\n") if r != ""]
+    """The width of a CSV payload's first row, quoted fields read as the decoder reads them
+    (RFC 4180; spaces before a quote allowed)."""
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if r]
+    except csv.Error:
+        return None
     if not rows:
         return None
-    width = len(rows[0].split(","))
+    width = len(rows[0])
     return SideLayout("csv", width, (None,) * width)
 
 

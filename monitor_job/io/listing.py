@@ -81,8 +81,10 @@ def list_input(
         found, hours, skipped = list_s3(source, start, end, _partition_span, _wanted)
         return InputListing(source, tuple(found), tuple(hours), tuple(skipped), start, end)
     root = Path(source)
+    # Files as absolute paths: Spark's JVM resolves a relative one against its own working
+    # directory, which need not be this process's (a session started elsewhere, a cluster).
     if root.is_file():
-        return InputListing(source=source, files=(str(root),), start=start, end=end)
+        return InputListing(source=source, files=(str(root.absolute()),), start=start, end=end)
     if not root.is_dir():
         raise InputDataError(f"dataset_source {source} does not exist or is not readable")
     files: list[str] = []
@@ -100,7 +102,9 @@ def list_input(
         if span is not None and span[1] - span[0] == timedelta(hours=1):
             searched.append(dirpath)
         dirnames.sort()
-        files.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _wanted(f))
+        files.extend(
+            os.path.abspath(os.path.join(dirpath, f)) for f in sorted(filenames) if _wanted(f)
+        )
     return InputListing(
         source=source,
         files=tuple(files),

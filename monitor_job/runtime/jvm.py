@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 PACKAGE = "monitorjob.aggregates"
 # SQL name of the base64 UDF, registered per session by :func:`register`.
 BASE64_TEXT = "monitor_job_base64_text"
+CSV_ROWS = "monitor_job_csv_rows"
 
 
 def _jvm(spark: SparkSession) -> Any:
@@ -29,13 +30,16 @@ def _jvm(spark: SparkSession) -> Any:
 
 
 def register(spark: SparkSession) -> None:
-    """Register the UDF on this session, once (registering it again makes Spark log a
-    warning for each reader of a run: captures, then ground truth)."""
+    """Register the UDFs (base64 text, CSV rows) on this session, once (registering them
+    again makes Spark log a warning for each reader of a run: captures, then ground
+    truth)."""
     from pyspark.sql import types as T
 
     if spark.catalog.functionExists(BASE64_TEXT):
         return
     spark.udf.registerJavaFunction(BASE64_TEXT, f"{PACKAGE}.StrictBase64", T.StringType())
+    rows = T.ArrayType(T.ArrayType(T.StringType()))
+    spark.udf.registerJavaFunction(CSV_ROWS, f"{PACKAGE}.CsvRows", rows)
 
 
 def _column(spark: SparkSession, name: str, *args: Any) -> Column:

@@ -3,6 +3,7 @@ package monitorjob.aggregates;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -14,9 +15,11 @@ import org.apache.spark.unsafe.types.UTF8String;
  * The capture decoder's fast path for a CSV side, in one expression: {@code csvRow(data,
  * encoding)} is the payload's text (base64 strictly decoded; CSV and JSON encodings as they
  * are), and when that text is one non-blank line, its values split on commas, each trimmed of
- * spaces (Spark's {@code trim}) and missing when blank. Null for anything else (several lines,
- * a blank or undecodable payload, an unknown encoding): such a record takes the general path,
- * which finds its reason.
+ * spaces (Spark's {@code trim}) and missing when blank. A payload with a double quote is read
+ * by {@link Csv} (quoted fields may hold commas and line breaks) and taken here when it is one
+ * row. Null for anything else (several rows, a blank or undecodable payload, an unknown
+ * encoding, a quote never closed): such a record takes the general path, which finds its
+ * reason.
  */
 public final class CsvRow extends TextFunction {
   private static final long serialVersionUID = 1L;
@@ -79,6 +82,10 @@ public final class CsvRow extends TextFunction {
    * on: no byte of a multi-byte UTF-8 character is a comma, a space or a newline.
    */
   private static GenericArrayData split(byte[] text) {
+    if (Csv.quoted(text)) {
+      List<UTF8String[]> rows = Csv.rows(text);
+      return rows == null || rows.size() != 1 ? null : new GenericArrayData(rows.get(0));
+    }
     boolean blank = true;
     for (byte b : text) {
       if (b == '\n') {
@@ -96,23 +103,12 @@ public final class CsvRow extends TextFunction {
       while (end < text.length && text[end] != ',') {
         end++;
       }
-      values.add(trimmed(text, start, end));
+      values.add(Csv.trimmed(text, start, end));
       if (end == text.length) {
         break;
       }
       start = end + 1;
     }
     return new GenericArrayData(values.toArray());
-  }
-
-  /** {@code nullif(trim(text[start:end]), '')}: Spark's trim removes spaces only. */
-  private static UTF8String trimmed(byte[] text, int start, int end) {
-    while (start < end && text[start] == ' ') {
-      start++;
-    }
-    while (end > start && text[end - 1] == ' ') {
-      end--;
-    }
-    return start == end ? null : UTF8String.fromBytes(text, start, end - start);
   }
 }
