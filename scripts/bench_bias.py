@@ -30,6 +30,7 @@ from make_sample_data import bias_frame
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--ft-rows", type=int, default=100_000, help="rows of the FT timing")
     args = parser.parse_args()
     path = Path("bench-data") / f"bias-{args.rows}" / "records.csv"
     if not path.exists():
@@ -51,6 +52,33 @@ def main() -> None:
     print(
         f"bias (2 facets, pre+post) scan {scan:6.2f} s   analysis {job:6.2f} s   "
         f"{args.rows / job:>10,.0f} rows/s   x{job / scan:5.1f} scan"
+    )
+    flip(spark, args.ft_rows)
+
+
+def flip(spark, rows: int) -> None:  # type: ignore[no-untyped-def]
+    """The flip test (FT) alone: numeric features, the advantaged group's k-NN index on the
+    driver, the disadvantaged records queried in tasks (monitor_job/bias/flip.py)."""
+    from monitor_job.bias.flip import flip_test
+
+    rng = np.random.default_rng(9)
+    female = rng.random(rows) < 0.4
+    data = {f"x{i}": rng.normal(0, 1, rows).round(4) for i in range(5)}
+    score = data["x0"] + 0.5 * data["x1"] - 0.3 * female + rng.normal(0, 0.5, rows)
+    frame = spark.createDataFrame(
+        [
+            (bool(f), bool(s > 0), *(float(data[f"x{i}"][k]) for i in range(5)))
+            for k, (f, s) in enumerate(zip(female, score, strict=True))
+        ],
+        "female boolean, pred boolean, " + ", ".join(f"x{i} double" for i in range(5)),
+    ).cache()
+    frame.count()
+    start = time.perf_counter()
+    value = flip_test(frame, [f"x{i}" for i in range(5)], F.col("female"), F.col("pred"))
+    took = time.perf_counter() - start
+    print(
+        f"FT (k-NN, 5 neighbours, 5 features) on {rows:,} rows ({female.sum():,} disadvantaged): "
+        f"{took:6.2f} s   FT = {value:.4f}"
     )
 
 

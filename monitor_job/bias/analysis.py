@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from monitor_job.bias.config import BiasConfig, Facet, Value
 from monitor_job.bias.documents import analysis_document, render
-from monitor_job.bias.metrics import Counts, MetricValue, compute, count_cells
+from monitor_job.bias.flip import flip_test
+from monitor_job.bias.metrics import Counts, MetricValue, Undefined, compute, count_cells
 from monitor_job.bias.records import read_dataset
 from monitor_job.errors import ConfigError, EmptyInputError
 
@@ -72,6 +73,14 @@ def _resolve(frame: DataFrame, name: str, key: str) -> str:
     raise ConfigError(f"analysis_config: {key} {name!r} is not a column of the dataset")
 
 
+def _flip(frame: DataFrame, features: list[str], facet: Column, predicted: Column) -> MetricValue:
+    """FT of one facet (:mod:`monitor_job.bias.flip`), or why it has no value."""
+    try:
+        return MetricValue("FT", flip_test(frame, features, facet, predicted))
+    except Undefined as why:
+        return MetricValue("FT", None, str(why))
+
+
 def run_bias_analysis(
     spark: SparkSession, config: BiasConfig, dataset: str
 ) -> tuple[dict[str, Any], dict[tuple[str, str], Counts]]:
@@ -112,12 +121,9 @@ def analyse(
             predicted_flag = F.col(predicted).cast("double") > F.lit(config.probability_threshold)
         else:
             predicted_flag = positive(F.col(predicted), config.label_values, values)
+    facet_flags = [positive(F.col(name), f.values, column_sample(name)) for f, name in facets]
     counts = count_cells(
-        frame,
-        [positive(F.col(name), f.values, column_sample(name)) for f, name in facets],
-        label_flag,
-        predicted_flag,
-        F.col(group) if group else None,
+        frame, facet_flags, label_flag, predicted_flag, F.col(group) if group else None
     )
     by_value = {
         (name, render(facet.values)): facet_counts
@@ -131,6 +137,13 @@ def analyse(
         if not names:
             continue
         by_facet = stages.setdefault(key, {})
-        for (facet, name), facet_counts in zip(facets, counts, strict=True):
-            by_facet.setdefault(name, []).append((facet, compute(facet_counts, names)))
+        for (facet, name), flag, facet_counts in zip(facets, facet_flags, counts, strict=True):
+            metrics = compute(facet_counts, names)
+            if "FT" in names and predicted is not None and predicted_flag is not None:
+                features = [c for c in frame.columns if c not in (name, label, predicted)]
+                metrics = [
+                    _flip(frame, features, flag, predicted_flag) if m.name == "FT" else m
+                    for m in metrics
+                ]
+            by_facet.setdefault(name, []).append((facet, metrics))
     return analysis_document(label, config.label_values, stages), by_value

@@ -12,7 +12,7 @@ groups; an undefined metric is reported with its reason, never with a made-up va
 
 Not built yet (issue 14 stays open): the job kind (config, inputs, analysis.json,
 monitoring with the drift rule, CloudWatch), and the flip test (FT), which needs nearest
-neighbours over the features and is reported as not computed.
+neighbours over the features: :mod:`monitor_job.bias.flip` computes it from the records.
 """
 
 from __future__ import annotations
@@ -346,8 +346,8 @@ def ge(c: Counts) -> float:
 
 def _flip_test(_c: Counts) -> float:
     raise Undefined(
-        "not computed: the flip test needs each record's nearest neighbours over the features "
-        "(k-NN), which this job does not compute at scale yet"
+        "not computed: the flip test needs the records' features and predicted labels "
+        "(monitor_job/bias/flip.py), not their counts"
     )
 
 

@@ -15,7 +15,7 @@ from monitor_job.clarify.dataset import has_header_row, named_columns
 from monitor_job.contract import JobConfig
 from monitor_job.errors import ConfigError
 from monitor_job.groundtruth.read import read_labelled
-from monitor_job.groundtruth.records import FEATURES, LABEL, PRED, PROB, MergeCounts
+from monitor_job.groundtruth.records import FEATURES, LABEL, ORDER, PRED, PROB, MergeCounts
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -60,7 +60,9 @@ def captured_frame(
         columns = [str(i) for i in range(width)]
     label = config.label if config.label not in columns else f"{config.label}_label"
     predicted = config.predicted_label or PREDICTED
-    frame = features.select(
+    # In the order the records were captured: the flip test's k-NN breaks ties between
+    # equally near neighbours by it, as smclarify does by the dataset's order.
+    frame = features.orderBy(ORDER).select(
         *(F.col(FEATURES)[i].alias(name) for i, name in enumerate(columns)),
         F.col(LABEL).alias(label),
         F.coalesce(F.col(PRED), F.col(PROB)).alias(predicted),

@@ -299,6 +299,11 @@ def check_rollup(config: JobConfig) -> None:
 def check_bias_input(config: JobConfig) -> None:
     """A bias run reads a headered CSV dataset, or captures (merged with ground truth by the
     job, or already merged) with the model's prediction in the endpoint's output."""
+    if config.record_preprocessor_script:
+        raise ConfigError(
+            "record_preprocessor_script is for DATA_QUALITY and MODEL_QUALITY; a MODEL_BIAS "
+            "run reads its columns from analysis_config"
+        )
     fmt = config.dataset_format
     if not fmt.is_capture:
         if fmt.kind != "csv":
@@ -342,10 +347,11 @@ def check_model_quality(config: JobConfig) -> None:
         raise ConfigError(
             f"analysis_type=MODEL_QUALITY needs problem_type, one of {', '.join(PROBLEM_TYPES)}"
         )
-    if config.record_preprocessor_script:
+    if config.record_preprocessor_script and not config.dataset_format.is_capture:
         raise ConfigError(
-            "record_preprocessor_script is not supported for MODEL_QUALITY in this version; "
-            "predictions are read with inference_attribute / probability_attribute"
+            "record_preprocessor_script for MODEL_QUALITY reads captured records "
+            "(sagemakerCaptureJson or sagemakerMergeJson); a labelled table is read by "
+            "column names"
         )
     needs_prediction = (
         "inference_attribute"

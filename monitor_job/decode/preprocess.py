@@ -26,9 +26,11 @@ from monitor_job.io.s3 import is_s3, read_bytes
 if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import DataFrame
+    from pyspark.sql import types as T
 
 SCALARS = (str, int, float, bool, type(None))
 RAW_LIMIT = 2000
+POS = "_mj_pos"  # a handler row's position among its line's rows (with carried columns)
 
 
 class BadShape(ValueError):
@@ -178,71 +180,88 @@ def discover_columns(
     return tuple(names)
 
 
+def _line_rows(
+    out: list[list[Any]],
+    line: Any,
+    skip: Any,
+    handler: tuple[Callable[..., Any], bool, logging.Logger],
+    spec: HandlerSpec,
+    index: dict[str, int],
+) -> None:
+    """Append the rows of one line to ``out`` (one failed row with its reason when the line
+    fails): ``c0..`` values, reason, raw."""
+    fn, takes_logger, logger = handler
+    width = len(index)
+    # Arrow hands nulls over as None or NaN depending on the column: test the type.
+    if isinstance(skip, str):
+        out.append([None] * width + [skip, None])
+        return
+    if not isinstance(line, str):
+        out.append([None] * width + ["empty line", None])
+        return
+    try:
+        arg = handler_input(spec.input_kind, line)
+    except (json.JSONDecodeError, TypeError, AttributeError):
+        out.append([None] * width + ["malformed JSON line", line[:RAW_LIMIT]])
+        return
+    try:
+        rows = normalize(call(fn, takes_logger, arg, logger))
+    except BadShape as err:
+        out.append([None] * width + ["handler returned bad shape", f"{err}\n{line}"[:RAW_LIMIT]])
+        return
+    except Exception as err:
+        tb = traceback.format_exc(limit=3)
+        out.append(
+            [None] * width
+            + [f"handler exception: {type(err).__name__}", f"{line}\n{tb}"[:RAW_LIMIT]]
+        )
+        return
+    if not rows:
+        out.append([None] * width + ["dropped by handler", None])
+    for row in rows:
+        values: list[Any] = [None] * width
+        if isinstance(row, dict):
+            unknown = [k for k in row if str(k) not in index]
+            if unknown:
+                out.append(
+                    [None] * width
+                    + ["handler returned unexpected key(s)", f"{unknown}\n{line}"[:RAW_LIMIT]]
+                )
+                continue
+            for key, value in row.items():
+                values[index[str(key)]] = to_text(value)
+        elif len(row) != width:
+            out.append([None] * width + ["wrong column count", line[:RAW_LIMIT]])
+            continue
+        else:
+            values = [to_text(v) for v in row]
+        out.append([*values, None, None])
+
+
 def _batch_runner(
-    spec: HandlerSpec, names: tuple[str, ...]
+    spec: HandlerSpec, names: tuple[str, ...], carry: tuple[str, ...] = ()
 ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    width = len(names)
+    """Each line's rows as ``c0..`` + reason + raw; with ``carry``, each row also has the
+    line's values of those columns and its position among the line's rows (:data:`POS`)."""
     index = {n: i for i, n in enumerate(names)}
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         import pandas as pd
 
         fn, takes_logger = spec.load()
-        logger = logging.getLogger("Preprocessing")
-        columns = [f"c{i}" for i in range(width)] + [REASON, RAW]
+        handler = (fn, takes_logger, logging.getLogger("Preprocessing"))
+        columns = [f"c{i}" for i in range(len(names))] + [REASON, RAW]
+        if carry:
+            columns += [*carry, POS]
         for batch in batches:
             out: list[list[Any]] = []
-            for line, skip in zip(batch["value"], batch[REASON], strict=True):
-                # Arrow hands nulls over as None or NaN depending on the column: test the type.
-                if isinstance(skip, str):
-                    out.append([None] * width + [skip, None])
-                    continue
-                if not isinstance(line, str):
-                    out.append([None] * width + ["empty line", None])
-                    continue
-                try:
-                    arg = handler_input(spec.input_kind, line)
-                except (json.JSONDecodeError, TypeError, AttributeError):
-                    out.append([None] * width + ["malformed JSON line", line[:RAW_LIMIT]])
-                    continue
-                try:
-                    rows = normalize(call(fn, takes_logger, arg, logger))
-                except BadShape as err:
-                    out.append(
-                        [None] * width
-                        + ["handler returned bad shape", f"{err}\n{line}"[:RAW_LIMIT]]
-                    )
-                    continue
-                except Exception as err:
-                    tb = traceback.format_exc(limit=3)
-                    out.append(
-                        [None] * width
-                        + [f"handler exception: {type(err).__name__}", f"{line}\n{tb}"[:RAW_LIMIT]]
-                    )
-                    continue
-                if not rows:
-                    out.append([None] * width + ["dropped by handler", None])
-                for row in rows:
-                    values: list[Any] = [None] * width
-                    if isinstance(row, dict):
-                        unknown = [k for k in row if str(k) not in index]
-                        if unknown:
-                            out.append(
-                                [None] * width
-                                + [
-                                    "handler returned unexpected key(s)",
-                                    f"{unknown}\n{line}"[:RAW_LIMIT],
-                                ]
-                            )
-                            continue
-                        for key, value in row.items():
-                            values[index[str(key)]] = to_text(value)
-                    elif len(row) != width:
-                        out.append([None] * width + ["wrong column count", line[:RAW_LIMIT]])
-                        continue
-                    else:
-                        values = [to_text(v) for v in row]
-                    out.append([*values, None, None])
+            for n, (line, skip) in enumerate(zip(batch["value"], batch[REASON], strict=True)):
+                first = len(out)
+                _line_rows(out, line, skip, handler, spec, index)
+                if carry:
+                    kept = [batch[c].iat[n] for c in carry]
+                    for pos, row in enumerate(out[first:]):
+                        row.extend([*kept, pos])
             yield pd.DataFrame(out, columns=columns, dtype=object)
 
     return run
@@ -254,8 +273,10 @@ def run_handler(
     names: tuple[str, ...],
     start: datetime | None,
     end: datetime | None,
+    carry: tuple[T.StructField, ...] = (),
 ) -> DataFrame:
-    """Apply the handler to every line (column ``value``); rows as ``c0..`` + reason + raw."""
+    """Apply the handler to every line (column ``value``); rows as ``c0..`` + reason + raw,
+    and with ``carry`` (columns of ``lines``) their values and each row's :data:`POS`."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -275,9 +296,11 @@ def run_handler(
             if end is not None:
                 chain = chain.when(ts >= F.lit(end), "outside window")
         reason = chain
-    prepared = lines.select("value", reason.alias(REASON))
+    prepared = lines.select("value", reason.alias(REASON), *(f.name for f in carry))
     schema = T.StructType(
         [T.StructField(f"c{i}", T.StringType()) for i in range(len(names))]
         + [T.StructField(REASON, T.StringType()), T.StructField(RAW, T.StringType())]
+        + [*carry, *([T.StructField(POS, T.IntegerType())] if carry else [])]
     )
-    return prepared.mapInPandas(_batch_runner(spec, names), schema)  # type: ignore[arg-type]
+    runner = _batch_runner(spec, names, tuple(f.name for f in carry))
+    return prepared.mapInPandas(runner, schema)  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from monitor_job.decode.capture import (
 from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
 from monitor_job.decode.sample import SAMPLE_LINES, sample_lines
 from monitor_job.errors import ConfigError, InputDataError
+from monitor_job.groundtruth.handler import handler_captures
 from monitor_job.groundtruth.records import (
     FEATURES,
     ID,
@@ -310,14 +311,15 @@ def merge(captures: DataFrame, labels: DataFrame) -> tuple[DataFrame, MergeCount
     """Join on (event id, position). A key seen more than once on one side keeps its last
     occurrence (latest file, then latest line: a re-sent label corrects the earlier one);
     the others are counted as duplicates. Returns the matched rows (``PRED``, ``PROB``,
-    ``LABEL``, and ``FEATURES`` when the captures have them) and the counts."""
+    ``LABEL``, and ``FEATURES`` when the captures have them; ``ORDER``, where the capture
+    was read) and the counts."""
     carried = [c for c in (PRED, PROB, FEATURES) if c in captures.columns]
     cap = (
         captures.where(F.col(REASON).isNull())
         .groupBy(ID, POS)
         .agg(
             F.count("*").alias("_n_cap"),
-            F.max_by(F.struct(*carried), F.col(ORDER)).alias("_cap"),
+            F.max_by(F.struct(*carried, ORDER), F.col(ORDER)).alias("_cap"),
         )
     )
     gt = (
@@ -338,7 +340,7 @@ def merge(captures: DataFrame, labels: DataFrame) -> tuple[DataFrame, MergeCount
     ).collect()
     counts = MergeCounts(**{k: int(v or 0) for k, v in c.asDict().items()})
     matched = joined.where(has_cap & has_gt).select(
-        *(F.col(f"_cap.{c}").alias(c) for c in carried), LABEL
+        *(F.col(f"_cap.{c}").alias(c) for c in (*carried, ORDER)), LABEL
     )
     return matched, counts
 
@@ -351,20 +353,27 @@ def labelled_from_captures(
     start: datetime | None,
     end: datetime | None,
     features: bool = False,
+    script: str | None = None,
 ) -> Labelled:
     """Captures merged with ground truth (``label_files``), or merged records (None); with
-    ``features``, each row's endpointInput values too (``FEATURES``)."""
+    ``features``, each row's endpointInput values too (``FEATURES``). With ``script``
+    (``record_preprocessor_script``), the predictions are the handler's rows, and merged
+    records' labels are matched to them like ground truth's."""
     merged = label_files is None
-    captures, note, in_layout = read_captures(spark, files, attrs, start, end, merged, features)
+    if script is not None:
+        captures, note = handler_captures(spark, files, script, attrs, start, end, merged)
+        in_layout = None
+    else:
+        captures, note, in_layout = read_captures(spark, files, attrs, start, end, merged, features)
     names = in_layout.names if in_layout is not None else ()
     captures = captures.cache()
     cap_counts, samples = reason_counts(captures)
     failed, skipped = split_skipped(cap_counts)
-    if merged:
-        kept = [PRED, PROB, LABEL, *([FEATURES] if features else [])]
+    if merged and script is None:
+        kept = [PRED, PROB, LABEL, ORDER, *([FEATURES] if features else [])]
         frame = captures.where(F.col(REASON).isNull()).select(*kept)
         return Labelled(frame, failed, skipped, samples, None, (note,), names)
-    labels = read_ground_truth(spark, label_files or [], attrs.label).cache()
+    labels = read_ground_truth(spark, files if merged else label_files or [], attrs.label).cache()
     gt_counts, gt_samples = reason_counts(labels)
     failed.update({f"ground truth: {k}": v for k, v in gt_counts.items()})
     frame, counts = merge(captures, labels)

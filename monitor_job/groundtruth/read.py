@@ -63,6 +63,7 @@ def read_labelled(
             config.start_time,
             config.end_time,
             features,
+            config.record_preprocessor_script,
         )
     merge = labelled.merge
     if merge is not None:

@@ -147,3 +147,66 @@ def test_edge_rules_follow_clarify() -> None:
     assert values["KL"].value is None and "no label value" in (values["KL"].error or "")
     empty = {m.name: m for m in compute(Counts(cells[:1]), ["DPPL"])}
     assert empty["DPPL"].value is None and "facet's group is empty" in (empty["DPPL"].error or "")
+
+
+def numeric_people(n: int, seed: int) -> pd.DataFrame:
+    """Numeric features (what FT reads) besides the facet and the labels; predictions that
+    favour the advantaged group (M); integer ages give equally near neighbours, so ties
+    must break as smclarify breaks them."""
+    rng = np.random.default_rng(seed)
+    female = rng.integers(0, 2, n).astype(bool)
+    age = rng.integers(20, 60, n)
+    income = rng.normal(50, 15, n).round(2)
+    label = rng.random(n) < 0.3 + 0.004 * (income - 50)
+    pred = (income + 8 * ~female + rng.normal(0, 10, n)) > 52
+    return pd.DataFrame(
+        {
+            "sex": np.where(female, "F", "M"),
+            "age": age,
+            "income": income,
+            "label": np.where(label, "yes", "no"),
+            "pred": np.where(pred, "yes", "no"),
+        }
+    ).astype({"sex": object, "label": object, "pred": object})
+
+
+def smclarify_ft(people: pd.DataFrame) -> float:
+    from smclarify.bias import report
+
+    [result] = report.bias_report(
+        people[["sex", "age", "income"]],
+        report.FacetColumn("sex", ["F"]),
+        report.LabelColumn("label", people["label"], ["yes"]),
+        report.StageType.POST_TRAINING,
+        predicted_label_column=report.LabelColumn("pred", people["pred"], ["yes"]),
+        metrics=["FT"],
+    )
+    [metric] = result["metrics"]
+    return float(metric["value"])
+
+
+@pytest.mark.parametrize(("n", "seed"), [(3000, 1), (400, 2), (14, 4)])
+def test_flip_test_equals_smclarify(spark, n, seed) -> None:
+    """FT over Spark (the advantaged group's k-NN index, the disadvantaged records queried
+    in tasks) equals smclarify's FT on the same records; 14 records (9 advantaged): 1
+    neighbour."""
+    from monitor_job.bias.flip import flip_test
+
+    people = numeric_people(n, seed)
+    frame = spark.createDataFrame(people.astype(str))  # the dataset's order, as read
+    got = flip_test(frame, ["age", "income"], F.col("sex") == "F", F.col("pred") == "yes")
+    assert math.isclose(got, smclarify_ft(people), rel_tol=1e-9, abs_tol=1e-12)
+    assert got != 0.0 or n == 14
+
+
+def test_flip_test_says_why_it_has_no_value(spark, people, monkeypatch) -> None:
+    from monitor_job.bias import flip
+    from monitor_job.bias.metrics import Undefined
+
+    frame = spark.createDataFrame(people)
+    with pytest.raises(Undefined, match=r"numeric features only.*'region'"):
+        flip.flip_test(frame, ["age", "region"], F.col("sex") == "F", F.col("pred") == "yes")
+    numeric = spark.createDataFrame(numeric_people(500, 4).astype(str))
+    monkeypatch.setattr(flip, "MAX_INDEX_VALUES", 100)
+    with pytest.raises(Undefined, match=r"would hold \d+ rows x 2 features = \d+ values"):
+        flip.flip_test(numeric, ["age", "income"], F.col("sex") == "F", F.col("pred") == "yes")
