@@ -85,7 +85,8 @@ def run_bias_analysis(
     spark: SparkSession, config: BiasConfig, dataset: str
 ) -> tuple[dict[str, Any], dict[tuple[str, str], Counts]]:
     """analysis.json for the CSV ``dataset``, and the counts behind it by (facet, value)."""
-    return analyse(read_dataset(spark, dataset, config), config, dataset)
+    frame, config = read_dataset(spark, dataset, config)
+    return analyse(frame, config, dataset)
 
 
 def analyse(

@@ -5,8 +5,9 @@ Keys, as Clarify reads them: ``headers``, ``label``, ``label_values_or_threshold
 (the column holding the model's prediction, for post-training metrics),
 ``probability_threshold`` (a prediction that is a probability is positive above it, 0.5 by
 default) and ``methods.pre_training_bias`` / ``methods.post_training_bias`` with
-``{"methods": "all"}`` or a list of metric names. A bad or missing key is a ``ConfigError``
-naming it, before Spark starts.
+``{"methods": "all"}`` or a list of metric names; ``dataset_type`` (``text/csv`` or
+``application/jsonlines``, whose ``features``, ``label`` and ``predicted_label`` are
+JMESPaths). A bad or missing key is a ``ConfigError`` naming it, before Spark starts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from monitor_job.bias.metrics import POSTTRAINING, PRETRAINING
 from monitor_job.clarify.config import Value, column_name, headers, read_document, value_list
+from monitor_job.clarify.jsonlines import DATASET_TYPES, JSONLINES, json_path
 from monitor_job.errors import ConfigError
 
 __all__ = ["BiasConfig", "Facet", "Value", "parse_analysis_config", "read_analysis_config"]
@@ -38,6 +40,10 @@ class BiasConfig:
     probability_threshold: float = 0.5
     pre_training: tuple[str, ...] = PRETRAINING
     post_training: tuple[str, ...] = ()
+    # JSON Lines (Clarify's "application/jsonlines"): features, label and predicted_label
+    # are JMESPaths into each line, headers name the features.
+    dataset_type: str = "text/csv"
+    features: str | None = None
 
 
 def _methods(raw: object, key: str, known: Sequence[str]) -> tuple[str, ...]:
@@ -97,7 +103,25 @@ def parse_analysis_config(doc: object) -> BiasConfig:
             "analysis_config: post_training_bias needs predicted_label (the prediction's column)"
         )
     group = doc.get("group_variable")
+    dataset_type = doc.get("dataset_type", "text/csv")
+    if dataset_type not in DATASET_TYPES:
+        raise ConfigError(
+            f"analysis_config: dataset_type must be one of {list(DATASET_TYPES)}; "
+            f"got {dataset_type!r}"
+        )
+    features = doc.get("features")
+    if dataset_type == JSONLINES:
+        for key in ("features", "label", "predicted_label"):
+            if doc.get(key) is not None:
+                json_path(str(doc[key]), key)  # a JMESPath this job reads, checked now
+        if not isinstance(features, str):
+            raise ConfigError(
+                "analysis_config: a JSON Lines dataset needs features (a JMESPath to the "
+                "list of feature values in each line)"
+            )
     return BiasConfig(
+        dataset_type=dataset_type,
+        features=features if dataset_type == JSONLINES else None,
         label=column_name(doc["label"], "label"),
         label_values=value_list(doc["label_values_or_threshold"], "label_values_or_threshold"),
         facets=tuple(facets),

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from monitor_job.bias.config import BiasConfig
+from monitor_job.clarify import jsonlines
 from monitor_job.clarify.dataset import has_header_row, named_columns
+from monitor_job.clarify.jsonlines import JSONLINES
 from monitor_job.contract import JobConfig
-from monitor_job.errors import ConfigError
+from monitor_job.errors import ConfigError, EmptyInputError
 from monitor_job.groundtruth.read import read_labelled
 from monitor_job.groundtruth.records import FEATURES, LABEL, ORDER, PRED, PROB, MergeCounts
 
@@ -23,10 +25,61 @@ if TYPE_CHECKING:
 log = logging.getLogger("monitor_job")
 
 
-def read_dataset(spark: SparkSession, path: str, config: BiasConfig) -> DataFrame:
+def read_dataset(
+    spark: SparkSession, path: str, config: BiasConfig
+) -> tuple[DataFrame, BiasConfig]:
+    """The dataset as named columns, and the config naming its label and prediction."""
+    if config.dataset_type == JSONLINES:
+        return read_jsonlines(spark, path, config)
     header = has_header_row(config.headers)
     frame = spark.read.option("header", header).option("mode", "PERMISSIVE").csv(path)
-    return frame.toDF(*named_columns(frame.columns, config.headers, f"the dataset {path}"))
+    return frame.toDF(*named_columns(frame.columns, config.headers, f"the dataset {path}")), config
+
+
+def read_jsonlines(
+    spark: SparkSession, path: str, config: BiasConfig
+) -> tuple[DataFrame, BiasConfig]:
+    """A JSON Lines dataset: the features list at ``features`` as columns named by
+    ``headers`` (a last extra header names the label), else by position; the label and
+    the prediction at their JMESPaths. A line without a features list of the first line's
+    width is left out and counted in the log."""
+    from pyspark.sql import functions as F
+
+    assert config.features is not None
+    lines = spark.read.text(path)
+    rows = lines.select(
+        jsonlines.values(F.col("value"), config.features, "features").alias("_f"),
+        jsonlines.value(F.col("value"), config.label, "label").alias("_l"),
+        (
+            jsonlines.value(F.col("value"), config.predicted_label, "predicted_label")
+            if config.predicted_label
+            else F.lit(None).cast("string")
+        ).alias("_p"),
+    )
+    first = rows.where(F.col("_f").isNotNull()).select(F.size("_f")).limit(1).collect()
+    if not first:
+        raise EmptyInputError(f"no line of {path} has a features list at {config.features!r}")
+    width = int(first[0][0])
+    names = list(config.headers or ())
+    if names and len(names) not in (width, width + 1):
+        raise ConfigError(
+            f"analysis_config: headers name {len(names)} columns; the features lists have "
+            f"{width} values (headers name the features, then optionally the label)"
+        )
+    columns = names[:width] if names else [str(i) for i in range(width)]
+    label = names[width] if len(names) > width else config.label
+    label = label if label not in columns else f"{label}_label"
+    good = F.col("_f").isNotNull() & (F.size("_f") == width)
+    [[bad]] = rows.agg(F.count(F.when(~good, 1))).collect()
+    if bad:
+        log.warning("records failed: %d x no features list of %d values", bad, width)
+    frame = rows.where(good).select(
+        *(F.col("_f")[i].alias(name) for i, name in enumerate(columns)),
+        F.col("_l").alias(label),
+        F.col("_p").alias(PREDICTED),
+    )
+    predicted = PREDICTED if config.predicted_label else None
+    return frame, replace(config, label=label, predicted_label=predicted, headers=None)
 
 
 PREDICTED = "predicted_label"  # the captured prediction's column when the config names none

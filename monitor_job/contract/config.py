@@ -306,10 +306,11 @@ def check_bias_input(config: JobConfig) -> None:
         )
     fmt = config.dataset_format
     if not fmt.is_capture:
-        if fmt.kind != "csv":
+        if fmt.kind not in ("csv", "json"):
             raise ConfigError(
                 "analysis_type=MODEL_BIAS reads a CSV dataset with a header (or analysis_config "
-                f"headers), or captures; got dataset_format {fmt.kind}"
+                "headers), a JSON Lines dataset (analysis_config dataset_type "
+                f"application/jsonlines), or captures; got dataset_format {fmt.kind}"
             )
         return
     if config.inference_attribute is None and config.probability_attribute is None:

@@ -235,3 +235,52 @@ def test_captures_through_the_contract_keys(spark: Any, demo: Path, tmp_path: Pa
     assert main(["run", "--config", str(tmp_path / "job.yaml")]) == EXIT_OK
     assert main(capture_args(demo, CAPTURE_CONFIG, tmp_path / "cli")) == EXIT_OK
     assert read(tmp_path / "yaml" / "analysis.json") == read(tmp_path / "cli" / "analysis.json")
+
+
+@pytest.mark.parametrize(
+    ("features", "wrap"),
+    [
+        ("features", lambda values: {"features": values}),
+        ("data.features", lambda values: {"data": {"features": values}}),
+        ("instances[0].features", lambda values: {"instances": [{"features": values}]}),
+    ],
+)
+def test_a_json_lines_dataset_equals_its_csv(
+    spark: Any, demo: Path, tmp_path: Path, features: str, wrap: Any
+) -> None:
+    """Clarify's JSON Lines dataset (features, label and predicted_label as JMESPaths into
+    each line; headers naming the features, then the label): the metrics of the same
+    records as the CSV, to 1e-12; a line without its features is counted, not used."""
+    records = pd.read_csv(demo / "window-12h" / "records.csv").head(3000)
+    lines = [
+        json.dumps({**wrap([r.sex, int(r.age), int(r.zip)]), "approved": int(r.approved),
+                    "model": {"predicted": int(r.predicted)}})
+        for r in records.itertuples()
+    ]  # fmt: skip
+    lines.append(json.dumps({"approved": 1}))  # no features: left out
+    (tmp_path / "jsonl").mkdir()
+    (tmp_path / "jsonl" / "records.jsonl").write_text("\n".join(lines) + "\n")
+    config = read(CSV_CONFIG)
+    config.update(
+        dataset_type="application/jsonlines",
+        headers=["sex", "age", "zip", "approved"],
+        features=features,
+        label="approved",
+        predicted_label="model.predicted",
+    )
+    (tmp_path / "analysis_config.json").write_text(json.dumps(config))
+    out = tmp_path / "out"
+    code = main(
+        ["bias", "--dataset", str(tmp_path / "jsonl"), "--analysis-config",
+         str(tmp_path / "analysis_config.json"), "--output", str(out)]
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert_same_metrics(read(out / "analysis.json"), csv_analysis(records, tmp_path))
+
+
+def test_a_jmespath_this_job_cannot_read_is_named(tmp_path: Path) -> None:
+    config = read(CSV_CONFIG)
+    config.update(dataset_type="application/jsonlines", features="rows[?age > `3`].f")
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    args = ["bias", "--dataset", str(tmp_path), "--analysis-config", str(tmp_path / "c.json")]
+    assert main([*args, "--output", str(tmp_path / "o")]) == EXIT_CONFIG
