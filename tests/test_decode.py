@@ -495,3 +495,12 @@ def test_quoted_csv_reads_as_pythons_csv_module(spark, batch) -> None:
         assert [r[REASON] for r in rows] == [None] * len(batch), (batch, fast)
         got = [[r[f"c{i}"] for i in range(1, width + 1)] for r in rows]
         assert got == [[_as_read(v) for v in r] for r in batch], (batch, fast)
+
+
+def test_a_features_request_is_one_row_and_other_wrappers_stay_batches() -> None:
+    """{"features": [...]} (Clarify's FeaturesAttribute) is one row of positional columns;
+    another one-key wrapper of values ({"instances": [...]}) stays a batch of rows."""
+    features = json_layout({"features": [1, 2.5, "x"]})
+    assert features is not None and (features.width, features.shape) == (3, "object")
+    batch = json_layout({"instances": [1, 2, 3]})
+    assert batch is not None and (batch.width, batch.shape) == (1, "elements")

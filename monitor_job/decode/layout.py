@@ -88,12 +88,26 @@ def _names_for_keys(keys: Iterable[ObjectKey]) -> tuple[str | None, ...]:
     return tuple(names)
 
 
+# A one-key object under this key holding values is one row of features (Clarify's
+# FeaturesAttribute, ``{"features": [...]}``), not a batch of one-value rows.
+FEATURES_KEY = "features"
+
+
+def _features(value: Mapping[str, Any]) -> bool:
+    items = value.get(FEATURES_KEY)
+    return isinstance(items, list) and all(isinstance(v, SCALAR) for v in items)
+
+
 def json_layout(value: Any) -> SideLayout | None:
     """Layout of one parsed JSON payload, or None when it is not tabular."""
     batch_key = None
     elements: Any = None
     if isinstance(value, dict):
-        if len(value) == 1 and isinstance(next(iter(value.values())), list):
+        if (
+            len(value) == 1
+            and isinstance(next(iter(value.values())), list)
+            and not _features(value)
+        ):
             batch_key, elements = next(iter(value.items()))
         else:
             keys = _object_keys(value)

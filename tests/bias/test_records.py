@@ -284,3 +284,38 @@ def test_a_jmespath_this_job_cannot_read_is_named(tmp_path: Path) -> None:
     (tmp_path / "c.json").write_text(json.dumps(config))
     args = ["bias", "--dataset", str(tmp_path), "--analysis-config", str(tmp_path / "c.json")]
     assert main([*args, "--output", str(tmp_path / "o")]) == EXIT_CONFIG
+
+
+@pytest.mark.parametrize(
+    "request_of",
+    [
+        lambda values: {"features": values},
+        lambda values: {"instances": [{"features": values}]},
+    ],
+    ids=["features", "instances-features"],
+)
+def test_nested_feature_requests_decode_without_a_handler(
+    spark: Any, demo: Path, tmp_path: Path, request_of: Any
+) -> None:
+    """Merged records whose requests hold the features as Clarify's FeaturesAttribute
+    shapes, {"features": [...]} and {"instances": [{"features": [...]}]}: columns named by
+    the capture config's headers, metrics equal to the CSV of the same records, 1e-12."""
+    records = pd.read_csv(demo / "window-12h" / "records.csv").head(2000).assign(score=0.5)
+    lines = []
+    for i, row in enumerate(records.itertuples()):
+        record = json.loads(merged_line(i, row))
+        values = [row.sex, int(row.age), int(row.zip)]
+        record["captureData"]["endpointInput"]["data"] = json.dumps(request_of(values))
+        lines.append(json.dumps(record))
+    hour = tmp_path / "merged" / "2024" / "03" / "01" / "12"
+    hour.mkdir(parents=True)
+    (hour / "part-0.jsonl").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    code = main(
+        ["bias", "--format", "merged", "--dataset", str(tmp_path / "merged"),
+         "--inference-attribute", "predicted_label", *WINDOW,
+         "--analysis-config", str(CAPTURE_CONFIG), "--output", str(out)]
+    )  # fmt: skip
+    assert code == EXIT_OK
+    expected = records[["sex", "age", "zip", "approved", "predicted"]]
+    assert_same_metrics(read(out / "analysis.json"), csv_analysis(expected, tmp_path))
