@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor_job.bias.metrics import POSTTRAINING, PRETRAINING
+from monitor_job.clarify import jsonlines
 from monitor_job.clarify.config import Value, column_name, headers, read_document, value_list
-from monitor_job.clarify.jsonlines import DATASET_TYPES, JSONLINES, json_path
 from monitor_job.errors import ConfigError
 
 __all__ = ["BiasConfig", "Facet", "Value", "parse_analysis_config", "read_analysis_config"]
@@ -103,25 +103,10 @@ def parse_analysis_config(doc: object) -> BiasConfig:
             "analysis_config: post_training_bias needs predicted_label (the prediction's column)"
         )
     group = doc.get("group_variable")
-    dataset_type = doc.get("dataset_type", "text/csv")
-    if dataset_type not in DATASET_TYPES:
-        raise ConfigError(
-            f"analysis_config: dataset_type must be one of {list(DATASET_TYPES)}; "
-            f"got {dataset_type!r}"
-        )
-    features = doc.get("features")
-    if dataset_type == JSONLINES:
-        for key in ("features", "label", "predicted_label"):
-            if doc.get(key) is not None:
-                json_path(str(doc[key]), key)  # a JMESPath this job reads, checked now
-        if not isinstance(features, str):
-            raise ConfigError(
-                "analysis_config: a JSON Lines dataset needs features (a JMESPath to the "
-                "list of feature values in each line)"
-            )
+    dataset_type, features = jsonlines.dataset_type(doc, ("label", "predicted_label"))
     return BiasConfig(
         dataset_type=dataset_type,
-        features=features if dataset_type == JSONLINES else None,
+        features=features,
         label=column_name(doc["label"], "label"),
         label_values=value_list(doc["label_values_or_threshold"], "label_values_or_threshold"),
         facets=tuple(facets),

@@ -11,6 +11,7 @@ projections, functions) are refused with the expression named.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from monitor_job.errors import ConfigError
@@ -56,6 +57,28 @@ def json_path(expression: str, key: str) -> str:
         )
 
     return "$" + walk(tree)
+
+
+def dataset_type(doc: Mapping[str, Any], paths: tuple[str, ...]) -> tuple[str, str | None]:
+    """The analysis config's ``dataset_type`` and, for JSON Lines, its ``features``
+    JMESPath; every key of ``paths`` the config gives is checked to be one this job reads."""
+    kind = doc.get("dataset_type", "text/csv")
+    if kind not in DATASET_TYPES:
+        raise ConfigError(
+            f"analysis_config: dataset_type must be one of {list(DATASET_TYPES)}; got {kind!r}"
+        )
+    if kind != JSONLINES:
+        return kind, None
+    features = doc.get("features")
+    if not isinstance(features, str):
+        raise ConfigError(
+            "analysis_config: a JSON Lines dataset needs features (a JMESPath to the list of "
+            "feature values in each line)"
+        )
+    for key in ("features", *paths):
+        if doc.get(key) is not None:
+            json_path(str(doc[key]), key)
+    return kind, features
 
 
 def value(line: Column, expression: str, key: str) -> Column:

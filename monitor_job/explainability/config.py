@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from monitor_job.clarify import jsonlines
 from monitor_job.clarify.config import column_name, headers, read_document
 from monitor_job.errors import ConfigError
 
@@ -107,6 +108,9 @@ class ExplainConfig:
     predictor: PredictorConfig
     headers: tuple[str, ...] | None = None
     label: str | None = None  # a dataset column that is not a feature
+    # JSON Lines (Clarify's "application/jsonlines"): the JMESPath of the features' list.
+    dataset_type: str = "text/csv"
+    features: str | None = None
 
 
 def _int(raw: object, key: str, minimum: int) -> int:
@@ -292,11 +296,14 @@ def parse_analysis_config(doc: object) -> ExplainConfig:
     if not isinstance(methods, Mapping) or "shap" not in methods:
         raise ConfigError("analysis_config: missing key 'methods.shap' (the SHAP settings)")
     label = doc.get("label")
+    dataset_type, features = jsonlines.dataset_type(doc, ())
     return ExplainConfig(
         shap=_shap(methods["shap"]),
         predictor=_predictor(doc.get("predictor")),
         headers=headers(doc),
         label=column_name(label, "label") if label is not None else None,
+        dataset_type=dataset_type,
+        features=features,
     )
 
 

@@ -10,9 +10,11 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from monitor_job.clarify import jsonlines
 from monitor_job.clarify.dataset import has_header_row, named_columns
+from monitor_job.clarify.jsonlines import JSONLINES
 from monitor_job.contract import JobConfig
-from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, decode_dataset
+from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, Decoded, decode_dataset
 from monitor_job.errors import ConfigError, EmptyInputError, InputDataError, MonitorJobError
 from monitor_job.explainability.analysis import ID, VECTOR
 from monitor_job.explainability.config import ExplainConfig
@@ -72,14 +74,46 @@ def job_format(config: JobConfig, analysis: ExplainConfig) -> JobConfig:
     return replace(config, dataset_format=fmt)
 
 
+def read_jsonlines(spark: SparkSession, files: list[str], analysis: ExplainConfig) -> Decoded:
+    """Clarify's JSON Lines dataset: the list at the ``features`` JMESPath of each line as
+    ``c0..`` (named by ``headers``, else by position), as the decoder leaves a dataset; a
+    line without a list of the first line's width fails with a reason."""
+    from pyspark.sql import functions as F
+
+    assert analysis.features is not None
+    lines = spark.read.text(files)
+    items = jsonlines.values(F.col("value"), analysis.features, "features")
+    sizes = [r[0] for r in lines.select(F.size(items)).limit(200).collect() if r[0] > 0]
+    if not sizes:
+        raise EmptyInputError(f"no line has a features list at {analysis.features!r}")
+    width = sizes[0]
+    names = tuple((analysis.headers or ())[:width]) or tuple(str(i) for i in range(width))
+    if len(names) != width:
+        raise ConfigError(
+            f"analysis_config: headers name {len(names)} features; the lists have {width}"
+        )
+    good = items.isNotNull() & (F.size(items) == width)
+    frame = lines.select(
+        *(F.when(good, items[i]).alias(f"c{i}") for i in range(width)),
+        F.when(~good, F.lit(f"no features list of {width} values")).alias(REASON),
+        F.when(~good, F.col("value")).alias(RAW),
+    )
+    return Decoded(frame, names, (f"JSON Lines: features at {analysis.features!r}",))
+
+
 def read_records(
     spark: SparkSession, config: JobConfig, analysis: ExplainConfig, listing: InputListing
 ) -> Records:
     from pyspark.sql import functions as F
 
     with readable_by_spark(spark, listing) as readable:
-        decoded = decode_dataset(spark, job_format(config, analysis), readable)
-        names = named_columns(decoded.names, analysis.headers, f"the dataset {listing.source}")
+        if analysis.dataset_type == JSONLINES:
+            decoded = read_jsonlines(spark, list(readable.files), analysis)
+            names = decoded.names
+        else:
+            decoded = decode_dataset(spark, job_format(config, analysis), readable)
+            where = f"the dataset {listing.source}"
+            names = named_columns(decoded.names, analysis.headers, where)
         keep = [i for i, n in enumerate(names) if n != analysis.label]
         if not keep:
             raise ConfigError("analysis_config: no feature columns besides the label")

@@ -106,6 +106,32 @@ def test_every_input_gives_the_same_analysis(spark, tmp_path, linear_config) -> 
     )
 
 
+def test_clarify_json_lines_give_the_csv_analysis(spark, tmp_path, linear_config) -> None:
+    """Clarify's JSON Lines dataset (``dataset_type: application/jsonlines``, ``features``
+    a JMESPath to each line's list): the same analysis.json as the CSV of the records; a
+    line without its list is counted."""
+    data = features(60, 3)
+    data.to_csv(tmp_path / "data.csv", index=False)
+    lines = [json.dumps({"data": {"features": list(map(float, row))}, "y": 1})
+             for row in data.itertuples(index=False)]  # fmt: skip
+    lines.append(json.dumps({"data": {}, "y": 0}))
+    (tmp_path / "data.jsonl").write_text("\n".join(lines) + "\n")
+    config = json.loads(linear_config.read_text())
+    config.update(
+        dataset_type="application/jsonlines", features="data.features", headers=list(data.columns)
+    )
+    jsonl_config = tmp_path / "jsonl-config.json"
+    jsonl_config.write_text(json.dumps(config))
+    csv = ["--dataset", str(tmp_path / "data.csv"), "--analysis-config", str(linear_config)]
+    assert explain(*csv, "--output", str(tmp_path / "csv")) == EXIT_OK
+    jsonl = ["--dataset", str(tmp_path / "data.jsonl"), "--analysis-config", str(jsonl_config)]
+    assert explain(*jsonl, "--output", str(tmp_path / "jsonl")) == EXIT_OK
+    ours = (tmp_path / "jsonl" / "analysis.json").read_text()
+    assert ours == (tmp_path / "csv" / "analysis.json").read_text()
+    summary = json.loads((tmp_path / "jsonl" / "monitor-job-summary.json").read_text())
+    assert summary["records"]["failed"] == {"no features list of 5 values": 1}
+
+
 def test_drift_fires_only_when_the_ranking_changes(spark, tmp_path, linear_config, aws) -> None:
     sets = {
         "baseline": features(300, 1),
