@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from monitor_job.contract import JobConfig
 from monitor_job.decode.capture import RAW, REASON, SKIPPED_REASONS, decode_capture_records
 from monitor_job.decode.layout import column_names, infer_layouts
-from monitor_job.decode.preprocess import HandlerSpec, discover_columns, run_handler
+from monitor_job.decode.preprocess import handler_columns, run_handler
 from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import read_tabular
 from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
@@ -50,17 +50,7 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
                 "record_preprocessor_script works with sagemakerCaptureJson, csv and json "
                 "datasets, not parquet"
             )
-        spec = HandlerSpec.read(script, kind)
-        loaded = spec.load()  # fail at start, with a clear message, if it cannot be imported
-        sample = sample_lines(spark, files)
-        if not sample:
-            raise EmptyInputError(f"input files under {listing.source} hold no lines")
-        names = discover_columns(spec, sample, loaded)
-        if not names:
-            raise InputDataError(
-                f"preprocess_handler in {script} returned no columns for any of the first "
-                f"{len(sample)} records; nothing to analyse"
-            )
+        spec, names = handler_columns(spark, script, kind, files, listing.source)
         frame = run_handler(spark.read.text(files), spec, names, config.start_time, config.end_time)
         return Decoded(frame, names, (f"preprocess_handler from {script}: columns {list(names)}",))
     if fmt.is_capture:

@@ -17,9 +17,8 @@ from pyspark.sql import types as T
 
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.preprocess import POS as HANDLER_POS
-from monitor_job.decode.preprocess import HandlerSpec, discover_columns, run_handler
-from monitor_job.decode.sample import sample_lines
-from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
+from monitor_job.decode.preprocess import handler_columns, run_handler
+from monitor_job.errors import ConfigError
 from monitor_job.groundtruth.records import (
     ID,
     ORDER,
@@ -61,17 +60,7 @@ def handler_captures(
 ) -> tuple[DataFrame, str]:
     """Capture (or merged) lines through the handler -> rows (``ID``, ``POS``, ``PRED``,
     ``PROB``) with :data:`REASON`, :data:`RAW` and ``ORDER``, like ``read_captures``."""
-    spec = HandlerSpec.read(script, "capture")
-    loaded = spec.load()  # fail at start, with a clear message, if it cannot be imported
-    sample = sample_lines(spark, files)
-    if not sample:
-        raise EmptyInputError(f"capture files hold no lines: {files[:3]}")
-    names = discover_columns(spec, sample, loaded)
-    if not names:
-        raise InputDataError(
-            f"preprocess_handler in {script} returned no columns for any of the first "
-            f"{len(sample)} records"
-        )
+    spec, names = handler_columns(spark, script, "capture", files, "the captures")
     prediction = _column(names, attrs.prediction, "inference_attribute")
     probability = _column(names, attrs.probability, "probability_attribute")
     meta = "$.eventMetadata"
