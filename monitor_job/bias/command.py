@@ -35,6 +35,9 @@ def add_commands(commands: Commands) -> None:
     cap.add_argument("--format", choices=("capture", "merged"), help="capture JSONL input")
     cap.add_argument("--ground-truth", help="ground-truth JSONL to merge with (capture)")
     cap.add_argument("--inference-attribute", help="prediction in the endpoint's output")
+    cap.add_argument(
+        "--features-attribute", help="JMESPath to the features in a JSON request (data.features)"
+    )
     cap.add_argument("--probability-attribute", help="probability in the endpoint's output")
     cap.add_argument("--probability-threshold", help="a probability above it is positive")
     add_window_options(bias, "PutMetricData to the bias namespace")
@@ -54,6 +57,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
         "dataset_format": cli_dataset_format(args.format, True) if args.format else None,
         "ground_truth_source": args.ground_truth,
         "inference_attribute": args.inference_attribute,
+        "features_attribute": args.features_attribute,
         "probability_attribute": args.probability_attribute,
         "probability_threshold_attribute": args.probability_threshold,
         **window_settings(args),

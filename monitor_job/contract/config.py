@@ -49,6 +49,7 @@ KNOWN_KEYS = frozenset(
         "analysis_type",
         "problem_type",
         "inference_attribute",
+        "features_attribute",
         "probability_attribute",
         "probability_threshold_attribute",
         "ground_truth_attribute",
@@ -107,6 +108,9 @@ class JobConfig:
     analysis_type: AnalysisType = AnalysisType.DATA_QUALITY
     problem_type: str | None = None
     inference_attribute: str | None = None
+    # Where a captured JSON request holds its features (SageMaker's EndpointInput
+    # FeaturesAttribute, a JMESPath): bias on captures.
+    features_attribute: str | None = None
     probability_attribute: str | None = None
     probability_threshold_attribute: float | None = None
     ground_truth_attribute: str | None = None
@@ -246,6 +250,7 @@ def config_from_mapping(
         analysis_type=analysis_type,
         problem_type=_choice(env, "problem_type", PROBLEM_TYPES),
         inference_attribute=_text(env, "inference_attribute"),
+        features_attribute=_text(env, "features_attribute"),
         probability_attribute=_text(env, "probability_attribute"),
         probability_threshold_attribute=_float(env, "probability_threshold_attribute", None),
         ground_truth_attribute=_text(env, "ground_truth_attribute"),

@@ -5,7 +5,6 @@ joined on (event id, position); the counts of the merge. Shared by model quality
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from monitor_job.clarify import jsonlines
 from monitor_job.decode.capture import (
     CAPTURE_SCHEMA,
     RAW,
@@ -25,10 +25,11 @@ from monitor_job.decode.capture import (
     rows_sql,
     window_reasons,
 )
-from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
-from monitor_job.decode.sample import SAMPLE_LINES, sample_lines
+from monitor_job.decode.layout import SideLayout
+from monitor_job.decode.sample import SAMPLE_LINES
 from monitor_job.errors import ConfigError, InputDataError
 from monitor_job.groundtruth.handler import handler_captures
+from monitor_job.groundtruth.layouts import features_layout, sample_layout
 from monitor_job.groundtruth.records import (
     FEATURES,
     ID,
@@ -98,40 +99,6 @@ def label_attribute(layout: SideLayout, attribute: str | None) -> str | None:
     return attribute
 
 
-def _sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayout | None:
-    """Layout of the first decodable payload at ``pick`` (``endpointInput``,
-    ``endpointOutput`` or ``groundTruthData``) among the first lines."""
-    for line in sample_lines(spark, files):
-        try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, TypeError):
-            continue
-        if not isinstance(record, dict):
-            continue
-        side = record.get(pick) if pick == "groundTruthData" else None
-        if pick != "groundTruthData" and isinstance(record.get("captureData"), dict):
-            side = record["captureData"].get(pick)
-        if isinstance(side, dict):
-            layout = side_layout(side) or _scalar_layout(side)
-            if layout is not None:
-                return layout
-    return None
-
-
-def _scalar_layout(side: dict[str, object]) -> SideLayout | None:
-    """A JSON payload that is one scalar (``"0.73"``, ``"\"cat\""``): one row, one value."""
-    text = payload_text(side)
-    if text is None or payload_kind(side) != "json":
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    if isinstance(value, (dict, list)):
-        return None
-    return SideLayout("json", 1, (None,), shape="scalar")
-
-
 def _reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:
     return payload_reasons(
         chain,
@@ -155,18 +122,24 @@ def read_captures(
     """Capture (or merged) lines -> rows (``ID``, ``POS``, ``PRED``, ``PROB``[, ``LABEL``]
     [, ``FEATURES``: the endpointInput row at the same position]), failed records kept as
     one row with :data:`REASON`; and the endpointInput layout when ``features``."""
-    out_layout = _sample_layout(spark, files, "endpointOutput")
+    out_layout = sample_layout(spark, files, "endpointOutput")
     if out_layout is None:
         raise InputDataError(
             f"cannot decode endpointOutput in any of the first {SAMPLE_LINES} records "
             "(expected CSV, JSON or BASE64 payloads)"
         )
-    gt_layout = _sample_layout(spark, files, "groundTruthData") if merged else None
+    gt_layout = sample_layout(spark, files, "groundTruthData") if merged else None
     if merged and gt_layout is None:
         raise InputDataError(
             f"no decodable groundTruthData in the first {SAMPLE_LINES} merged records"
         )
-    in_layout = _sample_layout(spark, files, "endpointInput") if features else None
+    in_layout = None
+    if features:
+        in_layout = (
+            sample_layout(spark, files, "endpointInput")
+            if attrs.features is None
+            else features_layout(spark, files, attrs.features)
+        )
     if features and in_layout is None:
         raise InputDataError(
             f"cannot decode endpointInput in any of the first {SAMPLE_LINES} records "
@@ -192,7 +165,10 @@ def read_captures(
     elems = {"_e_out": F.expr(elements_sql("_t_out", out_layout))}
     if gt_layout is not None:
         elems["_e_gt"] = F.expr(elements_sql("_t_gt", gt_layout))
-    if in_layout is not None:
+    if in_layout is not None and attrs.features is not None:
+        items = jsonlines.values(F.col("_t_in"), attrs.features, "features_attribute")
+        elems["_e_in"] = F.when(items.isNotNull(), F.array(items))
+    elif in_layout is not None:
         elems["_e_in"] = F.expr(rows_sql("_t_in", in_layout))
     rec = rec.withColumns(elems)
     event_id = F.coalesce(
@@ -264,7 +240,7 @@ def read_captures(
 
 def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) -> DataFrame:
     """Ground-truth JSONL -> rows (``ID``, ``POS``, ``LABEL``) with :data:`REASON`."""
-    layout = _sample_layout(spark, files, "groundTruthData")
+    layout = sample_layout(spark, files, "groundTruthData")
     if layout is None:
         raise InputDataError(
             f"no decodable groundTruthData in the first {SAMPLE_LINES} ground-truth records"

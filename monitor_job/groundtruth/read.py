@@ -29,7 +29,10 @@ def read_labelled(
     ground truth here, or merged records); with ``features`` (bias), each captured row's
     endpointInput values too. A merge that matched nothing is an ``EmptyInputError``."""
     attrs = Attributes(
-        config.inference_attribute, config.probability_attribute, config.ground_truth_attribute
+        config.inference_attribute,
+        config.probability_attribute,
+        config.ground_truth_attribute,
+        config.features_attribute,
     )
     fmt = config.dataset_format
     listing = list_input(config.dataset_source, config.start_time, config.end_time)

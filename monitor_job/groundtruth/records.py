@@ -50,6 +50,7 @@ class Attributes:
     prediction: str | None
     probability: str | None
     label: str | None
+    features: str | None = None  # a JMESPath to the features in a captured JSON request
 
 
 @dataclass(frozen=True)

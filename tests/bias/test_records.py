@@ -287,19 +287,21 @@ def test_a_jmespath_this_job_cannot_read_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "request_of",
+    ("request_of", "attribute"),
     [
-        lambda values: {"features": values},
-        lambda values: {"instances": [{"features": values}]},
+        (lambda values: {"features": values}, None),
+        (lambda values: {"instances": [{"features": values}]}, None),
+        (lambda values: {"id": 7, "data": {"features": values, "v": 2}}, "data.features"),
     ],
-    ids=["features", "instances-features"],
+    ids=["features", "instances-features", "features_attribute"],
 )
 def test_nested_feature_requests_decode_without_a_handler(
-    spark: Any, demo: Path, tmp_path: Path, request_of: Any
+    spark: Any, demo: Path, tmp_path: Path, request_of: Any, attribute: str | None
 ) -> None:
     """Merged records whose requests hold the features as Clarify's FeaturesAttribute
-    shapes, {"features": [...]} and {"instances": [{"features": [...]}]}: columns named by
-    the capture config's headers, metrics equal to the CSV of the same records, 1e-12."""
+    shapes, {"features": [...]} and {"instances": [{"features": [...]}]}, or anywhere a
+    features_attribute JMESPath says: columns named by the capture config's headers,
+    metrics equal to the CSV of the same records, 1e-12."""
     records = pd.read_csv(demo / "window-12h" / "records.csv").head(2000).assign(score=0.5)
     lines = []
     for i, row in enumerate(records.itertuples()):
@@ -314,6 +316,7 @@ def test_nested_feature_requests_decode_without_a_handler(
     code = main(
         ["bias", "--format", "merged", "--dataset", str(tmp_path / "merged"),
          "--inference-attribute", "predicted_label", *WINDOW,
+         *(["--features-attribute", attribute] if attribute else []),
          "--analysis-config", str(CAPTURE_CONFIG), "--output", str(out)]
     )  # fmt: skip
     assert code == EXIT_OK

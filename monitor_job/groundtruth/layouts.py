@@ -1,0 +1,65 @@
+"""The layouts of captured payloads, from the first lines: the endpoint's output, its
+input, the ground truth; or the features list a JMESPath finds in each request."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from monitor_job.clarify import jsonlines
+from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
+from monitor_job.decode.sample import sample_lines
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayout | None:
+    """Layout of the first decodable payload at ``pick`` (``endpointInput``,
+    ``endpointOutput`` or ``groundTruthData``) among the first lines."""
+    for line in sample_lines(spark, files):
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, TypeError):
+            continue
+        if not isinstance(record, dict):
+            continue
+        side = record.get(pick) if pick == "groundTruthData" else None
+        if pick != "groundTruthData" and isinstance(record.get("captureData"), dict):
+            side = record["captureData"].get(pick)
+        if isinstance(side, dict):
+            layout = side_layout(side) or _scalar_layout(side)
+            if layout is not None:
+                return layout
+    return None
+
+
+def features_layout(spark: SparkSession, files: list[str], expression: str) -> SideLayout | None:
+    """The width of the features list at ``expression`` (``features_attribute``, a
+    JMESPath) in the first captured JSON request that has one: one row per request."""
+    import jmespath
+
+    jsonlines.json_path(expression, "features_attribute")  # one this job reads
+    for line in sample_lines(spark, files):
+        try:
+            side = json.loads(line)["captureData"]["endpointInput"]
+            found = jmespath.search(expression, json.loads(payload_text(side) or "null"))
+        except (json.JSONDecodeError, TypeError, KeyError):
+            continue
+        if isinstance(found, list) and found:
+            return SideLayout("json", len(found), (None,) * len(found), shape="vector")
+    return None
+
+
+def _scalar_layout(side: dict[str, object]) -> SideLayout | None:
+    """A JSON payload that is one scalar (``"0.73"``, ``"\"cat\""``): one row, one value."""
+    text = payload_text(side)
+    if text is None or payload_kind(side) != "json":
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if isinstance(value, (dict, list)):
+        return None
+    return SideLayout("json", 1, (None,), shape="scalar")
