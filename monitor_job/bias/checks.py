@@ -80,6 +80,16 @@ def interval(
     return centre - spread, centre + spread
 
 
+# Metrics that are not functions of the cell counts: the bootstrap of the counts cannot
+# give them an interval (FT would need its k-NN on every resample of the records), so the
+# bootstrap method does not judge them; "plain" does.
+NOT_FROM_COUNTS = ("FT",)
+UNCHECKED_NOTE = (
+    "FT is not checked for drift by the bootstrap method: its interval would need the "
+    "k-NN of every resampled window; bias_drift_method=plain checks it"
+)
+
+
 def drifted(
     name: str, current: float, baseline: float, counts: Counts, settings: DriftSettings
 ) -> bool:
@@ -88,6 +98,8 @@ def drifted(
         return False
     if settings.method == "plain" or not math.isfinite(current):
         return True
+    if name in NOT_FROM_COUNTS:
+        return False
     bounds = interval(counts, name, current, settings)
     return bounds is None or not bounds[0] <= baseline <= bounds[1]
 
@@ -120,6 +132,15 @@ def violations(
                 }
             )
     return found
+
+
+def unchecked(current: Mapping[str, Any], settings: DriftSettings) -> list[str]:
+    """What the drift check could not judge in ``current``, said in the run's notes."""
+    has_value = any(
+        key[3] in NOT_FROM_COUNTS and number(metric.get("value")) is not None
+        for key, metric in metric_entries(current).items()
+    )
+    return [UNCHECKED_NOTE] if has_value and settings.method != "plain" else []
 
 
 def _text(value: float) -> str:

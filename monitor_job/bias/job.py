@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from monitor_job.bias.analysis import analyse, run_bias_analysis
-from monitor_job.bias.checks import DriftSettings, violations
+from monitor_job.bias.checks import DriftSettings, unchecked, violations
 from monitor_job.bias.cloudwatch import bias_lines, bias_target
 from monitor_job.bias.config import read_analysis_config
 from monitor_job.bias.records import Records, captured
@@ -51,10 +51,12 @@ def run(config: JobConfig) -> Outcome:
             document, counts = run_bias_analysis(spark, analysis, config.dataset_source)
         documents: dict[str, Any] = {ANALYSIS: document}
         found: list[dict[str, str]] = []
+        notes = list(records.notes)
         if baseline is not None:
             set_phase("checking bias drift")
             found = violations(baseline, document, counts, settings)
             documents[VIOLATIONS] = violations_document(found)
+            notes += unchecked(document, settings)
         set_phase("writing outputs")
         files = write_json_files(area.local, documents)
         metrics, metric_files, failure = emit_clarify(
@@ -74,7 +76,7 @@ def run(config: JobConfig) -> Outcome:
                 records_skipped=dict(records.skipped),
                 failure_samples=records.samples,
             ),
-            tuple(records.notes),
+            tuple(notes),
             extra=extra,
             violation_rows=tuple(
                 (

@@ -210,3 +210,24 @@ def test_flip_test_says_why_it_has_no_value(spark, people, monkeypatch) -> None:
     monkeypatch.setattr(flip, "MAX_INDEX_VALUES", 100)
     with pytest.raises(Undefined, match=r"would hold \d+ rows x 2 features = \d+ values"):
         flip.flip_test(numeric, ["age", "income"], F.col("sex") == "F", F.col("pred") == "yes")
+
+
+def test_ft_drift_is_judged_only_where_it_can_be() -> None:
+    """FT is not a function of the cell counts: the bootstrap of the counts cannot give it
+    an interval, so the bootstrap method leaves it unjudged and the run says so; the plain
+    method judges it (farther from neutral than the baseline)."""
+    from monitor_job.bias.checks import DriftSettings, drifted, unchecked
+
+    counts = Counts([Cell(True, True, True, None, 10), Cell(False, False, False, None, 10)])
+    assert not drifted("FT", -0.3, 0.05, counts, DriftSettings())
+    assert drifted("FT", -0.3, 0.05, counts, DriftSettings(method="plain"))
+    document = {
+        "post_training_bias_metrics": {
+            "facets": {
+                "sex": [{"value_or_threshold": "F", "metrics": [{"name": "FT", "value": -0.3}]}]
+            }
+        }
+    }
+    [note] = unchecked(document, DriftSettings())
+    assert note.startswith("FT is not checked for drift")
+    assert unchecked(document, DriftSettings(method="plain")) == []
