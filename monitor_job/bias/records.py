@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from monitor_job.bias.config import BiasConfig
-from monitor_job.clarify import jsonlines
 from monitor_job.clarify.dataset import has_header_row, named_columns
 from monitor_job.clarify.jsonlines import JSONLINES
 from monitor_job.contract import JobConfig
+from monitor_job.decode import jmespaths
 from monitor_job.errors import ConfigError, EmptyInputError
 from monitor_job.groundtruth.read import read_labelled
 from monitor_job.groundtruth.records import FEATURES, LABEL, ORDER, PRED, PROB, MergeCounts
@@ -48,10 +48,12 @@ def read_jsonlines(
     assert config.features is not None
     lines = spark.read.text(path)
     rows = lines.select(
-        jsonlines.values(F.col("value"), config.features, "features").alias("_f"),
-        jsonlines.value(F.col("value"), config.label, "label").alias("_l"),
+        jmespaths.values(F.col("value"), config.features, "analysis_config: features").alias("_f"),
+        jmespaths.value(F.col("value"), config.label, "analysis_config: label").alias("_l"),
         (
-            jsonlines.value(F.col("value"), config.predicted_label, "predicted_label")
+            jmespaths.value(
+                F.col("value"), config.predicted_label, "analysis_config: predicted_label"
+            )
             if config.predicted_label
             else F.lit(None).cast("string")
         ).alias("_p"),

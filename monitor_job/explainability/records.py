@@ -10,11 +10,10 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from monitor_job.clarify import jsonlines
 from monitor_job.clarify.dataset import has_header_row, named_columns
 from monitor_job.clarify.jsonlines import JSONLINES
 from monitor_job.contract import JobConfig
-from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, Decoded, decode_dataset
+from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, Decoded, decode_dataset, jmespaths
 from monitor_job.errors import ConfigError, EmptyInputError, InputDataError, MonitorJobError
 from monitor_job.explainability.analysis import ID, VECTOR
 from monitor_job.explainability.config import ExplainConfig
@@ -82,7 +81,7 @@ def read_jsonlines(spark: SparkSession, files: list[str], analysis: ExplainConfi
 
     assert analysis.features is not None
     lines = spark.read.text(files)
-    items = jsonlines.values(F.col("value"), analysis.features, "features")
+    items = jmespaths.values(F.col("value"), analysis.features, "analysis_config: features")
     sizes = [r[0] for r in lines.select(F.size(items)).limit(200).collect() if r[0] > 0]
     if not sizes:
         raise EmptyInputError(f"no line has a features list at {analysis.features!r}")

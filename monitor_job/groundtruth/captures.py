@@ -12,7 +12,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from monitor_job.clarify import jsonlines
+from monitor_job.decode import jmespaths
 from monitor_job.decode.capture import (
     CAPTURE_SCHEMA,
     RAW,
@@ -166,7 +166,7 @@ def read_captures(
     if gt_layout is not None:
         elems["_e_gt"] = F.expr(elements_sql("_t_gt", gt_layout))
     if in_layout is not None and attrs.features is not None:
-        items = jsonlines.values(F.col("_t_in"), attrs.features, "features_attribute")
+        items = jmespaths.values(F.col("_t_in"), attrs.features, "features_attribute")
         elems["_e_in"] = F.when(items.isNotNull(), F.array(items))
     elif in_layout is not None:
         elems["_e_in"] = F.expr(rows_sql("_t_in", in_layout))

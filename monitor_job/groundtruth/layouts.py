@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from monitor_job.clarify import jsonlines
+from monitor_job.decode import jmespaths
 from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
 from monitor_job.decode.sample import sample_lines
 
@@ -39,7 +39,7 @@ def features_layout(spark: SparkSession, files: list[str], expression: str) -> S
     JMESPath) in the first captured JSON request that has one: one row per request."""
     import jmespath
 
-    jsonlines.json_path(expression, "features_attribute")  # one this job reads
+    jmespaths.json_path(expression, "features_attribute")  # one this job reads
     for line in sample_lines(spark, files):
         try:
             side = json.loads(line)["captureData"]["endpointInput"]
