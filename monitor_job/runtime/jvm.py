@@ -158,6 +158,6 @@ def state_of_statistics(spark: SparkSession, spec: Any, description: str) -> byt
 
 
 def state_features(spark: SparkSession, state: bytes) -> tuple[str, ...]:
-    """The features a persisted state describes, in order."""
-    loaded = _jvm(spark).monitorjob.aggregates.ProfileState.fromBytes(bytearray(state))
-    return tuple(str(f) for f in loaded.features())
+    """The features a persisted state describes, in order (its header only is read)."""
+    names = _jvm(spark).monitorjob.aggregates.ProfileState.featuresOf(bytearray(state))
+    return tuple(str(f) for f in names)

@@ -106,9 +106,21 @@ public final class ProfileState implements StateLoader {
     }
   }
 
-  /** The features this state describes, in order. */
-  public String[] features() {
-    return features.clone();
+  /** The features a persisted state describes, in order, read from its header alone. */
+  public static String[] featuresOf(byte[] data) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+      String magic = in.readUTF();
+      if (!MAGIC.equals(magic)) {
+        throw new IllegalArgumentException("not a monitor-job state file (" + magic + ")");
+      }
+      String[] names = new String[in.readInt()];
+      for (int i = 0; i < names.length; i++) {
+        names[i] = new String(ColumnState.readBytes(in), StandardCharsets.UTF_8);
+      }
+      return names;
+    } catch (IOException | RuntimeException err) {
+      throw new IllegalArgumentException("cannot read a monitor-job state file: " + err, err);
+    }
   }
 
   /** A persisted state; a clear error for bytes that are not one. */
