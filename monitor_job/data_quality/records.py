@@ -66,6 +66,8 @@ def analyse(
                 f"{len(readable.gone)} listed object(s) gone before they were read, "
                 f"skipped: {shown}"
             )
+        if readable.refused:
+            notes.append(readable.refusals())
         names, hints = decoded.names, None
         if baseline is not None:
             names = align_names(baseline, decoded.names)

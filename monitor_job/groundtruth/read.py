@@ -37,7 +37,7 @@ def read_labelled(
     fmt = config.dataset_format
     listing = list_input(config.dataset_source, config.start_time, config.end_time)
     log.info("input%s: %s", listing.window(), listing.describe())
-    notes = [listing.describe()]
+    notes = [listing.describe(), *([listing.refusals()] if listing.refused else [])]
     if not listing.files:
         raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
     with ExitStack() as stack:
@@ -52,6 +52,8 @@ def read_labelled(
             truth = list_input(config.ground_truth_source, config.start_time, config.end_time)
             log.info("ground truth%s: %s", truth.window(), truth.describe())
             notes.append(f"ground truth: {truth.describe()}")
+            if truth.refused:
+                notes.append(f"ground truth: {truth.refusals()}")
             if not truth.files:
                 raise EmptyInputError(
                     f"no ground truth{truth.window()} to merge with: {truth.describe()}"

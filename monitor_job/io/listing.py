@@ -8,6 +8,7 @@ directory is only a pruning hint.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from monitor_job.errors import InputDataError
 from monitor_job.io.s3 import is_s3, list_s3
+
+log = logging.getLogger("monitor_job")
 
 _PART = re.compile(r"^\d{1,4}$")
 _SKIP_NAMES = ("_SUCCESS", ".crc")
@@ -33,6 +36,8 @@ class InputListing:
     end: datetime | None = None
     # Listed, but deleted or expired before they were read (S3 staging): skipped, reported.
     gone: tuple[str, ...] = field(default_factory=tuple)
+    # Listed, but refused by name (:func:`~monitor_job.io.s3.unsafe_key`): (URI, reason).
+    refused: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def window(self) -> str:
         """`` in window [start, end)`` (ISO, Z) when a window was asked for, else ``""``."""
@@ -45,10 +50,18 @@ class InputListing:
         return f" in window [{iso(self.start)}, {iso(self.end)})"
 
     def describe(self) -> str:
+        refused = f", {len(self.refused)} object(s) refused" if self.refused else ""
         return (
             f"{len(self.files)} file(s) under {self.source} "
-            f"({len(self.searched)} hour prefix(es) read, {len(self.pruned)} pruned)"
+            f"({len(self.searched)} hour prefix(es) read, {len(self.pruned)} pruned{refused})"
         )
+
+    def refusals(self) -> str:
+        """The refused objects by name (``repr``: a key may hold any character), at most
+        five, for a run's notes."""
+        shown = "; ".join(f"{uri!r}: {why}" for uri, why in self.refused[:5])
+        more = f"; and {len(self.refused) - 5} more" if len(self.refused) > 5 else ""
+        return f"{len(self.refused)} object(s) refused by key, not read: {shown}{more}"
 
 
 def _partition_span(parts: list[str]) -> tuple[datetime, datetime] | None:
@@ -78,8 +91,12 @@ def list_input(
     """Walk a local file or directory, or an ``s3://`` prefix; prune partition directories
     outside ``[start, end)``."""
     if is_s3(source):
-        found, hours, skipped = list_s3(source, start, end, _partition_span, _wanted)
-        return InputListing(source, tuple(found), tuple(hours), tuple(skipped), start, end)
+        found, hours, skipped, refused = list_s3(source, start, end, _partition_span, _wanted)
+        for uri, why in refused:
+            log.warning("input object refused, not read: %r: %s", uri, why)
+        return InputListing(
+            source, tuple(found), tuple(hours), tuple(skipped), start, end, refused=tuple(refused)
+        )
     root = Path(source)
     # Files as absolute paths: Spark's JVM resolves a relative one against its own working
     # directory, which need not be this process's (a session started elsewhere, a cluster).

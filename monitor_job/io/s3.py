@@ -8,6 +8,7 @@ date directory outside the window, so hours outside it are neither listed nor re
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -175,8 +176,9 @@ def list_s3(
     end: datetime | None,
     span_of: Callable[[list[str]], tuple[datetime, datetime] | None],
     wanted: Callable[[str], bool],
-) -> tuple[list[str], list[str], list[str]]:
-    """(object URIs, hour prefixes read, prefixes pruned) under ``uri``."""
+) -> tuple[list[str], list[str], list[str], list[tuple[str, str]]]:
+    """(object URIs, hour prefixes read, prefixes pruned, (object URI, reason) refused by
+    :func:`unsafe_key`) under ``uri``."""
     bucket, key = split_uri(uri)
     if not bucket:
         raise InputDataError(f"dataset_source {uri}: no bucket in the URI")
@@ -184,12 +186,17 @@ def list_s3(
     files: list[str] = []
     searched: list[str] = []
     pruned: list[str] = []
+    refused: list[tuple[str, str]] = []
 
     def add(objects: list[dict[str, Any]]) -> None:
         for obj in objects:
             name = obj["Key"].rsplit("/", 1)[-1]
             if wanted(name) and not obj["Key"].endswith("/"):
-                files.append(f"{SCHEME}{bucket}/{obj['Key']}")
+                reason = unsafe_key(obj["Key"])
+                if reason is None:
+                    files.append(f"{SCHEME}{bucket}/{obj['Key']}")
+                else:
+                    refused.append((f"{SCHEME}{bucket}/{obj['Key']}", reason))
 
     def everything(prefix: str) -> None:
         for page in _pages(s3, bucket, prefix, delimiter=False):
@@ -223,25 +230,69 @@ def list_s3(
         walk(key.rstrip("/") + "/" if key else "", [])
 
     guarded(f"dataset_source {uri}", InputDataError, run)
-    return files, searched, pruned
+    return files, searched, pruned, refused
+
+
+# S3 allows 1,024 bytes of key; anything longer did not come from S3.
+MAX_KEY_BYTES = 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LOCAL_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+_LOCAL_NAME_CHARS = 80
+
+
+def unsafe_key(key: str) -> str | None:
+    """Why an object key cannot stand for one file, or None. Keys are data, but a key with
+    a leading ``/``, an empty, ``.`` or ``..`` segment names the same file as another key
+    once any filesystem (a local disk, Hadoop's ``Path`` in S3A or EMRFS) normalises it:
+    such a key is refused by name wherever it is read, so every run reads the same objects
+    whichever way it reads S3."""
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        return f"key longer than S3's {MAX_KEY_BYTES} bytes"
+    if _CONTROL.search(key):
+        return "key holds a control character"
+    if key.startswith("/"):
+        return "key starts with '/'"
+    segments = key.split("/")
+    if "" in segments[:-1]:
+        return "key holds an empty segment ('//')"
+    dots = sorted({s for s in segments if s in (".", "..")}, key=len)
+    if dots:
+        return f"key holds a '{dots[-1]}' segment"
+    return None
+
+
+def local_name(index: int, width: int, key: str) -> str:
+    """The name a staged object gets: its position in the listing (so local order is the
+    listing's), then its key's last segment with anything but ``[A-Za-z0-9._-]`` replaced
+    (its suffix keeps Spark's codec detection: ``.gz``). Never a path: no separator, never
+    ``.``/``..``, never hidden, and distinct for distinct positions."""
+    tail = _LOCAL_SAFE.sub("_", key.rsplit("/", 1)[-1])[-_LOCAL_NAME_CHARS:]
+    return f"{index:0{width}d}-{tail}"
 
 
 GONE = ("404", "NoSuchKey")
 
 
 def stage(uris: list[str], directory: Path) -> tuple[list[str], list[str]]:
-    """Download objects (in parallel, straight to disk) below ``directory``. Returns the
-    local paths and the objects that were listed but are gone (deleted, expired) by the time
-    they are read: those are reported, not fatal. Any other failure (after botocore's
-    retries) is one ``InputDataError`` naming the object and the AWS error code."""
+    """Download objects (in parallel, straight to disk) into ``directory``, each under a
+    name the job chooses (:func:`local_name`): a key is never a path, so none can write
+    outside ``directory`` and distinct keys never share a file. Returns the local paths, in
+    the order of ``uris``, and the objects that were listed but are gone (deleted, expired)
+    by the time they are read: those are reported, not fatal. Any other failure (after
+    botocore's retries) is one ``InputDataError`` naming the object and the AWS error
+    code."""
     from botocore.exceptions import ClientError
 
     s3 = client()
+    width = max(6, len(str(len(uris))))
 
-    def fetch(uri: str) -> str | None:
+    def fetch(item: tuple[int, str]) -> str | None:
+        index, uri = item
         bucket, key = split_uri(uri)
-        target = directory / bucket / key
-        target.parent.mkdir(parents=True, exist_ok=True)
+        reason = unsafe_key(key)
+        if reason is not None:  # the listing refuses these; a caller's list is checked too
+            raise InputDataError(f"reading {uri}: {reason}")
+        target = directory / local_name(index, width, key)
         try:
             guarded(f"reading {uri}", InputDataError, s3.download_file, bucket, key, str(target))
         except InputDataError as err:
@@ -252,7 +303,7 @@ def stage(uris: list[str], directory: Path) -> tuple[list[str], list[str]]:
         return str(target)
 
     with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
-        fetched = list(pool.map(fetch, uris))
+        fetched = list(pool.map(fetch, enumerate(uris)))
     local = [path for path in fetched if path is not None]
     gone = [uri for uri, path in zip(uris, fetched, strict=True) if path is None]
     return local, gone
