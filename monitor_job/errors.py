@@ -89,6 +89,38 @@ class StoppedError(MonitorJobError):
     kind = "Stopped"
 
 
+# The stop received during this call of the entrypoint, set by the SIGTERM handler
+# (:mod:`monitor_job.runtime.signals`); kept here, at the bottom, so that every layer can
+# ask for it.
+_STOPS: list[StoppedError] = []
+
+
+def record_stop(error: StoppedError) -> None:
+    _STOPS.append(error)
+
+
+def clear_stops() -> None:
+    _STOPS.clear()
+
+
+def stop_request() -> StoppedError | None:
+    """The stop received during this call of the entrypoint, if any."""
+    return _STOPS[0] if _STOPS else None
+
+
+def raise_if_stopped(err: BaseException | None = None) -> None:
+    """Every ``except`` that carries on after an error (a run left out, a record counted,
+    a fallback) calls this first: a stop is never swallowed, whether it arrives as the
+    :class:`StoppedError` the handler raised or as the error it surfaced as (py4j's, a
+    reader's)."""
+    stop = stop_request()
+    if stop is None:
+        return
+    if err is stop:
+        raise stop
+    raise stop from err
+
+
 class ModelError(MonitorJobError):
     """The model an explainability run calls (an endpoint, an HTTP server, a predict
     script) failed, timed out or answered in the wrong shape."""

@@ -92,7 +92,7 @@ def assert_all_complete(out: Path) -> None:
         if name.endswith(".json"):
             json.loads(data)  # a partial file would not parse
         elif name.endswith(".bin"):
-            assert data.startswith(b"\x00\x1emonitor-job analyzer states v1")
+            assert data.startswith(b"\x00\x1emonitor-job analyzer states v2")
         else:
             assert data.rstrip().endswith(b"</html>")
 

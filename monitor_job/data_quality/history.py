@@ -12,7 +12,7 @@ from typing import Any
 
 from monitor_job.data_quality.documents import profile_from_statistics
 from monitor_job.data_quality.view import drifts
-from monitor_job.errors import BaselineError
+from monitor_job.errors import BaselineError, raise_if_stopped
 from monitor_job.io.s3 import SCHEME, client, guarded, is_s3, split_uri
 from monitor_job.report import charts, render_page
 from monitor_job.report.documents import DATA_QUALITY, STATISTICS, RunDocuments, read_run
@@ -99,6 +99,7 @@ def read_history(prefix: str, last: int = DEFAULT_LAST) -> tuple[list[RunDocumen
         try:
             docs = read_run(uri)
         except BaselineError as err:
+            raise_if_stopped(err)
             notes.append(f"left out {uri}: {err}")
             continue
         if docs.kind != DATA_QUALITY or docs.violations is None:

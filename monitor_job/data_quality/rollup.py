@@ -32,7 +32,13 @@ from monitor_job.data_quality.baseline import Baseline, profile_hints
 from monitor_job.data_quality.documents import STATES, profile_from_statistics
 from monitor_job.data_quality.history import _HOUR_PATH, find_files
 from monitor_job.data_quality.profile import DatasetProfile
-from monitor_job.errors import BaselineError, EmptyInputError, MonitorJobError
+from monitor_job.errors import (
+    BaselineError,
+    EmptyInputError,
+    InputDataError,
+    MonitorJobError,
+    raise_if_stopped,
+)
 from monitor_job.io.documents import read_json
 from monitor_job.io.s3 import is_s3, read_bytes
 from monitor_job.outputs.summary import SUMMARY_FILE
@@ -149,8 +155,11 @@ def _window_of(location: str, summary: Mapping[str, Any] | None) -> tuple[Any, A
 def fetch(items: Sequence[T | None], read: Callable[[T], R]) -> list[R | None]:
     """``read`` of each item (None stays None), several at a time: a week of hourly runs on
     S3 is hundreds of small GETs."""
-    with ThreadPoolExecutor(max_workers=FETCHES) as pool:
+    pool = ThreadPoolExecutor(max_workers=FETCHES)
+    try:
         return list(pool.map(lambda item: None if item is None else read(item), items))
+    finally:  # a stop does not wait for the reads still queued
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def find_runs(source: str) -> list[Run]:
@@ -244,22 +253,24 @@ def _read_run(run: Run) -> bytes | dict[str, Any] | str:
         document: dict[str, Any] = read_json(run.path(STATISTICS), "statistics")
         return document
     except (MonitorJobError, OSError) as err:
+        raise_if_stopped(err)
         return str(err)
 
 
 def _state(
     spark: SparkSession, run: Run, read: bytes | dict[str, Any], names: Any, m: _Merge
-) -> tuple[bytes, tuple[str, ...]]:
-    """The run's state and its features; its statistics made into one when it has none."""
+) -> tuple[bytes, jvm.StateHeader]:
+    """The run's state, proved whole, and its header; its statistics made into one when it
+    has none."""
     if isinstance(read, bytes):
-        return read, jvm.state_features(spark, read)
+        return read, jvm.state_header(spark, read)
     statistics = profile_from_statistics(read)
     own = tuple(f.name for f in statistics.features)
     state, unmerged = state_of_statistics(spark, statistics, names or own)
     for feature in unmerged:
         m.unmerged.setdefault(feature, []).append(run.location)
     m.from_statistics.append(run.location)
-    return state, names or own
+    return state, jvm.state_header(spark, state)
 
 
 def _domains_counted(window: DatasetProfile, baseline: Baseline, m: _Merge) -> DatasetProfile:
@@ -289,24 +300,38 @@ def merge_runs(
     set_phase(f"merging {len(span.runs)} run(s)")
     m = _Merge()
     names: tuple[str, ...] | None = None
+    hashed: str | None = None  # the hash every merged state's distinct counts were fed
     merged_runs = []
     for run, got in zip(span.runs, fetch(span.runs, _read_run), strict=True):
         if got is None or isinstance(got, str):
             m.left_out.append((run.location, got or "nothing read"))
             continue
         try:
-            state, features = _state(spark, run, got, names, m)
+            state, header = _state(spark, run, got, names, m)
+        except InputDataError as err:  # a damaged or foreign state: the run is left out
+            raise_if_stopped(err)
+            m.left_out.append((run.location, f"cannot read its states: {err}"))
+            continue
         except MonitorJobError as err:
+            raise_if_stopped(err)
             m.left_out.append((run.location, str(err)))
             continue
-        except Exception as err:  # a state the JVM cannot read: the run is left out
+        except Exception as err:  # a statistics.json the JVM cannot make a state of
+            raise_if_stopped(err)
             m.left_out.append((run.location, f"cannot read its states: {err}".split("\n")[0]))
             continue
-        if names is not None and features != names:
-            why = f"its features {list(features)} differ from {list(names)}"
+        if names is not None and header.features != names:
+            why = f"its features {list(header.features)} differ from {list(names)}"
             m.left_out.append((run.location, why))
             continue
-        names = features
+        if hashed is not None and header.hash != hashed:
+            why = (
+                f"its distinct-count sketches were fed hash {header.hash}, the others "
+                f"{hashed}: never merged into one count"
+            )
+            m.left_out.append((run.location, why))
+            continue
+        names, hashed = header.features, header.hash
         m.states.append(state)
         merged_runs.append(run)
     if names is None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.records import InferenceRecord
-from monitor_job.errors import HandlerError
+from monitor_job.errors import HandlerError, raise_if_stopped
 from monitor_job.io.s3 import is_s3, read_bytes
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ def load_source(source: str, path: str, name: str) -> tuple[Callable[..., Any], 
     try:
         exec(compile(source, path, "exec"), module.__dict__)
     except Exception as err:
+        raise_if_stopped(err)
         raise HandlerError(
             f"cannot import {path}: {type(err).__name__}: {err}".splitlines()[0]
         ) from err
@@ -168,7 +169,8 @@ def discover_columns(
     for line in lines:
         try:
             rows = normalize(call(fn, takes_logger, handler_input(spec.input_kind, line), logger))
-        except Exception:  # record-level failures are counted in the real run
+        except Exception as err:  # record-level failures are counted in the real run
+            raise_if_stopped(err)
             continue
         for row in rows:
             if isinstance(row, dict):
@@ -232,6 +234,7 @@ def _line_rows(
         out.append([None] * width + ["handler returned bad shape", f"{err}\n{line}"[:RAW_LIMIT]])
         return
     except Exception as err:
+        raise_if_stopped(err)
         tb = traceback.format_exc(limit=3)
         out.append(
             [None] * width

@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 
 from monitor_job.contract import DatasetFormat
 from monitor_job.decode.capture import RAW, REASON
-from monitor_job.errors import InputDataError
+from monitor_job.errors import InputDataError, raise_if_stopped
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -84,6 +84,7 @@ def read_tabular(
             df = spark.read.parquet(*files)
             names = list(df.columns)
     except Exception as err:  # Spark raises AnalysisException/Py4JJavaError subclasses
+        raise_if_stopped(err)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputDataError(
             f"cannot read {fmt.kind} dataset ({len(files)} file(s)): {first}"

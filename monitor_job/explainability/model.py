@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor_job.errors import HandlerError, ModelError
+from monitor_job.errors import HandlerError, ModelError, raise_if_stopped
 from monitor_job.explainability.config import PredictorConfig
 from monitor_job.explainability.payload import decode, encode, one_row_per_request
 
@@ -200,6 +200,7 @@ class Model:
         try:
             out = np.asarray(self._predict(data), dtype=float)
         except Exception as err:
+            raise_if_stopped(err)
             message = f"{type(err).__name__}: {err}".splitlines()[0][:300]
             raise ModelError(f"{self.config.where}: predict raised {message}") from None
         if out.ndim == 1:

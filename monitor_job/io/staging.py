@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor_job.errors import InputDataError
+from monitor_job.errors import InputDataError, raise_if_stopped
 from monitor_job.io import s3
 from monitor_job.io.listing import InputListing
 
@@ -40,7 +40,8 @@ def spark_s3_scheme(spark: SparkSession) -> tuple[str, str] | None:
     for scheme in ("s3", "s3a"):
         try:
             cls = jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(scheme, conf)
-        except Exception:  # py4j error: no filesystem for the scheme
+        except Exception as err:  # py4j error: no filesystem for the scheme
+            raise_if_stopped(err)
             continue
         return scheme, str(cls.getName())
     return None

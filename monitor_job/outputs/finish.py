@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from monitor_job.contract import JobConfig
-from monitor_job.errors import StoppedError
+from monitor_job.errors import raise_if_stopped
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
 from monitor_job.outputs.writer import dumps, write_text_files
@@ -51,9 +51,8 @@ def finish_run(
     try:
         files[REPORT_FILE] = render_run(replace(report, summary=summary, location=area.uri))
         log.info("report.html built in %.2f s", time.perf_counter() - started)
-    except StoppedError:
-        raise  # a stop request is not a failure of the page
     except Exception as err:  # any failure of the page must not fail the monitoring run
+        raise_if_stopped(err)  # but a stop request is not a failure of the page
         log.warning("report.html not written: %s: %s", type(err).__name__, err)
         summary["notes"] = [*summary["notes"], f"report.html not written: {err}"]
     files[SUMMARY_FILE] = dumps(summary)

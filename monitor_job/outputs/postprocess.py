@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from monitor_job.decode.preprocess import load_function
-from monitor_job.errors import HandlerError
+from monitor_job.errors import HandlerError, raise_if_stopped
 
 log = logging.getLogger("monitor_job")
 
@@ -23,6 +23,7 @@ def run_postprocessor(path: str, fn: Callable[..., Any]) -> None:
     try:
         fn()
     except Exception as err:
+        raise_if_stopped(err)
         raise HandlerError(
             f"postprocess_handler() in {path} failed: {type(err).__name__}: {err}".splitlines()[0]
         ) from err

@@ -11,8 +11,12 @@ strict base64 (a UDF).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from monitor_job.errors import InputDataError, raise_if_stopped
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -157,7 +161,29 @@ def state_of_statistics(spark: SparkSession, spec: Any, description: str) -> byt
     return bytes(state.bytes())
 
 
-def state_features(spark: SparkSession, state: bytes) -> tuple[str, ...]:
-    """The features a persisted state describes, in order (its header only is read)."""
-    names = _jvm(spark).monitorjob.aggregates.ProfileState.featuresOf(bytearray(state))
-    return tuple(str(f) for f in names)
+@dataclass(frozen=True)
+class StateHeader:
+    """What a persisted state says of itself: its format version, the hash its
+    distinct-count sketches were fed, and its features in order."""
+
+    version: int
+    hash: str
+    features: tuple[str, ...]
+
+
+def state_header(spark: SparkSession, state: bytes) -> StateHeader:
+    """The header of a persisted state, the state proved whole first (``ProfileState.header``:
+    the checksum of a version 2 state, the whole body of a version 1 state, every length
+    bounded). A damaged or foreign file is an ``InputDataError`` with the reader's reason."""
+    try:
+        text = _jvm(spark).monitorjob.aggregates.ProfileState.header(bytearray(state))
+    except Exception as err:  # py4j's error, or PySpark's conversion of the Java one
+        raise_if_stopped(err)
+        java = getattr(err, "java_exception", None)
+        reason = str(java.getMessage()) if java is not None else str(err).strip()
+        reason = (reason.splitlines() or [type(err).__name__])[0]
+        for noise in ("cannot read a monitor-job state file: ", "java.io.IOException: "):
+            reason = reason.replace(noise, "")
+        raise InputDataError(f"state file: {reason}") from None
+    doc = json.loads(str(text))
+    return StateHeader(int(doc["version"]), str(doc["hash"]), tuple(map(str, doc["features"])))

@@ -9,16 +9,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from monitor_job.errors import StoppedError
+from monitor_job.errors import StoppedError, clear_stops, record_stop, stop_request
 
-_STOP: list[StoppedError] = []  # set by the SIGTERM handler
+__all__ = ["quiet_while_stopping", "stop_request", "stoppable"]
 
 
 def _stop(signum: int, _frame: object) -> None:
     """The error may reach the entrypoint wrapped in another (py4j, a reader's error): the
     recorded stop wins there (:func:`stop_request`)."""
     error = StoppedError(f"received signal {signum}; stopped before completion")
-    _STOP.append(error)
+    record_stop(error)
     raise error
 
 
@@ -26,22 +26,17 @@ def quiet_while_stopping(record: logging.LogRecord) -> bool:
     """py4j logs the call a stop interrupted as an error with its traceback, on the root
     logger; during a stop that is expected, and the job's one ``Stopped:`` line says it."""
     return not (
-        _STOP
+        stop_request() is not None
         and record.name == "root"
         and record.getMessage().startswith("Exception while sending command")
     )
-
-
-def stop_request() -> StoppedError | None:
-    """The stop received during this call of the entrypoint, if any."""
-    return _STOP[0] if _STOP else None
 
 
 @contextmanager
 def stoppable() -> Iterator[None]:
     """SIGTERM is handled for the duration (the previous handler is restored after); off
     the main thread, where no handler can be set, nothing changes."""
-    _STOP.clear()
+    clear_stops()
     if threading.current_thread() is not threading.main_thread():
         yield
         return

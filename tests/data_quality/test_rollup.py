@@ -155,11 +155,35 @@ def test_a_day_of_hourly_runs_equals_one_run_over_the_day(day, tmp_path) -> None
     assert read(out / "constraints.json") == read(day["baseline"] / "constraints.json")
 
 
-def test_missing_and_unreadable_hours_are_named(day, tmp_path) -> None:
+def garbage(_state: bytes) -> bytes:
+    return b"\x00\x05hello"
+
+
+def cut_body(state: bytes) -> bytes:
+    """An interrupted copy: the header whole, the body cut short."""
+    return state[: len(state) * 2 // 3]
+
+
+def flipped_bit(state: bytes) -> bytes:
+    damaged = bytearray(state)
+    damaged[len(state) // 2] ^= 0x10
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (garbage, "not a monitor-job state file"),
+        (cut_body, "the file is damaged: its body is"),
+        (flipped_bit, "the file is damaged: its checksum does not match"),
+    ],
+)
+def test_missing_and_unreadable_hours_are_named(day, tmp_path, damage, reason) -> None:
     runs = tmp_path / "runs"
     shutil.copytree(day["runs"], runs)
     shutil.rmtree(runs / "2024/03/01/06")  # the run of 05:00-06:00 never happened
-    (runs / "2024/03/01/13/analyzer_states.bin").write_bytes(b"\x00\x05hello")  # damaged
+    states = runs / "2024/03/01/13/analyzer_states.bin"
+    states.write_bytes(damage(states.read_bytes()))
     out = tmp_path / "rollup"
     assert rollup(runs, out, day["baseline"]) == EXIT_OK  # no span: the runs' own
     summary = read(out / "monitor-job-summary.json")
@@ -167,7 +191,8 @@ def test_missing_and_unreadable_hours_are_named(day, tmp_path) -> None:
     # The hour with no run, and the hour whose run could not be read.
     assert part["missing_hours"] == ["2024-03-01T05:00:00Z", "2024-03-01T12:00:00Z"]
     assert [w["location"] for w in part["left_out"]] == [str(runs / "2024/03/01/13")]
-    assert "cannot read its states" in part["left_out"][0]["reason"]
+    assert part["left_out"][0]["reason"].startswith("cannot read its states: state file: ")
+    assert reason in part["left_out"][0]["reason"]
     assert len(part["runs"]) == 22
     notes = " | ".join(summary["notes"])
     assert "2 hour(s) of the span have no run merged: 2024-03-01T05:00:00Z, 2024-03-01T12" in notes

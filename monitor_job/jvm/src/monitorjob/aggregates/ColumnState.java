@@ -248,27 +248,30 @@ public final class ColumnState implements State<ColumnState> {
   }
 
   static ColumnState read(DataInputStream in) throws IOException {
-    int cap = in.readInt();
+    int cap = Bounds.within(in, 0, Integer.MAX_VALUE, "value-count cap");
     long[] types = new long[DeequTypes.NAMES.length];
     for (int i = 0; i < types.length; i++) {
-      types[i] = in.readLong();
+      types[i] = Bounds.tally(in, "a type count");
     }
-    long numbers = in.readLong();
+    long numbers = Bounds.tally(in, "the count of numbers");
     double[] moments = new double[5];
     for (int i = 0; i < moments.length; i++) {
       moments[i] = in.readDouble();
     }
-    long inDomain = in.readLong();
+    long inDomain = Bounds.tally(in, "the in-domain count");
     HashMap<UTF8String, long[]> counts = null;
     HllSketch hll = null;
     if (in.readBoolean()) {
-      int size = in.readInt();
+      // each entry: a length (4) and a count (8)
+      int size = Bounds.count(in, 12, Integer.MAX_VALUE / 2, "value counts");
       counts = new HashMap<>(size * 2);
       for (int i = 0; i < size; i++) {
-        counts.put(UTF8String.fromBytes(readBytes(in)), new long[] {in.readLong()});
+        counts.put(
+            UTF8String.fromBytes(Bounds.bytes(in, "a value")),
+            new long[] {Bounds.tally(in, "a value's count")});
       }
     } else {
-      hll = HllSketch.heapify(readBytes(in));
+      hll = HllSketch.heapify(Bounds.bytes(in, "the distinct-count sketch"));
     }
     ColumnState state = new ColumnState(Quantiles.read(in), cap);
     System.arraycopy(types, 0, state.types, 0, types.length);
@@ -290,8 +293,6 @@ public final class ColumnState implements State<ColumnState> {
   }
 
   static byte[] readBytes(DataInputStream in) throws IOException {
-    byte[] bytes = new byte[in.readInt()];
-    in.readFully(bytes);
-    return bytes;
+    return Bounds.bytes(in, "a byte string");
   }
 }

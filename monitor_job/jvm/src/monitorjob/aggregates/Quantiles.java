@@ -237,16 +237,27 @@ final class Quantiles {
     return sketch;
   }
 
+  /** Deequ's KLL sketch is at most this tall: a compactor doubles its items' weight. */
+  static final int MAX_HEIGHT = 64;
+
+  static final int MAX_K = 1 << 20;
+
   static Quantiles read(DataInputStream in) throws IOException {
-    Quantiles sketch = new Quantiles(in.readInt(), in.readDouble());
-    int height = in.readInt();
+    int k = Bounds.within(in, 1, MAX_K, "the KLL sketch's k");
+    double c = in.readDouble();
+    if (!(c > 0 && c <= 1)) {
+      throw new IOException("the KLL sketch's shrinking factor " + c + " is outside (0, 1]");
+    }
+    Quantiles sketch = new Quantiles(k, c);
+    // each level: compactions, offset and size (12 bytes)
+    int height = Bounds.count(in, 12, MAX_HEIGHT, "KLL levels");
     while (sketch.levels.length < height) {
       sketch.expand();
     }
     for (Level level : sketch.levels) {
-      level.compactions = in.readInt();
-      level.offset = in.readInt();
-      level.size = in.readInt();
+      level.compactions = Bounds.within(in, 0, Integer.MAX_VALUE, "a level's compactions");
+      level.offset = Bounds.within(in, 0, 1, "a level's offset");
+      level.size = Bounds.count(in, 8, Integer.MAX_VALUE / 8, "a level's items");
       level.items = new double[Math.max(16, level.size)];
       for (int i = 0; i < level.size; i++) {
         level.items[i] = in.readDouble();

@@ -75,12 +75,13 @@ final class ReasonState {
 
   static ReasonState read(DataInputStream in) throws IOException {
     ReasonState state = new ReasonState();
-    int size = in.readInt();
+    // a reason: its length (4) and its count (8); a sample: two lengths (8)
+    int size = Bounds.count(in, 12, Integer.MAX_VALUE, "reasons");
     for (int i = 0; i < size; i++) {
       String reason = new String(ColumnState.readBytes(in), StandardCharsets.UTF_8);
-      state.counts.put(reason, in.readLong());
+      state.counts.put(reason, Bounds.tally(in, "a reason's count"));
     }
-    int samples = in.readInt();
+    int samples = Bounds.count(in, 8, Integer.MAX_VALUE, "failure samples");
     for (int i = 0; i < samples; i++) {
       String reason = new String(ColumnState.readBytes(in), StandardCharsets.UTF_8);
       String raw = new String(ColumnState.readBytes(in), StandardCharsets.UTF_8);

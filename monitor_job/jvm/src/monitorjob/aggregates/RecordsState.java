@@ -39,8 +39,8 @@ public final class RecordsState implements State<RecordsState> {
   }
 
   static RecordsState read(DataInputStream in) throws IOException {
-    RecordsState state = new RecordsState(in.readInt());
-    state.size = in.readLong();
+    RecordsState state = new RecordsState(Bounds.within(in, 0, 1 << 20, "samples kept"));
+    state.size = Bounds.tally(in, "the record count");
     state.reasons = ReasonState.read(in);
     return state;
   }
