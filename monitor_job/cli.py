@@ -26,7 +26,13 @@ from monitor_job.contract import (
 )
 from monitor_job.contract.config import DEFAULT_MESSAGE_FILE
 from monitor_job.contract.formats import cli_dataset_format
-from monitor_job.errors import EXIT_INTERNAL, EXIT_OK, ConfigError, MonitorJobError
+from monitor_job.errors import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    ConfigError,
+    MonitorJobError,
+    raise_if_stopped,
+)
 from monitor_job.monitor_type import Commands
 from monitor_job.monitors import MONITORS, by_analysis_type
 from monitor_job.outputs.console import print_outcome
@@ -200,6 +206,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 *(o or "as given" for o in config.time_offsets),
             )
         outcome = run_on_hosts(config) if not argv else run_job(config)
+        # A stop that arrived while the work finished (its files complete) is still a stop.
+        raise_if_stopped()
         if outcome is None:  # a worker host of a multi-instance job: the leader reports
             return EXIT_OK
     except Exception as caught:

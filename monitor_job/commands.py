@@ -130,7 +130,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise InputDataError(str(err)) from err
     with output_area(args.output) as area:
         [path] = write_text_files(area.local, {REPORT_FILE: html})
-        area.publish()
+        area.publish(only=[path])  # beside a run's files, perhaps: its summary stays
         print(f"wrote {area.final(path)}")
     return EXIT_OK
 

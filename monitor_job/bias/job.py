@@ -21,7 +21,6 @@ from monitor_job.io.documents import read_json
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import spark_run
 from monitor_job.outputs.summary import Outcome, RecordCounts
-from monitor_job.outputs.writer import write_json_files
 from monitor_job.report.documents import ANALYSIS, VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
@@ -58,18 +57,18 @@ def run(config: JobConfig) -> Outcome:
             documents[VIOLATIONS] = violations_document(found)
             notes += unchecked(document, settings)
         set_phase("writing outputs")
-        files = write_json_files(area.local, documents)
-        metrics, metric_files, failure = emit_clarify(
+        files = area.write_json(documents)
+        metrics = emit_clarify(
             config, area, bias_target, lambda target: bias_lines(target, document)
         )
         analysed = max((c.n() for c in counts.values()), default=0)
-        extra: dict[str, Any] = {"analysis": document, "cloudwatch": metrics}
+        extra: dict[str, Any] = {"analysis": document, "cloudwatch": metrics.summary}
         if records.merge is not None:
             extra["merge"] = records.merge.document()
         outcome = Outcome(
             "bias-monitoring" if baseline is not None else "bias",
             len(found),
-            tuple(area.final(f) for f in [*files, *metric_files]),
+            tuple(area.final(f) for f in [*files, *metrics.files]),
             RecordCounts(
                 item_count=analysed,
                 records_failed=dict(records.failed),
@@ -93,7 +92,5 @@ def run(config: JobConfig) -> Outcome:
             violations=documents.get(VIOLATIONS),
             view=build_view,
         )
-        outcome = finish_run(area, config, outcome, report, drop=("analysis",))
-    if failure is not None:
-        raise failure
+        outcome = finish_run(area, config, outcome, report, ("analysis",), metrics)
     return outcome

@@ -10,9 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from monitor_job.contract import JobConfig
-from monitor_job.errors import MetricsPublishError
 from monitor_job.outputs.area import OutputArea
-from monitor_job.outputs.cloudwatch import MetricTarget, emit
+from monitor_job.outputs.cloudwatch import Metrics, MetricTarget, emit
 
 BIAS = "bias-metrics"
 EXPLAINABILITY = "explainability-metrics"
@@ -36,9 +35,9 @@ def emit_clarify(
     area: OutputArea,
     target: Callable[[str | None, str | None, datetime], MetricTarget],
     lines: Callable[[MetricTarget], list[dict[str, Any]]],
-) -> tuple[dict[str, Any], list[str], MetricsPublishError | None]:
-    """A Clarify run's metrics: the metrics file, and PutMetricData when asked (the
-    summary entry, the files written, a publish failure to raise at the end)."""
+) -> Metrics:
+    """A Clarify run's metrics: the metrics file, and PutMetricData when asked (once the
+    outputs are stored: :meth:`Metrics.publish`)."""
     when = config.metric_time or datetime.now(timezone.utc)
     chosen = target(config.endpoint_name, config.schedule_name, when)
     return emit(config, chosen, lines(chosen), area.local_for(config.cloudwatch_metrics_directory))

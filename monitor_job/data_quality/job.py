@@ -26,7 +26,7 @@ from monitor_job.outputs.cloudwatch import emit
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
 from monitor_job.outputs.summary import Outcome
-from monitor_job.outputs.writer import dumps, write_text_files
+from monitor_job.outputs.writer import dumps
 from monitor_job.report.documents import VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
@@ -60,11 +60,11 @@ def run(config: JobConfig) -> Outcome:
 
 
 def _write(area: OutputArea, documents: dict[str, Any], prof: DatasetProfile) -> list[str]:
-    """The documents and, beside them, the analyzers' states (for merging runs later)."""
-    files: dict[str, str | bytes] = {name: dumps(doc) for name, doc in documents.items()}
-    if prof.states:
-        files[STATES] = prof.states
-    return write_text_files(area.local, files)
+    """The analyzers' states (for merging runs later; first, as the summary is last) and the
+    documents."""
+    files: dict[str, str | bytes] = {STATES: prof.states} if prof.states else {}
+    files.update((name, dumps(doc)) for name, doc in documents.items())
+    return area.write(files)
 
 
 def run_baseline(
@@ -141,10 +141,8 @@ def check_window(
 
     target = metric_target(config)
     lines = metric_lines(target, window, evaluation, baseline.constraints)
-    metrics, written, failure = emit(
-        config, target, lines, area.local_for(config.cloudwatch_metrics_directory)
-    )
-    files.extend(written)
+    metrics = emit(config, target, lines, area.local_for(config.cloudwatch_metrics_directory))
+    files.extend(metrics.files)
 
     by_check = Counter(v.constraint_check_type for v in evaluation.violations)
     outcome = Outcome(
@@ -156,7 +154,7 @@ def check_window(
         extra={
             "violations_by_check": dict(sorted(by_check.items())),
             "drift": {name: d.document() for name, d in evaluation.drifts.items()},
-            "cloudwatch": metrics,
+            "cloudwatch": metrics.summary,
             **(extra or {}),
         },
         violation_rows=tuple(
@@ -170,7 +168,4 @@ def check_window(
         constraints=baseline.constraints.document,
         view=build_view,
     )
-    outcome = finish_run(area, config, outcome, report)
-    if failure is not None:
-        raise failure
-    return outcome
+    return finish_run(area, config, outcome, report, metrics=metrics)

@@ -18,7 +18,9 @@ and the report.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -57,6 +59,7 @@ HOUR = timedelta(hours=1)
 _LAST = datetime.max.replace(tzinfo=timezone.utc)  # undated runs sort last
 RUN_FILES = (STATISTICS, VIOLATIONS, STATES, SUMMARY_FILE)
 FETCHES = 16  # objects read at once
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 MISSING_SHOWN = 48  # missing hours named one by one in the notes; all are in the summary
 
 
@@ -68,9 +71,22 @@ class Run:
     start: datetime | None
     end: datetime | None
     files: frozenset[str]  # which of RUN_FILES it holds
+    # What its summary lists: {file name: SHA-256} (our runs since the summary listed them)
+    digests: Mapping[str, str] = field(default_factory=dict)
 
     def path(self, name: str) -> str:
         return f"{self.location}/{name}"
+
+    def incomplete(self) -> str | None:
+        """Why the run's files are not one finished set, or None: our states without our
+        summary (a run stopped, or still writing: the summary comes last), or a file the
+        summary lists that is not there."""
+        if STATES in self.files and SUMMARY_FILE not in self.files:
+            return f"unfinished: {STATES} without {SUMMARY_FILE} (stopped, or still writing)"
+        missing = sorted(n for n in self.digests if n in RUN_FILES and n not in self.files)
+        if missing:
+            return f"incomplete: its summary lists {', '.join(missing)}, not found"
+        return None
 
     def window(self) -> str:
         if self.start is None or self.end is None:
@@ -184,8 +200,22 @@ def find_runs(source: str) -> list[Run]:
             log.info("not a run to roll up: %s: no %s (a baseline)", where, VIOLATIONS)
             continue
         start, end = _window_of(where, summary)
-        runs.append(Run(where, start, end, frozenset(names)))
+        runs.append(Run(where, start, end, frozenset(names), _digests(summary)))
     return runs
+
+
+def _digests(summary: Mapping[str, Any] | None) -> dict[str, str]:
+    """The run files' SHA-256 its summary lists (an untrusted document: anything not a
+    64-hex-digit digest of a run file is ignored)."""
+    listed = (summary or {}).get("files")
+    if not isinstance(listed, dict):
+        return {}
+    out = {}
+    for name, entry in listed.items():
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if name in RUN_FILES and isinstance(digest, str) and _SHA256.fullmatch(digest):
+            out[name] = digest
+    return out
 
 
 def _overlap(run: Run, start: datetime, end: datetime) -> bool:
@@ -209,6 +239,10 @@ def select(source: str, start: datetime | None, end: datetime | None) -> Span:
             continue  # outside the span
         if (start is not None and run.start < start) or (end is not None and run.end > end):
             left_out.append((run.location, f"its window {run.window()} crosses the span's edge"))
+            continue
+        why_not = run.incomplete()
+        if why_not is not None:
+            left_out.append((run.location, why_not))
             continue
         clash = next((t for t in taken if _overlap(t, run.start, run.end)), None)
         if clash is not None:
@@ -249,7 +283,14 @@ def _read_run(run: Run) -> bytes | dict[str, Any] | str:
     why neither could be read."""
     try:
         if STATES in run.files:
-            return _read_bytes(run.path(STATES))
+            state = _read_bytes(run.path(STATES))
+            want = run.digests.get(STATES)
+            if want is not None and hashlib.sha256(state).hexdigest() != want:
+                return (
+                    f"its {STATES} is not the one its summary lists (SHA-256 differs): "
+                    "a damaged copy, or another run's file"
+                )
+            return state
         document: dict[str, Any] = read_json(run.path(STATISTICS), "statistics")
         return document
     except (MonitorJobError, OSError) as err:

@@ -42,7 +42,6 @@ from monitor_job.io.documents import read_json
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
 from monitor_job.outputs.summary import Outcome, RecordCounts
-from monitor_job.outputs.writer import write_json_files, write_text_files
 from monitor_job.report.documents import ANALYSIS, VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
@@ -113,13 +112,13 @@ def run(config: JobConfig) -> Outcome:
                     score,
                     config.feature_attribution_drift_threshold,
                 )
-        files = write_json_files(area.local, documents)
+        files = area.write_json(documents)
         if analysis.shap.save_local_shap_values:
-            files += write_text_files(
-                str(Path(area.local) / LOCAL_DIR),
+            files += area.write(
                 {LOCAL_FILE: _local_csv(labels, records.names, explained.values)},
+                str(Path(area.local) / LOCAL_DIR),
             )
-        metrics, metric_files, failure = emit_clarify(
+        metrics = emit_clarify(
             config,
             area,
             explainability_target,
@@ -128,7 +127,7 @@ def run(config: JobConfig) -> Outcome:
         calls = explained.calls
         extra: dict[str, Any] = {
             "analysis": document,
-            "cloudwatch": metrics,
+            "cloudwatch": metrics.summary,
             "explainability": {
                 "background": source,
                 "agg_method": analysis.shap.agg_method,
@@ -146,7 +145,7 @@ def run(config: JobConfig) -> Outcome:
         outcome = Outcome(
             "explainability-monitoring" if baseline is not None else "explainability",
             len(found),
-            tuple(area.final(f) for f in [*files, *metric_files]),
+            tuple(area.final(f) for f in [*files, *metrics.files]),
             RecordCounts(
                 item_count=records.count,
                 records_failed=dict(records.failed),
@@ -165,10 +164,8 @@ def run(config: JobConfig) -> Outcome:
             violations=documents.get(VIOLATIONS),
             view=build_view,
         )
-        outcome = finish_run(area, config, outcome, report, drop=("analysis",))
+        outcome = finish_run(area, config, outcome, report, ("analysis",), metrics)
     finish_scripts(config, postprocess)
-    if failure is not None:
-        raise failure
     return outcome
 
 

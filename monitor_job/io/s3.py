@@ -317,8 +317,17 @@ def upload(files: list[tuple[str, str]]) -> None:
         guarded(f"cannot write output {uri}", OutputError, s3.upload_file, path, bucket, key)
 
 
-def local_files_below(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
+def delete(uri: str, what: str) -> None:
+    """Delete one object (S3 answers the same whether or not it was there)."""
+    bucket, key = split_uri(uri)
+    guarded(f"{what} {uri}", OutputError, client().delete_object, Bucket=bucket, Key=key)
+
+
+def local_files(directory: Path) -> list[str]:
+    """The files below ``directory`` (not the hidden ones: temporary files), sorted."""
+    return sorted(
+        str(p) for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")
+    )
 
 
 def join(uri: str, *parts: str) -> str:

@@ -32,7 +32,6 @@ from monitor_job.outputs.cloudwatch import emit, value_lines
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
 from monitor_job.outputs.summary import Outcome, RecordCounts
-from monitor_job.outputs.writer import write_json_files
 from monitor_job.report.documents import VIOLATIONS, RunDocuments
 from monitor_job.runtime.progress import set_phase
 
@@ -109,21 +108,20 @@ def run_model_quality(
             log.info("violation %s: %s", v["constraint_check_type"], v["description"])
         documents[VIOLATIONS] = {"violations": found}
     set_phase("writing outputs")
-    files = write_json_files(area.local, documents)
+    files = area.write_json(documents)
     extra: dict[str, Any] = {
         "problem_type": result.problem_type,
         "metrics": {k: m.value for k, m in result.scalars().items()},
     }
     if merge is not None:
         extra["merge"] = merge.document()
-    failure = None
+    metrics = None
     if constraints is not None:
         target = metric_target(config)
         lines = value_lines(target, extra["metrics"])
-        extra["cloudwatch"], written, failure = emit(
-            config, target, lines, area.local_for(config.cloudwatch_metrics_directory)
-        )
-        files.extend(written)
+        metrics = emit(config, target, lines, area.local_for(config.cloudwatch_metrics_directory))
+        extra["cloudwatch"] = metrics.summary
+        files.extend(metrics.files)
     profile = RecordCounts(
         item_count=result.item_count,
         records_failed=failed,
@@ -155,7 +153,4 @@ def run_model_quality(
         constraints=limits or documents.get("constraints.json"),
         view=build_view,
     )
-    outcome = finish_run(area, config, outcome, report)
-    if failure is not None:
-        raise failure
-    return outcome
+    return finish_run(area, config, outcome, report, metrics=metrics)

@@ -133,36 +133,60 @@ def publish(target: MetricTarget, lines: Sequence[dict[str, Any]]) -> Published:
     return Published(sent, calls, retries)
 
 
+@dataclass
+class Metrics:
+    """A run's metrics: its summary entry, the metrics file written, and the lines that
+    PutMetricData publishes once the run's outputs are stored where ``output_path`` says
+    (:meth:`publish`, called by the run's end): an alarm never fires for a run whose files
+    are not there."""
+
+    summary: dict[str, Any]
+    files: list[str]
+    target: MetricTarget | None = None  # None: nothing to publish here
+    lines: Sequence[dict[str, Any]] = ()
+
+    def publish(self) -> MetricsPublishError | None:
+        """PutMetricData, its outcome recorded in :attr:`summary`; a failure returned, to
+        raise once everything else is done."""
+        if self.target is None:
+            return None
+        try:
+            published = publish(self.target, self.lines)
+        except MetricsPublishError as err:
+            self.summary["put_metric_data"] = {"status": "failed", "error": str(err)}
+            return err
+        self.summary["put_metric_data"] = {
+            "status": "published",
+            "calls": published.calls,
+            "retries": published.retries,
+        }
+        log.info(
+            "published %d metrics to CloudWatch %s in %d call(s), %d retried",
+            published.datums,
+            self.target.namespace,
+            published.calls,
+            published.retries,
+        )
+        return None
+
+
+PENDING = "pending: published once the outputs are stored"
+
+
 def emit(
     config: JobConfig, target: MetricTarget, lines: Sequence[dict[str, Any]], directory: str
-) -> tuple[dict[str, Any], list[str], MetricsPublishError | None]:
-    """Write the BYOC metrics file (when there are lines) into ``directory`` and, outside
-    SageMaker Processing with publishing enabled, PutMetricData. Returns the summary entry,
-    the files written, and a publish failure to raise once the outputs are complete."""
+) -> Metrics:
+    """Write the BYOC metrics file (when there are lines) into ``directory``; outside
+    SageMaker Processing with publishing enabled, the lines are left to
+    :meth:`Metrics.publish`."""
     summary: dict[str, Any] = {"namespace": target.namespace, "metrics": len(lines)}
     if not lines:
-        return summary, [], None
+        return Metrics(summary, [])
     files = [write_metrics_file(directory, lines)]
     if not config.publish_cloudwatch_metrics:
-        return summary, files, None
+        return Metrics(summary, files)
     if config.sagemaker_processing:
         summary["put_metric_data"] = {"status": "left to SageMaker (BYOC metrics file)"}
-        return summary, files, None
-    try:
-        published = publish(target, lines)
-    except MetricsPublishError as err:
-        summary["put_metric_data"] = {"status": "failed", "error": str(err)}
-        return summary, files, err
-    summary["put_metric_data"] = {
-        "status": "published",
-        "calls": published.calls,
-        "retries": published.retries,
-    }
-    log.info(
-        "published %d metrics to CloudWatch %s in %d call(s), %d retried",
-        published.datums,
-        target.namespace,
-        published.calls,
-        published.retries,
-    )
-    return summary, files, None
+        return Metrics(summary, files)
+    summary["put_metric_data"] = {"status": PENDING}
+    return Metrics(summary, files, target, lines)

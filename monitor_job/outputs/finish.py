@@ -1,5 +1,5 @@
-"""The end of every run: report.html and monitor-job-summary.json, written together, then
-the staged files published (the summary last)."""
+"""The end of every run: report.html, then monitor-job-summary.json listing the run's
+files, the staged files published (the summary last), then the metrics."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 from monitor_job.contract import JobConfig
 from monitor_job.errors import raise_if_stopped
 from monitor_job.outputs.area import OutputArea
+from monitor_job.outputs.cloudwatch import Metrics
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
-from monitor_job.outputs.writer import dumps, write_text_files
+from monitor_job.outputs.writer import dumps
 from monitor_job.report import REPORT_FILE, RunDocuments, render_run
 from monitor_job.runtime.progress import set_phase
 
@@ -37,27 +38,40 @@ def finish_run(
     outcome: Outcome,
     report: RunDocuments,
     drop: tuple[str, ...] = (),
+    metrics: Metrics | None = None,
 ) -> Outcome:
-    """Write report.html (from ``report``, the run's documents with its type's view, and
-    the summary) beside the JSON files, and the summary; publish. A report
-    that cannot be built is a warning and a note in the summary: the JSON files and metrics
-    the alarms read are already complete."""
+    """The end of a run, in the order that makes its files one set: report.html beside the
+    files already written; the summary last, listing every file of the set with its size
+    and SHA-256; the set published (on S3, the summary uploaded last); then, and only then,
+    the metrics published (``metrics``), and the summary stored again with their outcome. A
+    report that cannot be built is a warning and a note in the summary: the JSON files and
+    metrics the alarms read are complete. A publish failure is raised last."""
     set_phase("writing the report")
     summary = {**summary_document(outcome), **run_context(config)}
     for key in drop:
         summary.pop(key, None)
-    files: dict[str, str] = {}
     started = time.perf_counter()
+    files = list(outcome.files)
+    page = None
     try:
-        files[REPORT_FILE] = render_run(replace(report, summary=summary, location=area.uri))
+        page = render_run(replace(report, summary=summary, location=area.uri))
         log.info("report.html built in %.2f s", time.perf_counter() - started)
     except Exception as err:  # any failure of the page must not fail the monitoring run
         raise_if_stopped(err)  # but a stop request is not a failure of the page
         log.warning("report.html not written: %s: %s", type(err).__name__, err)
         summary["notes"] = [*summary["notes"], f"report.html not written: {err}"]
-    files[SUMMARY_FILE] = dumps(summary)
-    written = write_text_files(area.local, files)
-    area.publish(last=written[-1])
-    if REPORT_FILE in files:
-        outcome = replace(outcome, files=(*outcome.files, area.final(written[0])))
+    if page is not None:
+        [written] = area.write({REPORT_FILE: page})
+        files.append(area.final(written))
+    summary["files"] = area.inventory(files)
+    [stored] = area.write({SUMMARY_FILE: dumps(summary)})
+    area.publish(last=stored)
+    outcome = replace(outcome, files=tuple(files))
+    if metrics is None or metrics.target is None:
+        return outcome
+    failure = metrics.publish()
+    summary["cloudwatch"] = metrics.summary
+    area.publish(only=area.write({SUMMARY_FILE: dumps(summary)}))
+    if failure is not None:
+        raise failure
     return outcome

@@ -170,20 +170,33 @@ def flipped_bit(state: bytes) -> bytes:
     return bytes(damaged)
 
 
+STATE_READER = "cannot read its states: state file: "
+DIGEST = "its analyzer_states.bin is not the one its summary lists (SHA-256 differs)"
+
+
 @pytest.mark.parametrize(
-    ("damage", "reason"),
+    ("damage", "listed", "reason"),
     [
-        (garbage, "not a monitor-job state file"),
-        (cut_body, "the file is damaged: its body is"),
-        (flipped_bit, "the file is damaged: its checksum does not match"),
+        # a summary listing the run's files: the digest tells first
+        (flipped_bit, True, DIGEST),
+        # a summary that lists none (written before it did): the state reader tells
+        (garbage, False, STATE_READER + "not a monitor-job state file"),
+        (cut_body, False, STATE_READER + "the file is damaged: its body is"),
+        (flipped_bit, False, STATE_READER + "the file is damaged: its checksum does not match"),
     ],
 )
-def test_missing_and_unreadable_hours_are_named(day, tmp_path, damage, reason) -> None:
+def test_missing_and_unreadable_hours_are_named(day, tmp_path, damage, listed, reason) -> None:
     runs = tmp_path / "runs"
     shutil.copytree(day["runs"], runs)
     shutil.rmtree(runs / "2024/03/01/06")  # the run of 05:00-06:00 never happened
     states = runs / "2024/03/01/13/analyzer_states.bin"
     states.write_bytes(damage(states.read_bytes()))
+    summary_file = runs / "2024/03/01/13/monitor-job-summary.json"
+    hourly = read(summary_file)
+    assert "analyzer_states.bin" in hourly["files"]
+    if not listed:
+        del hourly["files"]
+        summary_file.write_text(json.dumps(hourly))
     out = tmp_path / "rollup"
     assert rollup(runs, out, day["baseline"]) == EXIT_OK  # no span: the runs' own
     summary = read(out / "monitor-job-summary.json")
@@ -191,8 +204,7 @@ def test_missing_and_unreadable_hours_are_named(day, tmp_path, damage, reason) -
     # The hour with no run, and the hour whose run could not be read.
     assert part["missing_hours"] == ["2024-03-01T05:00:00Z", "2024-03-01T12:00:00Z"]
     assert [w["location"] for w in part["left_out"]] == [str(runs / "2024/03/01/13")]
-    assert part["left_out"][0]["reason"].startswith("cannot read its states: state file: ")
-    assert reason in part["left_out"][0]["reason"]
+    assert part["left_out"][0]["reason"].startswith(reason)
     assert len(part["runs"]) == 22
     notes = " | ".join(summary["notes"])
     assert "2 hour(s) of the span have no run merged: 2024-03-01T05:00:00Z, 2024-03-01T12" in notes
