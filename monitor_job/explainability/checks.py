@@ -8,36 +8,58 @@ the features both runs explain."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any
 
 
+class NotComparable(ValueError):
+    """The nDCG of two runs' attributions cannot be computed (the reason is the message)."""
+
+
 def ndcg(baseline: Mapping[str, float], window: Mapping[str, float]) -> float:
+    """The nDCG of the window's ranking, the baseline's attributions the relevance, over
+    the features both explain. Features the window ties share their positions' discounts
+    equally (scikit-learn's ``ndcg_score`` with ``ignore_ties=False``: AWS's definition
+    does not say). Raises :class:`NotComparable` where no score means anything: no feature
+    in common, or a baseline whose attributions are all zero (every ranking would be as
+    good, and 1.0 would say "no drift")."""
     features = [f for f in baseline if f in window]
-    ideal = sorted(features, key=lambda f: -baseline[f])
+    if not features:
+        raise NotComparable("no feature in common with the baseline")
+    ideal = sorted((baseline[f] for f in features), reverse=True)
+    best = sum(gain / math.log2(i + 2) for i, gain in enumerate(ideal))
+    if best == 0:
+        raise NotComparable("the baseline's attributions of the common features are all zero")
     live = sorted(features, key=lambda f: -window[f])
-
-    def dcg(order: list[str]) -> float:
-        return sum(baseline[f] / math.log2(i + 2) for i, f in enumerate(order))
-
-    best = dcg(ideal)
-    return 1.0 if best == 0 else dcg(live) / best
+    dcg, position = 0.0, 0
+    for _, group in itertools.groupby(live, key=lambda f: window[f]):
+        tied = list(group)
+        discount = sum(1 / math.log2(position + i + 2) for i in range(len(tied)))
+        dcg += discount * sum(baseline[f] for f in tied) / len(tied)
+        position += len(tied)
+    return dcg / best
 
 
 def scores(
     baseline: Mapping[str, Mapping[str, Any]], window: Mapping[str, Mapping[str, Any]]
-) -> dict[str, float]:
-    """nDCG per label that both runs have."""
-    out = {}
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """nDCG per label that both runs have (None where it cannot be computed), and why it
+    cannot for those labels."""
+    out: dict[str, float | None] = {}
+    why: dict[str, str] = {}
     for label, entry in window.items():
         base = baseline.get(label)
         if base is None:
             continue
         then = {str(k): float(v) for k, v in (base.get("global_shap_values") or {}).items()}
         now = {str(k): float(v) for k, v in (entry.get("global_shap_values") or {}).items()}
-        out[label] = ndcg(then, now)
-    return out
+        try:
+            out[label] = ndcg(then, now)
+        except NotComparable as err:
+            out[label], why[label] = None, str(err)
+    return out, why
 
 
 def unchecked(
@@ -68,14 +90,28 @@ def unchecked(
     return notes
 
 
-def violations(by_label: Mapping[str, float], threshold: float) -> list[dict[str, str]]:
-    return [
-        {
-            "label": label,
-            "metric_name": "shap",
-            "constraint_check_type": "feature_attribution_drift_check",
-            "description": f"Feature attribution drift {score!r} exceeds threshold {threshold!r}",
-        }
-        for label, score in by_label.items()
-        if score < threshold
-    ]
+def violations(
+    by_label: Mapping[str, float | None], threshold: float, why: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """A ``feature_attribution_drift_check`` per label below the threshold, and per label
+    whose nDCG cannot be computed (``why``): a check that cannot be evaluated is not a
+    passed check, so it is reported as failed with its reason rather than as no drift."""
+    out = []
+    for label, score in by_label.items():
+        if score is None:
+            description = (
+                f"Feature attribution drift could not be computed: {why.get(label, 'unknown')}"
+            )
+        elif score < threshold:
+            description = f"Feature attribution drift {score!r} exceeds threshold {threshold!r}"
+        else:
+            continue
+        out.append(
+            {
+                "label": label,
+                "metric_name": "shap",
+                "constraint_check_type": "feature_attribution_drift_check",
+                "description": description,
+            }
+        )
+    return out

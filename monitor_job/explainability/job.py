@@ -95,23 +95,25 @@ def run(config: JobConfig) -> Outcome:
         global_values = aggregate(explained.values, analysis.shap.agg_method)
         document = analysis_document(labels, records.names, global_values, expected)
         documents: dict[str, Any] = {ANALYSIS: document}
-        ndcg: dict[str, float] = {}
+        ndcg: dict[str, float | None] = {}
         gaps: list[str] = []
         found: list[dict[str, str]] = []
         if baseline is not None:
-            ndcg = scores(baseline, document["explanations"]["kernel_shap"])
+            ndcg, why = scores(baseline, document["explanations"]["kernel_shap"])
             gaps = unchecked(baseline, document["explanations"]["kernel_shap"])
+            gaps += [f"label {label}: nDCG not computed: {reason}" for label, reason in why.items()]
             for gap in gaps:
                 log.warning("%s", gap)
-            found = violations(ndcg, config.feature_attribution_drift_threshold)
+            found = violations(ndcg, config.feature_attribution_drift_threshold, why)
             documents[VIOLATIONS] = violations_document(found)
             for label, score in ndcg.items():
-                log.info(
-                    "label %s: nDCG %.6f (threshold %g)",
-                    label,
-                    score,
-                    config.feature_attribution_drift_threshold,
-                )
+                if score is not None:
+                    log.info(
+                        "label %s: nDCG %.6f (threshold %g)",
+                        label,
+                        score,
+                        config.feature_attribution_drift_threshold,
+                    )
         files = area.write_json(documents)
         if analysis.shap.save_local_shap_values:
             files += area.write(

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor_job.explainability.checks import ndcg
+from monitor_job.explainability.checks import NotComparable, ndcg
 from monitor_job.explainability.documents import kernel_shap
 from monitor_job.report import Spec, charts
 from monitor_job.report.documents import RunDocuments
@@ -79,11 +79,14 @@ def build_view(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
         if rows:
             chart = len(specs)
             specs.append(charts.grouped_values_spec(rows, "global SHAP value"))
-        score = None
+        score, why = None, None
         if then:
-            score = ndcg(
-                {k: v or 0.0 for k, v in then.items()}, {k: v or 0.0 for k, v in now.items()}
-            )
+            try:
+                score = ndcg(
+                    {k: v or 0.0 for k, v in then.items()}, {k: v or 0.0 for k, v in now.items()}
+                )
+            except NotComparable as err:
+                why = str(err)
         spreads = []
         for item in local.get(label) or []:
             spreads.append({**item, "chart": len(specs)})
@@ -101,6 +104,7 @@ def build_view(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
                     {"name": f, "value": now[f], "baseline": then.get(f)} for f in features
                 ],
                 "ndcg": score,
+                "ndcg_missing": why,
                 "threshold": threshold,
                 "violated": label in flagged,
                 "chart": chart,
