@@ -3,6 +3,7 @@ root to the image's user when that user can do the run."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pwd
@@ -94,6 +95,44 @@ def test_a_bias_run_reads_its_analysis_config() -> None:
     )
     reads, _ = privileges.local_paths(config, None)
     assert reads == ["/data", "/opt/ml/processing/input/config/analysis_config.json"]
+
+
+def test_the_files_an_analysis_config_names_are_checked_too(tmp_path, request) -> None:
+    """The predict script and the SHAP baseline file an explainability config names: the
+    run reads them after it has dropped to the image's user (issue 35)."""
+    nobody = pwd.getpwnam("nobody")
+    root = Path(tempfile.mkdtemp())
+    request.addfinalizer(lambda: shutil.rmtree(root))
+    root.chmod(0o755)
+    shut = root / "shut"
+    shut.mkdir(mode=0o700)
+    (shut / "predict.py").write_text("def predict(rows):\n    return rows\n")
+    analysis = root / "analysis_config.json"
+    predictor = {"predict_script": str(shut / "predict.py")}
+    shap = {"baseline": str(root / "background.csv"), "num_samples": 10}
+    analysis.write_text(json.dumps({"predictor": predictor, "methods": {"shap": shap}}))
+    (root / "data").mkdir(mode=0o755)
+    config = config_from_mapping(
+        {
+            "analysis_type": "MODEL_EXPLAINABILITY",
+            "dataset_source": str(root / "data"),
+            "output_path": "s3://bucket/out",
+            "analysis_config": str(analysis),
+        }
+    )
+    reads, _ = privileges.local_paths(config, None)
+    assert reads == [
+        str(root),
+        str(analysis),
+        str(shut / "predict.py"),
+        str(root / "background.csv"),
+    ]
+    assert privileges.blocked_as(nobody, reads, []) == f"read {shut / 'predict.py'}"
+    # untrusted: a config that is not one, or names non-strings, names nothing
+    analysis.write_text(json.dumps({"predictor": {"predict_script": ["x"]}, "methods": 3}))
+    assert privileges.named_by_analysis_config(str(analysis)) == []
+    analysis.write_text("{not json")
+    assert privileges.named_by_analysis_config(str(analysis)) == []
 
 
 def test_settle_user_does_nothing_outside_the_image(monkeypatch) -> None:

@@ -10,6 +10,7 @@ Outside the image (the variable unset, or not root) nothing changes.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pwd
@@ -37,9 +38,32 @@ def local_paths(config: JobConfig, message_file: str | None) -> tuple[list[str],
         config.ground_truth_source,
         config.analysis_config,
     ]
+    reads += named_by_analysis_config(config.analysis_config)
     writes = [config.output_path, config.cloudwatch_metrics_directory, message_file]
     keep = [p for p in reads if p and not s3.is_s3(p)]
     return keep, [p for p in writes if p and not s3.is_s3(p)]
+
+
+def named_by_analysis_config(path: str | None) -> list[str]:
+    """The files a local ``analysis_config`` names for the run to read: the predictor's
+    ``predict_script`` and a SHAP ``baseline`` file (``methods.shap.baseline`` as a path).
+    The config is untrusted and not yet validated: anything but a string names nothing
+    here, and a config that cannot be read or parsed names nothing (the run reports it)."""
+    if not path or s3.is_s3(path):
+        return []
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(document, dict):
+        return []
+    predictor, methods = document.get("predictor"), document.get("methods")
+    shap = methods.get("shap") if isinstance(methods, dict) else None
+    named = [
+        predictor.get("predict_script") if isinstance(predictor, dict) else None,
+        shap.get("baseline") if isinstance(shap, dict) else None,
+    ]
+    return [p for p in named if isinstance(p, str) and p]
 
 
 def first_blocked(reads: Iterable[str], writes: Iterable[str]) -> str | None:
@@ -121,7 +145,12 @@ def settle_user(config: JobConfig, message_file: str | None) -> None:
     reads, writes = local_paths(config, message_file)
     blocked = blocked_as(user, reads, writes)
     if blocked:
-        log.info("running as root: user %s cannot %s", name, blocked)
+        log.warning(
+            "running as root: user %s cannot %s (give it read access, or the run's user "
+            "code and model calls run as root)",
+            name,
+            blocked,
+        )
         return
     os.setgroups(os.getgrouplist(user.pw_name, user.pw_gid))
     os.setgid(user.pw_gid)
