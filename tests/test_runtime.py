@@ -122,7 +122,7 @@ def test_the_files_an_analysis_config_names_are_checked_too(tmp_path, request) -
     )
     reads, _ = privileges.local_paths(config, None)
     assert reads == [
-        str(root),
+        str(root / "data"),
         str(analysis),
         str(shut / "predict.py"),
         str(root / "background.csv"),
