@@ -9,11 +9,13 @@
 #                                     registry reachable, build it from Debian's packages
 #                                     (debootstrap --variant=minbase, then docker import)
 #
-# STATE defaults to /tmp/monitor-job-docker (MONITOR_JOB_DOCKER_STATE). The private engine
+# STATE defaults to ~/.cache/monitor-job-docker (MONITOR_JOB_DOCKER_STATE), made 0700 and
+# refused unless this user owns it: a fixed path in a shared /tmp could be made first by
+# another user, who would then hold the engine's socket. The private engine
 # keeps its images and build cache there between runs; `stop` leaves them, and leaves the
 # docker0 bridge and its iptables chains (dockerd does not remove them).
 set -euo pipefail
-STATE="${MONITOR_JOB_DOCKER_STATE:-/tmp/monitor-job-docker}"
+STATE="${MONITOR_JOB_DOCKER_STATE:-${HOME:-/root}/.cache/monitor-job-docker}"
 SOCK="unix://$STATE/docker.sock"
 PIDFILE="$STATE/dockerd.pid"
 BASE="${MONITOR_JOB_BASE_IMAGE:-debian:bookworm-slim}"
@@ -26,7 +28,9 @@ start() {
   if answers "$SOCK"; then echo "DOCKER_HOST=$SOCK"; return; fi
   command -v dockerd >/dev/null || { echo "docker-engine: no engine answers and dockerd is not installed (apt-get install docker.io)" >&2; exit 1; }
   [ "$(id -u)" = 0 ] || { echo "docker-engine: no engine answers and a private dockerd needs root" >&2; exit 1; }
-  mkdir -p "$STATE"
+  mkdir -p -m 700 "$STATE"
+  [ -O "$STATE" ] && [ ! -L "$STATE" ] || { echo "docker-engine: $STATE is not a directory of this user's own" >&2; exit 1; }
+  chmod 700 "$STATE"
   local driver="${MONITOR_JOB_STORAGE_DRIVER:-overlay2}"
   nohup dockerd --data-root "$STATE/data" --exec-root "$STATE/exec" --pidfile "$PIDFILE" \
     --host "$SOCK" --storage-driver "$driver" >"$STATE/dockerd.log" 2>&1 </dev/null &

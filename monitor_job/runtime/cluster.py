@@ -76,8 +76,10 @@ def _spark_class() -> str:
 def _start(args: list[str], host: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", host)}
     env.setdefault("SPARK_HOME", str(Path(_spark_class()).parents[1]))
-    # Not under SPARK_HOME (site-packages: read-only for the image's non-root user).
-    env.setdefault("SPARK_WORKER_DIR", str(Path(tempfile.gettempdir()) / "monitor-job-worker"))
+    # Not under SPARK_HOME (site-packages: read-only for the image's non-root user), and a
+    # private directory of its own (0700, a new name), never a fixed path in a shared /tmp.
+    if "SPARK_WORKER_DIR" not in env:
+        env["SPARK_WORKER_DIR"] = tempfile.mkdtemp(prefix="monitor-job-worker-")
     # The master's and workers' own log lines follow the job's verbosity (INFO otherwise).
     env.setdefault("SPARK_DAEMON_JAVA_OPTS", logging_java_options())
     return subprocess.Popen([_spark_class(), *args], env=env, stdout=subprocess.DEVNULL)
