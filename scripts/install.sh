@@ -12,7 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 PY="$1"; JAR_DIR="$2"; shift 2
 if [ -n "${DEEQU_SEED_DIR:-}" ] && [ -d "$DEEQU_SEED_DIR" ] && [ ! -e "$JAR_DIR" ]; then
-  mkdir -p "$JAR_DIR" && cp "$DEEQU_SEED_DIR"/deequ-*.jar "$DEEQU_SEED_DIR"/deequ-*.jar.sha1 "$JAR_DIR"/
+  mkdir -p "$JAR_DIR" && cp "$DEEQU_SEED_DIR"/deequ-*.jar "$JAR_DIR"/
 fi
 bash "$here/install-deequ.sh" "$JAR_DIR"
 "$PY" -m pip install -q --disable-pip-version-check "$@"

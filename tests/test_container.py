@@ -102,3 +102,31 @@ def test_multi_instance_hosts_form_a_cluster(tmp_path) -> None:
     assert json.loads((out / "statistics.json").read_text())["dataset"]["item_count"] == 300
     for host in ("localhost", "127.0.0.1"):  # each host's worker ran an executor of the job
         assert list((tmp_path / f"work-{host}").glob("app-*")), host
+
+
+def test_the_deequ_jar_is_checked_against_the_digest_pinned_here(tmp_path) -> None:
+    """The jar's SHA-256 is in the repository (issue 35): the installed jar matches it; a
+    version with no pinned digest is refused."""
+    import hashlib
+
+    script = REPO / "scripts" / "install-deequ.sh"
+    pinned = re.search(rf"{re.escape(DEEQU_VERSION)}\) want=([0-9a-f]{{64}})", script.read_text())
+    assert pinned is not None
+    installed = REPO / ".deequ" / f"deequ-{DEEQU_VERSION}.jar"
+    assert hashlib.sha256(installed.read_bytes()).hexdigest() == pinned.group(1)
+    present = subprocess.run(
+        ["bash", str(script), str(REPO / ".deequ")], capture_output=True, text=True, check=True
+    )
+    assert present.stdout.strip().endswith("present")
+    unknown = subprocess.run(
+        ["bash", str(script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DEEQU_VERSION": "9.9.9-spark-9"},
+    )
+    assert unknown.returncode == 1
+    assert (
+        unknown.stderr.strip()
+        == f"deequ: no SHA-256 pinned for deequ-9.9.9-spark-9.jar in {script}"
+    )
+    assert not any(tmp_path.iterdir())
