@@ -262,3 +262,34 @@ def test_unwritable_local_output_fails_before_spark(tmp_path, capsys, monkeypatc
         which, "cloudwatch_metrics_directory"
     )
     assert line == f"OutputError: cannot write {what} {bad}: Not a directory"
+
+
+@pytest.mark.parametrize("switch", ["Enabled", "Disabled"])
+def test_failed_record_samples_can_be_turned_off(spark, tmp_path, caplog, switch) -> None:
+    """Failed records are raw payloads, perhaps personal data: ``failed_record_samples:
+    Disabled`` keeps their counts and drops every copy of them (log, summary, report,
+    analyzer states); on by default (issue 35)."""
+    secret = "4111-1111-1111-1111"
+    good = [capture_line("1", f"{i},{i % 3}", "CSV", "text/csv", WHEN) for i in range(30)]
+    bad = '{"captureData": {"endpointInput": {"data": "' + secret
+    write_lines([*good, bad], tmp_path / "cap" / "f.jsonl")
+    job = tmp_path / "job.yaml"
+    job.write_text(
+        json.dumps(
+            {
+                "dataset_format": {"sagemakerCaptureJson": {}},
+                "dataset_source": str(tmp_path / "cap"),
+                "output_path": str(tmp_path / "o"),
+                "failed_record_samples": switch,
+            }
+        )
+    )
+    caplog.set_level("INFO")
+    assert main(["run", "--config", str(job)]) == EXIT_OK
+    summary = json.loads((tmp_path / "o" / "monitor-job-summary.json").read_text())
+    assert summary["records"]["failed"] == {"malformed JSON line": 1}
+    kept = switch == "Enabled"
+    assert bool(summary["records"]["failed_samples"]) is kept
+    for name in ("monitor-job-summary.json", "report.html", "analyzer_states.bin"):
+        assert (secret.encode() in (tmp_path / "o" / name).read_bytes()) is kept, name
+    assert (secret in caplog.text) is kept

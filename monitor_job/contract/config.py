@@ -60,6 +60,7 @@ KNOWN_KEYS = frozenset(
         "cloudwatch_namespace",
         "output_message_file",
         "max_bad_record_share",
+        "failed_record_samples",
         "analysis_config",
         "bias_drift_method",
         "bias_drift_confidence",
@@ -121,6 +122,9 @@ class JobConfig:
     cloudwatch_namespace: str | None = None
     output_message_file: str | None = None
     max_bad_record_share: float = 0.1
+    # Samples of failed records (raw payloads, perhaps personal data) in the log, the
+    # summary, the report, error messages and the analyzer states; Disabled keeps counts only.
+    failed_record_samples: bool = True
     # MODEL_BIAS: Clarify's analysis_config.json; baseline_constraints is then the
     # baseline's analysis.json (Clarify's monitor uses it as its constraints).
     analysis_config: str | None = None
@@ -261,6 +265,7 @@ def config_from_mapping(
         cloudwatch_namespace=_text(env, "cloudwatch_namespace"),
         output_message_file=_text(env, "output_message_file") or default_message,
         max_bad_record_share=share,
+        failed_record_samples=_switch(env, "failed_record_samples", True),
         analysis_config=_text(env, "analysis_config")
         or (DEFAULT_ANALYSIS_CONFIG if container_mode and clarify else None),
         bias_drift_method=_choice(env, "bias_drift_method", BIAS_DRIFT_METHODS)

@@ -41,7 +41,9 @@ FAILURE_SAMPLES = 5
 TYPE_NAMES = ("Fractional", "Integral", "Boolean", "String", "Unknown")
 
 
-def _spec(spark: SparkSession, names: tuple[str, ...], hints: ProfileHints) -> Any:
+def _spec(
+    spark: SparkSession, names: tuple[str, ...], hints: ProfileHints, samples: int = FAILURE_SAMPLES
+) -> Any:
     domains = dict(hints.domains)
     return jvm.profile_spec(
         spark,
@@ -51,7 +53,7 @@ def _spec(spark: SparkSession, names: tuple[str, ...], hints: ProfileHints) -> A
         raw=RAW,
         k=KLL_SKETCH_SIZE,
         cap=MAX_CATEGORICAL_VALUES,
-        samples=FAILURE_SAMPLES,
+        samples=samples,
         skipped=SKIPPED_REASONS,
         domains=[domains.get(i) for i in range(len(names))],
     )
@@ -72,13 +74,15 @@ def profile(
     frame: DataFrame,
     names: tuple[str, ...],
     hints: ProfileHints | None = None,
+    samples: int = FAILURE_SAMPLES,
 ) -> DatasetProfile:
     """Statistics of every feature of a decoded frame (``c0..`` strings + reason + raw).
 
-    ``hints`` (monitoring runs) add per-column work to the same scan, never a new one.
+    ``hints`` (monitoring runs) add per-column work to the same scan, never a new one;
+    ``samples`` failed records are kept per reason (0: none, not even in the states).
     """
     hints = hints or ProfileHints()
-    profiler = jvm.profile(spark, frame, _spec(spark, names, hints))
+    profiler = jvm.profile(spark, frame, _spec(spark, names, hints, samples))
     return _profile_of(profiler, names, hints)
 
 

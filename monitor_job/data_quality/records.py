@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from monitor_job.contract import JobConfig
-from monitor_job.data_quality.analysis import profile
+from monitor_job.data_quality.analysis import FAILURE_SAMPLES, profile
 from monitor_job.data_quality.baseline import Baseline, align_names, profile_hints
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.decode import decode_dataset
@@ -77,7 +77,8 @@ def analyse(
         for note in notes:
             log.info("%s", note)
         set_phase("decoding and profiling")
-        prof = profile(spark, decoded.frame, names, hints)
+        samples = FAILURE_SAMPLES if config.failed_record_samples else 0
+        prof = profile(spark, decoded.frame, names, hints, samples)
     check_bad_records(config, prof)
     if prof.item_count == 0:
         raise EmptyInputError(

@@ -133,7 +133,7 @@ def read_records(
     failed = {r: n for r, n in counts.items() if r not in SKIPPED_REASONS}
     skipped = {r: n for r, n in counts.items() if r in SKIPPED_REASONS}
     samples: tuple[tuple[str, str], ...] = ()
-    if failed:
+    if failed and config.failed_record_samples:
         shown = F.col(REASON).isin(*failed)
         samples = tuple(
             (r[REASON], str(r[RAW]))
