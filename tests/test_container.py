@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from monitor_job.runtime.spark import DEEQU_VERSION
 from tests.datasets import mixed_frame, write_csv
 
@@ -62,15 +64,19 @@ def test_dockerfile_runs_the_shared_install_script() -> None:
     assert "scripts/install.sh .venv/bin/python .deequ" in setup
 
 
-def test_multi_instance_hosts_form_a_cluster(tmp_path) -> None:
+def run_hosts(
+    tmp_path: Path, secrets: dict[str, str | None], wait: int = 120
+) -> dict[str, tuple[int, str]]:
     """Two "hosts" of one processing job on this machine: the leader (localhost) starts a
-    master + worker, the other (127.0.0.1) joins as a worker and exits when the job ends."""
+    master + worker, the other (127.0.0.1) joins as a worker and exits when the job ends;
+    each with its own ``MONITOR_JOB_SPARK_SECRET`` (or none). (exit code, stderr) by host."""
     config = processing_config(tmp_path)
     port, ui = free_port(), free_port()
     procs = {}
     for host in ("127.0.0.1", "localhost"):  # the worker host first: it waits for the master
         resource = tmp_path / f"resource-{host}.json"
         resource.write_text(json.dumps({"current_host": host, "hosts": ["localhost", "127.0.0.1"]}))
+        secret = {"MONITOR_JOB_SPARK_SECRET": secrets[host]} if secrets[host] else {}
         procs[host] = subprocess.Popen(
             [sys.executable, "-m", "monitor_job"],
             env=clean_env(
@@ -78,9 +84,10 @@ def test_multi_instance_hosts_form_a_cluster(tmp_path) -> None:
                 MONITOR_JOB_RESOURCE_CONFIG=str(resource),
                 MONITOR_JOB_MASTER_PORT=str(port),
                 MONITOR_JOB_MASTER_UI_PORT=str(ui),
-                MONITOR_JOB_CLUSTER_WAIT_SECONDS="120",
+                MONITOR_JOB_CLUSTER_WAIT_SECONDS=str(wait),
                 SPARK_WORKER_DIR=str(tmp_path / f"work-{host}"),
                 PYSPARK_PYTHON=sys.executable,
+                **secret,
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -94,14 +101,41 @@ def test_multi_instance_hosts_form_a_cluster(tmp_path) -> None:
     finally:
         for proc in procs.values():
             proc.kill()
-    assert procs["localhost"].returncode == 0, leader_err[-3000:]
-    assert procs["127.0.0.1"].returncode == 0, worker_err[-3000:]
+    return {
+        "localhost": (procs["localhost"].returncode, leader_err),
+        "127.0.0.1": (procs["127.0.0.1"].returncode, worker_err),
+    }
+
+
+UNAUTHENTICATED = "the Spark cluster of 2 hosts runs without authentication"
+
+
+@pytest.mark.parametrize("secret", [None, "a-secret-both-hosts-share"])
+def test_multi_instance_hosts_form_a_cluster(tmp_path, secret) -> None:
+    """Without a secret (a WARNING says what is exposed) and with one (authenticated,
+    encrypted RPC between master, workers, executors and driver: issue 35)."""
+    ran = run_hosts(tmp_path, {"localhost": secret, "127.0.0.1": secret})
+    (leader_code, leader_err), (worker_code, worker_err) = ran["localhost"], ran["127.0.0.1"]
+    assert leader_code == 0, leader_err[-3000:]
+    assert worker_code == 0, worker_err[-3000:]
     assert "up with 2 worker(s)" in leader_err
     assert "joins Spark master" in worker_err
+    assert (UNAUTHENTICATED in leader_err) is (secret is None)
     out = tmp_path / "processing" / "output"
     assert json.loads((out / "statistics.json").read_text())["dataset"]["item_count"] == 300
     for host in ("localhost", "127.0.0.1"):  # each host's worker ran an executor of the job
         assert list((tmp_path / f"work-{host}").glob("app-*")), host
+    if secret:
+        assert secret not in leader_err + worker_err
+
+
+def test_a_host_without_the_secret_cannot_join(tmp_path) -> None:
+    """The leader's cluster authenticates: a worker that does not know the secret is not
+    let in (the job fails to form its cluster, exit 9, in one line)."""
+    ran = run_hosts(tmp_path, {"localhost": "the-leaders-secret", "127.0.0.1": None}, wait=25)
+    code, err = ran["localhost"]
+    assert code == 9, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("ClusterError: only 1 of 2 hosts joined")
 
 
 def test_the_deequ_jar_is_checked_against_the_digest_pinned_here(tmp_path) -> None:

@@ -13,9 +13,10 @@ it; the driver raises the first as one ``ModelError``.
 
 from __future__ import annotations
 
+import logging
 import math
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from monitor_job.errors import ModelError
 from monitor_job.explainability.background import Background
 from monitor_job.explainability.config import ExplainConfig
 from monitor_job.explainability.model import Calls, Model
+from monitor_job.runtime.spark import SECRET_ENV, authenticated
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 VECTOR = "_mj_features"
 ID = "_mj_id"
 RECORDS_PER_TASK = 500
+
+log = logging.getLogger("monitor_job")
 
 
 def record_seed(seed: int, row: np.ndarray) -> int:
@@ -142,17 +146,40 @@ class Explained:
     calls: Calls
 
 
+# What an AWS client signs with: never sent to executors over an unauthenticated channel.
+CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+def executor_aws_environment(environ: Mapping[str, str], channel_secured: bool) -> dict[str, str]:
+    """The driver's ``AWS_*`` variables the executors get: all of them over an
+    authenticated channel, all but the credentials otherwise (said at WARNING)."""
+    chosen = {k: v for k, v in environ.items() if k.startswith("AWS_")}
+    if channel_secured:
+        return chosen
+    withheld = [k for k in CREDENTIALS if k in chosen]
+    if withheld:
+        log.warning(
+            "%s not sent to the executors: the Spark cluster does not authenticate its "
+            "members (set %s); they use their own hosts' credentials",
+            ", ".join(withheld),
+            SECRET_ENV,
+        )
+    return {k: v for k, v in chosen.items() if k not in CREDENTIALS}
+
+
 def explain(records: DataFrame, count: int, task: Task) -> Explained:
     """Every record's SHAP values (records with ``ID`` and ``VECTOR``), in ``ID`` order."""
     import os
 
     spark = records.sparkSession
     # The tasks reach an endpoint as the driver does (AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME,
-    # the region, credentials in the environment): the driver's AWS_* variables go with them.
+    # the region, credentials in the environment): the driver's AWS_* variables go with them,
+    # credentials only over an authenticated channel (local, or a cluster with a secret);
+    # executors elsewhere use their host's own credentials (its role).
     environment = spark.sparkContext.environment
     for key in [k for k in environment if k.startswith("AWS_") and k not in os.environ]:
         del environment[key]
-    environment.update({k: v for k, v in os.environ.items() if k.startswith("AWS_")})
+    environment.update(executor_aws_environment(os.environ, authenticated(spark)))
     parts = max(
         1,
         min(

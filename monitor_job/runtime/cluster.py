@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor_job.errors import ClusterError, ConfigError
-from monitor_job.runtime.spark import logging_java_options
+from monitor_job.runtime.spark import SECRET_ENV, cluster_security, logging_java_options
 
 RESOURCE_CONFIG = "/opt/ml/config/resourceconfig.json"
 MASTER_PORT = 7077
@@ -82,6 +82,11 @@ def _start(args: list[str], host: str) -> subprocess.Popen[bytes]:
         env["SPARK_WORKER_DIR"] = tempfile.mkdtemp(prefix="monitor-job-worker-")
     # The master's and workers' own log lines follow the job's verbosity (INFO otherwise).
     env.setdefault("SPARK_DAEMON_JAVA_OPTS", logging_java_options())
+    security = cluster_security(os.environ)
+    if security:  # the secret in the environment, not on a command line others can read
+        env["_SPARK_AUTH_SECRET"] = security.pop("spark.authenticate.secret")
+        options = " ".join(f"-D{k}={v}" for k, v in security.items())
+        env["SPARK_DAEMON_JAVA_OPTS"] = f"{env['SPARK_DAEMON_JAVA_OPTS']} {options}"
     return subprocess.Popen([_spark_class(), *args], env=env, stdout=subprocess.DEVNULL)
 
 
@@ -113,6 +118,16 @@ class Cluster:
 
     def start(self) -> str:
         leader = self.hosts.leader
+        if not cluster_security(os.environ):
+            log.warning(
+                "the Spark cluster of %d hosts runs without authentication: whoever reaches "
+                "port %d of %s can run code in it; set %s (the same secret on every host) "
+                "for authenticated, encrypted RPC",
+                len(self.hosts.hosts),
+                self.port,
+                leader,
+                SECRET_ENV,
+            )
         self.procs.append(
             _start(
                 [

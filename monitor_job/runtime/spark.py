@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,33 @@ def logging_java_options() -> str:
     if verbose():
         return "-Dlog4j2.level=WARN"
     return f"-Dlog4j2.configurationFile=file:{QUIET_LOG4J}"
+
+
+# A secret shared by the hosts of a multi-instance job (the same value in each host's
+# environment): the standalone master, its workers, the executors and the driver
+# authenticate with it and encrypt their RPC (AES), and only then do credentials travel to
+# the executors in the job's configuration. Without it the cluster is open to whoever
+# reaches its ports.
+SECRET_ENV = "MONITOR_JOB_SPARK_SECRET"
+
+
+def cluster_security(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings every process of a standalone cluster shares when a secret is set."""
+    secret = environ.get(SECRET_ENV)
+    if not secret:
+        return {}
+    return {
+        "spark.authenticate": "true",
+        "spark.authenticate.secret": secret,
+        "spark.network.crypto.enabled": "true",
+    }
+
+
+def authenticated(spark: SparkSession) -> bool:
+    """The session's cluster authenticates its members (or it is local: one process)."""
+    conf = spark.sparkContext.getConf()
+    local = str(conf.get("spark.master", "local")).startswith("local")
+    return local or conf.get("spark.authenticate", "false") == "true"
 
 
 def spark_defaults() -> dict[str, str]:
@@ -160,6 +188,9 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
         builder = builder.config("spark.driver.memory", heap)
     for key, value in spark_defaults().items():
         if key not in existing:
+            builder = builder.config(key, value)
+    if not local:
+        for key, value in cluster_security(os.environ).items():
             builder = builder.config(key, value)
     jars = existing.get("spark.jars", "")
     if "deequ" not in jars or JVM_JAR not in jars:

@@ -119,3 +119,27 @@ def test_boosting_equals_shap_in_one_process(spark, tmp_path, aws) -> None:
     assert (again / "explanations_shap" / "out.csv").read_bytes() == (
         out / "explanations_shap" / "out.csv"
     ).read_bytes()
+
+
+def test_credentials_reach_executors_only_over_an_authenticated_channel(caplog) -> None:
+    """Issue 35: the session token and keys go to the executors in the job's
+    configuration only when the cluster authenticates its members (or is local)."""
+    from monitor_job.explainability.analysis import executor_aws_environment
+
+    environ = {
+        "AWS_ACCESS_KEY_ID": "AKIA",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_SESSION_TOKEN": "token",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": "http://127.0.0.1:9",
+        "HOME": "/root",
+    }
+    aws = {k: v for k, v in environ.items() if k.startswith("AWS_")}
+    assert executor_aws_environment(environ, True) == aws
+    caplog.set_level("WARNING")
+    assert executor_aws_environment(environ, False) == {
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": "http://127.0.0.1:9",
+    }
+    assert "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN not sent" in caplog.text
+    assert "secret" not in caplog.text.replace("MONITOR_JOB_SPARK_SECRET", "")
