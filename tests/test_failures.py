@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -293,3 +294,23 @@ def test_failed_record_samples_can_be_turned_off(spark, tmp_path, caplog, switch
     for name in ("monitor-job-summary.json", "report.html", "analyzer_states.bin"):
         assert (secret.encode() in (tmp_path / "o" / name).read_bytes()) is kept, name
     assert (secret in caplog.text) is kept
+
+
+def test_the_security_page_example_runs(spark, tmp_path) -> None:
+    """docs/SECURITY.md's job config, with its paths pointed at this test's files."""
+    import re
+
+    import yaml
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "SECURITY.md").read_text()
+    [block] = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    job = yaml.safe_load(block)
+    assert job["failed_record_samples"] == "Disabled"
+    good = [capture_line("1", f"{i},{i % 3}", "CSV", "text/csv", WHEN) for i in range(20)]
+    write_lines([*good, "{broken"], tmp_path / "capture" / "f.jsonl")
+    job.update(dataset_source=str(tmp_path / "capture"), output_path=str(tmp_path / "out"))
+    (tmp_path / "job.yaml").write_text(yaml.safe_dump(job))
+    assert main(["run", "--config", str(tmp_path / "job.yaml")]) == EXIT_OK
+    summary = json.loads((tmp_path / "out" / "monitor-job-summary.json").read_text())
+    assert summary["records"]["failed"] == {"malformed JSON line": 1}
+    assert summary["records"]["failed_samples"] == []
