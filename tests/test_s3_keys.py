@@ -127,3 +127,18 @@ def test_local_names_stay_inside_and_are_distinct(keys: list[str]) -> None:
         assert "/" not in name and "\x00" not in name and name not in (".", "..")
         assert not name.startswith((".", "_"))  # Hadoop hides those
         assert (root / name).resolve().parent == root.resolve()
+
+
+def test_run_files_under_crafted_keys_are_refused(aws, caplog) -> None:
+    """Rollups and history pages find runs by key: the same rule, one spelling per file."""
+    from monitor_job.data_quality.history import find_files
+
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="mj-keys-runs")
+    for key in ("runs/a/statistics.json", "runs/x/../a/statistics.json", "runs//a/statistics.json"):
+        client.put_object(Bucket="mj-keys-runs", Key=key, Body=b"{}")
+    caplog.set_level("WARNING")
+    assert find_files("s3://mj-keys-runs/runs/", ("statistics.json",)) == [
+        "s3://mj-keys-runs/runs/a/statistics.json"
+    ]
+    assert caplog.text.count("run file refused, not read") == 2

@@ -13,7 +13,7 @@ from typing import Any
 from monitor_job.data_quality.documents import profile_from_statistics
 from monitor_job.data_quality.view import drifts
 from monitor_job.errors import BaselineError, raise_if_stopped
-from monitor_job.io.s3 import SCHEME, client, guarded, is_s3, split_uri
+from monitor_job.io.s3 import SCHEME, client, guarded, is_s3, split_uri, unsafe_key
 from monitor_job.report import charts, render_page
 from monitor_job.report.documents import DATA_QUALITY, STATISTICS, RunDocuments, read_run
 
@@ -42,12 +42,16 @@ def find_files(prefix: str, names: tuple[str, ...]) -> list[str]:
                 client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
             ),
         )
-        return sorted(
-            f"{SCHEME}{bucket}/{o['Key']}"
-            for page in pages
-            for o in page.get("Contents", [])
-            if o["Key"].rsplit("/", 1)[-1] in names
-        )
+        found = []
+        for key in (o["Key"] for page in pages for o in page.get("Contents", [])):
+            if key.rsplit("/", 1)[-1] not in names:
+                continue
+            why = unsafe_key(key)  # one run, one set of keys: never two spellings of one
+            if why is not None:
+                log.warning("run file refused, not read: %r: %s", f"{SCHEME}{bucket}/{key}", why)
+                continue
+            found.append(f"{SCHEME}{bucket}/{key}")
+        return sorted(found)
     path = Path(prefix.removeprefix("file://"))
     if path.is_dir():
         roots, stem = [path], ""
