@@ -115,6 +115,8 @@ def raise_if_stopped(err: BaseException | None = None) -> None:
     reader's)."""
     stop = stop_request()
     if stop is None:
+        if isinstance(err, StoppedError):  # raised without the handler: still a stop
+            raise err
         return
     if err is stop:
         raise stop

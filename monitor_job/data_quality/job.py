@@ -15,7 +15,8 @@ from monitor_job.data_quality.cloudwatch import metric_lines, metric_target
 from monitor_job.data_quality.documents import STATES, statistics_document
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.data_quality.records import analyse
-from monitor_job.data_quality.rollup import merge_runs, select
+from monitor_job.data_quality.rollup import merge_runs
+from monitor_job.data_quality.runs import select
 from monitor_job.data_quality.suggest import suggest
 from monitor_job.data_quality.view import build_view
 from monitor_job.errors import EmptyInputError
