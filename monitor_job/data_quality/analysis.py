@@ -86,18 +86,37 @@ def profile(
     return _profile_of(profiler, names, hints)
 
 
+class StateFold:
+    """Runs' persisted states summed one at a time, in the order added, into the profile
+    one run over all of their records would compute (counts and moments exactly; sketches
+    within their error): no data read, and only the sum so far held, however many runs."""
+
+    def __init__(
+        self, spark: SparkSession, names: tuple[str, ...], hints: ProfileHints | None = None
+    ) -> None:
+        self.names = names
+        self.hints = hints or ProfileHints()
+        self._fold = jvm.state_fold(spark, _spec(spark, names, self.hints))
+
+    def add(self, state: bytes) -> None:
+        self._fold.add(bytearray(state))
+
+    def profile(self) -> DatasetProfile:
+        """Deequ's ``runOnAggregatedStates`` on the sum."""
+        return _profile_of(self._fold.profile(), self.names, self.hints)
+
+
 def merge_states(
     spark: SparkSession,
     states: list[bytes],
     names: tuple[str, ...],
     hints: ProfileHints | None = None,
 ) -> DatasetProfile:
-    """The profile of several runs' persisted states together, as one run over all of
-    their records would compute it (counts and moments exactly; sketches within their
-    error). Deequ's ``runOnAggregatedStates`` sums the states; no data is read."""
-    hints = hints or ProfileHints()
-    profiler = jvm.merge_profiles(spark, _spec(spark, names, hints), states)
-    return _profile_of(profiler, names, hints)
+    """The profile of several runs' persisted states together (a :class:`StateFold`)."""
+    fold = StateFold(spark, names, hints)
+    for state in states:
+        fold.add(state)
+    return fold.profile()
 
 
 def state_of_statistics(

@@ -4,8 +4,9 @@
 
 The runs are found by :mod:`~monitor_job.data_quality.runs`. Ours hold the analyzers'
 states (``analyzer_states.bin``), which merge exactly as one run over all their records
-would compute (:func:`~monitor_job.data_quality.analysis.merge_states`); SageMaker's hold
-only the statistics, which merge as far as the file tells
+would compute, one state at a time (:class:`~monitor_job.data_quality.analysis.StateFold`:
+what is held does not grow with the number of runs); SageMaker's hold only the
+statistics, which merge as far as the file tells
 (:func:`~monitor_job.data_quality.analysis.state_of_statistics`). Runs outside the span
 are not read; runs that cross its edge, overlap a run already taken, describe other
 features, or cannot be read are left out, each with its reason; hours no run covers are
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor_job.data_quality.analysis import merge_states, state_of_statistics
+from monitor_job.data_quality.analysis import StateFold, state_of_statistics
 from monitor_job.data_quality.baseline import Baseline, profile_hints
 from monitor_job.data_quality.documents import STATES, profile_from_statistics
 from monitor_job.data_quality.profile import DatasetProfile
@@ -52,7 +53,6 @@ def _read_bytes(uri: str) -> bytes:
 
 @dataclass
 class _Merge:
-    states: list[bytes] = field(default_factory=list)
     from_statistics: list[str] = field(default_factory=list)
     unmerged: dict[str, list[str]] = field(default_factory=dict)  # feature -> runs
     left_out: list[tuple[str, str]] = field(default_factory=list)
@@ -95,6 +95,18 @@ def _state(
     return state, jvm.state_header(spark, state)
 
 
+def _mismatch(header: jvm.StateHeader, names: Any, hashed: str | None) -> str | None:
+    """Why a run's state cannot join the states taken so far, or None."""
+    if names is not None and header.features != names:
+        return f"its features {list(header.features)} differ from {list(names)}"
+    if hashed is not None and header.hash != hashed:
+        return (
+            f"its distinct-count sketches were fed hash {header.hash}, the others "
+            f"{hashed}: never merged into one count"
+        )
+    return None
+
+
 def _domains_counted(window: DatasetProfile, baseline: Baseline, m: _Merge) -> DatasetProfile:
     """Values inside the rollup's baseline domains, counted from the merged value counts
     (the hourly runs counted them against the baseline they had). Without the counts
@@ -123,6 +135,7 @@ def merge_runs(
     m = _Merge()
     names: tuple[str, ...] | None = None
     hashed: str | None = None  # the hash every merged state's distinct counts were fed
+    fold: StateFold | None = None  # the sum so far: one state at a time, whatever the runs
     merged_runs = []
     for run, got in zip(span.runs, fetch(span.runs, _read_run), strict=True):
         if got is None or isinstance(got, str):
@@ -130,6 +143,12 @@ def merge_runs(
             continue
         try:
             state, header = _state(spark, run, got, names, m)
+            why = _mismatch(header, names, hashed)
+            if why is None:
+                if fold is None:
+                    hints = profile_hints(baseline, header.features)
+                    fold = StateFold(spark, header.features, hints)
+                fold.add(state)
         except InputDataError as err:  # a damaged or foreign state: the run is left out
             raise_if_stopped(err)
             m.left_out.append((run.location, f"cannot read its states: {err}"))
@@ -138,33 +157,23 @@ def merge_runs(
             raise_if_stopped(err)
             m.left_out.append((run.location, str(err)))
             continue
-        except Exception as err:  # a statistics.json the JVM cannot make a state of
+        except Exception as err:  # a state or statistics.json the JVM cannot read
             raise_if_stopped(err)
             m.left_out.append((run.location, f"cannot read its states: {err}".split("\n")[0]))
             continue
-        if names is not None and header.features != names:
-            why = f"its features {list(header.features)} differ from {list(names)}"
-            m.left_out.append((run.location, why))
-            continue
-        if hashed is not None and header.hash != hashed:
-            why = (
-                f"its distinct-count sketches were fed hash {header.hash}, the others "
-                f"{hashed}: never merged into one count"
-            )
+        if why is not None:
             m.left_out.append((run.location, why))
             continue
         names, hashed = header.features, header.hash
-        m.states.append(state)
         merged_runs.append(run)
-    if names is None:
+    if names is None or fold is None:
         raise EmptyInputError(
             f"none of the {len(span.runs)} run(s) under {span.source} could be read: "
             + "; ".join(f"{where}: {why}" for where, why in m.left_out[:3])
         )
     span = replace(span, runs=tuple(merged_runs), left_out=(*span.left_out, *m.left_out))
     span = replace(span, missing=span.uncovered())
-    hints = profile_hints(baseline, names)
-    window = _domains_counted(merge_states(spark, m.states, names, hints), baseline, m)
+    window = _domains_counted(fold.profile(), baseline, m)
     notes = span.notes()
     if m.from_statistics:
         notes.append(

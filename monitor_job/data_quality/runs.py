@@ -12,10 +12,12 @@ unfinished run, and the summary's SHA-256 of each file is what the merge checks.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -145,13 +147,26 @@ def _window_of(location: str, summary: Mapping[str, Any] | None) -> tuple[Any, A
     return hour - HOUR, hour
 
 
-def fetch(items: Sequence[T | None], read: Callable[[T], R]) -> list[R | None]:
-    """``read`` of each item (None stays None), several at a time: a week of hourly runs on
-    S3 is hundreds of small GETs."""
+def fetch(items: Sequence[T | None], read: Callable[[T], R]) -> Iterator[R | None]:
+    """``read`` of each item (None stays None), in order, :data:`FETCHES` at a time (a week
+    of hourly runs on S3 is hundreds of small GETs): at most that many read ahead of the
+    one the caller takes, so what is held does not grow with the number of items."""
+
+    def one(item: T | None) -> R | None:
+        return None if item is None else read(item)
+
     pool = ThreadPoolExecutor(max_workers=FETCHES)
+    ahead: deque[Future[R | None]] = deque()
+    rest = iter(items)
     try:
-        return list(pool.map(lambda item: None if item is None else read(item), items))
-    finally:  # a stop does not wait for the reads still queued
+        for item in itertools.islice(rest, FETCHES):
+            ahead.append(pool.submit(one, item))
+        while ahead:
+            done = ahead.popleft().result()
+            for item in itertools.islice(rest, 1):
+                ahead.append(pool.submit(one, item))
+            yield done
+    finally:  # a stop (or a caller that stops taking) does not wait for the reads queued
         pool.shutdown(wait=False, cancel_futures=True)
 
 

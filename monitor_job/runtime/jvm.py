@@ -143,15 +143,10 @@ def profile(spark: SparkSession, frame: DataFrame, spec: Any) -> Any:
     return _jvm(spark).monitorjob.aggregates.Profiler.run(frame._jdf, spec)
 
 
-def merge_profiles(spark: SparkSession, spec: Any, states: Sequence[bytes]) -> Any:
-    """The profile of persisted states together (``Profiler.merge``), no data read."""
-    gateway = spark.sparkContext._gateway
-    assert gateway is not None
-    jvm = _jvm(spark)
-    persisted = gateway.new_array(jvm.byte, len(states), 0)  # byte[n][]
-    for i, state in enumerate(states):
-        persisted[i] = bytearray(state)
-    return jvm.monitorjob.aggregates.Profiler.merge(spec, persisted)
+def state_fold(spark: SparkSession, spec: Any) -> Any:
+    """A fold of persisted states (``Profiler.Fold``): ``.add(bytearray)`` one at a time,
+    then ``.profile()``; no data read, memory flat in the number of states."""
+    return getattr(_jvm(spark).monitorjob.aggregates, "Profiler$Fold")(spec)
 
 
 def state_of_statistics(spark: SparkSession, spec: Any, description: str) -> bytes:

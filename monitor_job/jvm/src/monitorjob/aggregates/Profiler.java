@@ -84,13 +84,23 @@ public final class Profiler {
     return new Profiler(spec, Arrays.asList(ProfileState.fromBytes((byte[]) row.get(0))));
   }
 
-  /** The profile of several persisted states together (no data read). */
-  public static Profiler merge(ProfileSpec spec, byte[][] persisted) {
-    if (persisted.length == 0) {
-      throw new IllegalArgumentException("no states to merge");
+  /**
+   * Persisted states folded one at a time, in the order they are added (no data read): a
+   * rollup of any number of runs holds the sum so far and the state being added, never
+   * every run's state at once. One state alone is profiled as it is; two or more are summed
+   * into an empty state, as {@link #Profiler} sums a list.
+   */
+  public static final class Fold {
+    private final ProfileSpec spec;
+    private ProfileState first;
+    private ProfileState sum;
+
+    public Fold(ProfileSpec spec) {
+      this.spec = spec;
     }
-    List<ProfileState> states = new ArrayList<>();
-    for (byte[] bytes : persisted) {
+
+    /** Adds a persisted state (refused, with the reason, when it is not one of the spec's). */
+    public void add(byte[] bytes) {
       ProfileState state = ProfileState.fromBytes(bytes);
       if (!Arrays.equals(state.features, spec.features)) {
         throw new IllegalArgumentException(
@@ -99,9 +109,23 @@ public final class Profiler {
                 + " cannot merge into "
                 + Arrays.toString(spec.features));
       }
-      states.add(state);
+      if (first == null) {
+        first = state;
+        return;
+      }
+      if (sum == null) {
+        sum = spec.emptyState();
+        sum.merge(first);
+      }
+      sum.merge(state);
     }
-    return new Profiler(spec, states);
+
+    public Profiler profile() {
+      if (first == null) {
+        throw new IllegalArgumentException("no states to merge");
+      }
+      return new Profiler(spec, Arrays.asList(sum != null ? sum : first));
+    }
   }
 
   public AnalyzerContext context() {
