@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from monitor_job.contract.times import parse_timestamp
 from monitor_job.data_quality.documents import STATES
 from monitor_job.data_quality.history import _HOUR_PATH, find_files
-from monitor_job.errors import EmptyInputError
+from monitor_job.errors import BaselineError, EmptyInputError, MonitorJobError, raise_if_stopped
 from monitor_job.io.documents import read_json
 from monitor_job.outputs.summary import SUMMARY_FILE
 from monitor_job.report.documents import STATISTICS, VIOLATIONS
@@ -39,6 +39,10 @@ _LAST = datetime.max.replace(tzinfo=timezone.utc)  # undated runs sort last
 RUN_FILES = (STATISTICS, VIOLATIONS, STATES, SUMMARY_FILE)
 FETCHES = 16  # objects read at once
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# How far from the hour in its path a run's window may lie: a schedule's output path is
+# the hour it ran, and the longest window it reads is a week's (weekly rollups), plus a
+# day. Runs further than this from a rollup's span are not read at all.
+PATH_MARGIN = timedelta(days=8)
 MISSING_SHOWN = 48  # missing hours named one by one in the notes; all are in the summary
 
 
@@ -52,6 +56,7 @@ class Run:
     files: frozenset[str]  # which of RUN_FILES it holds
     # What its summary lists: {file name: SHA-256} (our runs since the summary listed them)
     digests: Mapping[str, str] = field(default_factory=dict)
+    damaged: str | None = None  # why its summary cannot be used (its window is its path's)
 
     def path(self, name: str) -> str:
         return f"{self.location}/{name}"
@@ -59,7 +64,9 @@ class Run:
     def incomplete(self) -> str | None:
         """Why the run's files are not one finished set, or None: our states without our
         summary (a run stopped, or still writing: the summary comes last), or a file the
-        summary lists that is not there."""
+        summary lists that is not there, or a summary that cannot be read."""
+        if self.damaged is not None:
+            return self.damaged
         if STATES in self.files and SUMMARY_FILE not in self.files:
             return f"unfinished: {STATES} without {SUMMARY_FILE} (stopped, or still writing)"
         missing = sorted(n for n in self.digests if n in RUN_FILES and n not in self.files)
@@ -135,6 +142,8 @@ def _iso(when: datetime) -> str:
 
 def _window_of(location: str, summary: Mapping[str, Any] | None) -> tuple[Any, Any]:
     window = (summary or {}).get("window") or {}
+    if not isinstance(window, dict):
+        raise BaselineError(f"window is not an object: {window!r:.80}")
     start = parse_timestamp("window.start", window.get("start"))
     end = parse_timestamp("window.end", window.get("end"))
     if start is not None and end is not None:
@@ -170,20 +179,23 @@ def fetch(items: Sequence[T | None], read: Callable[[T], R]) -> Iterator[R | Non
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def find_runs(source: str) -> list[Run]:
+def find_runs(source: str, start: datetime | None = None, end: datetime | None = None) -> list[Run]:
     """The data-quality monitoring runs under ``source`` (one listing; the directories
-    holding a statistics.json that are not one are named in the log)."""
+    holding a statistics.json that are not one are named in the log). With a span, a
+    directory whose path has a ``yyyy/mm/dd/hh`` more than :data:`PATH_MARGIN` outside it
+    is passed over before its summary is read (a month of hourly runs is 720 summaries;
+    a day's rollup reads about 24 of them)."""
     by_dir: dict[str, set[str]] = {}
     for uri in find_files(source, RUN_FILES):
         where, name = uri.rsplit("/", 1)
         by_dir.setdefault(where, set()).add(name)
-    dirs = sorted((w, n) for w, n in by_dir.items() if STATISTICS in n)
+    dirs = sorted((w, n) for w, n in by_dir.items() if STATISTICS in n and _near(w, start, end))
     summaries = fetch(
-        [f"{w}/{SUMMARY_FILE}" if SUMMARY_FILE in n else None for w, n in dirs],
-        lambda uri: read_json(uri, "summary"),
+        [f"{w}/{SUMMARY_FILE}" if SUMMARY_FILE in n else None for w, n in dirs], _read_summary
     )
     runs = []
-    for (where, names), summary in zip(dirs, summaries, strict=True):
+    for (where, names), read in zip(dirs, summaries, strict=True):
+        damaged, summary = (read, None) if isinstance(read, str) else (None, read)
         job = (summary or {}).get("job", "monitoring")
         if job != "monitoring":
             log.info("not a run to roll up: %s: a %s run", where, job)
@@ -191,9 +203,43 @@ def find_runs(source: str) -> list[Run]:
         if VIOLATIONS not in names:
             log.info("not a run to roll up: %s: no %s (a baseline)", where, VIOLATIONS)
             continue
-        start, end = _window_of(where, summary)
-        runs.append(Run(where, start, end, frozenset(names), _digests(summary)))
+        try:
+            start, end = _window_of(where, summary)
+        except MonitorJobError as err:  # an untrusted document: the run is left out
+            damaged = f"its summary's window cannot be read: {err}"
+            start, end = _window_of(where, None)
+        runs.append(Run(where, start, end, frozenset(names), _digests(summary), damaged))
     return runs
+
+
+def _read_summary(uri: str) -> dict[str, Any] | str:
+    """A run's summary, or why it cannot be used (the run is then left out, not the
+    rollup failed)."""
+    try:
+        document = read_json(uri, "summary")
+    except MonitorJobError as err:
+        raise_if_stopped(err)
+        return f"its summary cannot be read: {err}"
+    if not isinstance(document, dict):
+        return "its summary is not a JSON object"
+    return document
+
+
+def _near(where: str, start: datetime | None, end: datetime | None) -> bool:
+    """Whether a run at ``where`` may cover part of ``[start, end)``: always, for a path
+    without ``yyyy/mm/dd/hh`` (its summary says); else its path hour within
+    :data:`PATH_MARGIN` of the span."""
+    match = _HOUR_PATH.search(where + "/")
+    if match is None:
+        return True
+    try:
+        y, m, d, h = (int(g) for g in match.groups())
+        hour = datetime(y, m, d, h, tzinfo=timezone.utc)
+    except ValueError:
+        return True
+    if start is not None and hour + PATH_MARGIN <= start:
+        return False
+    return end is None or hour - PATH_MARGIN < end
 
 
 def _digests(summary: Mapping[str, Any] | None) -> dict[str, str]:
@@ -220,7 +266,7 @@ def select(source: str, start: datetime | None, end: datetime | None) -> Span:
     their summaries."""
     left_out: list[tuple[str, str]] = []
     taken: list[Run] = []
-    for run in sorted(find_runs(source), key=lambda r: (r.start or _LAST, r.location)):
+    for run in sorted(find_runs(source, start, end), key=lambda r: (r.start or _LAST, r.location)):
         if run.start is None or run.end is None:
             if start is None and end is None:
                 taken.append(run)

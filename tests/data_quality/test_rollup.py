@@ -485,3 +485,41 @@ def test_a_rollup_refuses_what_it_cannot_do(tmp_path) -> None:
         config_from_mapping(
             {"dataset_format": {"monitoringRuns": {}}, "dataset_source": "r", "output_path": "o"}
         )
+
+
+def test_runs_far_from_the_span_are_not_read_and_a_bad_summary_is_left_out(
+    tmp_path, monkeypatch
+) -> None:
+    """Issue 36 (rollups prune by the hour in the path before reading anything) and 35 (a
+    summary is untrusted: one that cannot be read leaves its run out, not the rollup)."""
+    from monitor_job.data_quality import runs as runs_module
+
+    intro = read(REFERENCE / "intro-2022_statistics_DERIVED_first29features.json")
+    root = tmp_path / "reports" / "ep" / "sched"
+    for day, hour in [("18", "01"), ("18", "02"), ("18", "03"), ("18", "04")]:
+        write_run(root / "2022" / "04" / day / hour, intro, **{"monitor-job-summary_json": {}})
+    (root / "2022/04/18/04/monitor-job-summary.json").write_text("{not json")  # in the span
+    for far in ("2022/03/01/01", "2022/05/30/23", "2021/04/18/02"):
+        write_run(root / far, intro, **{"monitor-job-summary_json": {}})
+    base = tmp_path / "baseline"
+    base.mkdir()
+    (base / "statistics.json").write_text(json.dumps(intro))
+    shutil.copy(REFERENCE / "intro-2022_constraints_FROM_LOG.json", base / "constraints.json")
+    real, read_summaries = runs_module._read_summary, []
+
+    def counted(uri: str):
+        read_summaries.append(uri)
+        return real(uri)
+
+    monkeypatch.setattr(runs_module, "_read_summary", counted)
+    out = tmp_path / "rollup"
+    span = ("--from", "2022-04-18T00:00:00Z", "--to", "2022-04-18T04:00:00Z")
+    assert rollup(tmp_path / "reports", out, base, *span) == EXIT_OK
+    assert sorted(Path(u).parent.name for u in read_summaries) == ["01", "02", "03", "04"]
+    part = read(out / "monitor-job-summary.json")["rollup"]
+    assert [r["start"] for r in part["runs"]] == [
+        "2022-04-18T00:00:00Z", "2022-04-18T01:00:00Z", "2022-04-18T02:00:00Z"
+    ]  # fmt: skip
+    [(where, why)] = [(w["location"], w["reason"]) for w in part["left_out"]]
+    assert where == str(root / "2022/04/18/04")
+    assert why.startswith("its summary cannot be read: summary ") and "is not valid JSON" in why
