@@ -246,3 +246,16 @@ def test_a_failure_at_each_upload_step(tmp_path, monkeypatch, aws) -> None:
         f"rename {SUMMARY_FILE}: new",
         f"upload_file {uri}/{SUMMARY_FILE}: new",
     ]
+
+
+def test_the_inventory_of_a_relative_output_path(tmp_path, monkeypatch) -> None:
+    """``./out`` and ``out/x`` name the same files: every file of the run is listed."""
+    monkeypatch.chdir(tmp_path)
+    with output_area("./out/") as area:
+        files = area.write({"statistics.json": "{}", "analyzer_states.bin": b"\x00"})
+        files += area.write({"cloudwatch_metrics.jsonl": "{}\n"}, "out/metrics")
+        assert sorted(area.inventory([area.final(f) for f in files])) == [
+            "analyzer_states.bin",
+            "metrics/cloudwatch_metrics.jsonl",
+            "statistics.json",
+        ]

@@ -65,9 +65,15 @@ class OutputArea:
         root = self.uri.rstrip("/") + "/"
         listed: dict[str, dict[str, Any]] = {}
         for final in finals:
-            if not final.startswith(root):
-                continue
-            relative = final[len(root) :]
+            if self.staged:  # an S3 URI under the output's
+                if not final.startswith(root):
+                    continue
+                relative = final[len(root) :]
+            else:  # a local path: ./out/x and out/x are the same file
+                try:
+                    relative = Path(final).relative_to(Path(self.local)).as_posix()
+                except ValueError:
+                    continue
             with open(Path(self.local) / relative, "rb") as handle:
                 digest = hashlib.file_digest(handle, "sha256")
                 size = handle.tell()
