@@ -2,7 +2,8 @@
 # make bench: see scripts/bench.py (BENCH_ARGS="--sizes 100000 --big ..." to change sizes),
 # then the model-quality baselines (scripts/bench_model_quality.py, MQ_BENCH_ARGS), the bias
 # analysis (scripts/bench_bias.py), explainability (scripts/bench_explain.py) and report.html
-# (scripts/bench_report.py), and rollups (scripts/bench_rollup.py).
+# (scripts/bench_report.py), rollups (scripts/bench_rollup.py) and a month of runs rolled
+# up against memory (scripts/bench_rollup_memory.py, ROLLUP_MEMORY_ARGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -21,3 +22,6 @@ echo "== report.html of a 100-feature monitoring run"
 echo
 echo "== a day by rollup of 24 hourly runs against the direct day"
 .venv/bin/python scripts/bench_rollup.py ${ROLLUP_BENCH_ARGS:-} 2>/dev/null
+echo
+echo "== a month of hourly runs rolled up: memory against the number of runs"
+.venv/bin/python scripts/bench_rollup_memory.py ${ROLLUP_MEMORY_ARGS:-} 2>/dev/null
