@@ -118,8 +118,11 @@ class Curve:
 def binary_curve(typed: DataFrame, positive: str) -> Curve:
     """Exact ROC AUC (trapezoids over every distinct score, as scikit-learn's
     ``roc_auc_score``) for every variant, and the full data's curves thinned to at most
-    :data:`MAX_CURVE_POINTS` points. One grouped pass by score, then one sort of the
-    distinct scores with running sums (a single partition: the distinct scores, not rows)."""
+    :data:`MAX_CURVE_POINTS` points. One grouped pass by score; then the distinct scores'
+    running sums as Spark MLlib's ``BinaryClassificationMetrics`` makes them: a
+    range-partitioned sort, each partition's totals (a few rows to the driver), and each
+    partition's running sums from its offsets, so no task holds more than its range of the
+    scores (a ``Window.orderBy`` without a partition put them all in one task)."""
     is_pos = F.col("label") == positive
     by_score = (
         typed.where(F.col("score").isNotNull())
@@ -135,15 +138,11 @@ def binary_curve(typed: DataFrame, positive: str) -> Curve:
             ]
         )
     )
-    order = Window.orderBy(F.desc("score"))
-    running = order.rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    cols = [F.col("*"), F.row_number().over(order).alias("i")]
-    cols += [F.sum(f"tp{k}").over(running).alias(f"ctp{k}") for k in range(SAMPLES + 1)]
-    cols.append(F.sum(f"fp{FULL}").over(running).alias("cfp"))
     # The trapezoid a distinct score adds, twice, in count units (divided by P*N on the
     # driver): its negatives times (positives above it + positives above and at it). No lag
     # needed, so one sort of the distinct scores serves every variant.
-    steps = by_score.select(*cols).cache()
+    steps, ranged = running_sums(by_score)
+    steps = steps.cache()
     try:
         sums = steps.agg(
             F.count("*").alias("d"),
@@ -168,6 +167,7 @@ def binary_curve(typed: DataFrame, positive: str) -> Curve:
         )
     finally:
         steps.unpersist()
+        ranged.unpersist()
     pos, neg = int(sums[f"p{FULL}"] or 0), int(sums[f"n{FULL}"] or 0)
     fpr, tpr, precisions, recalls = [0.0], [0.0], [1.0], [0.0]
     for r in points:
@@ -177,6 +177,45 @@ def binary_curve(typed: DataFrame, positive: str) -> Curve:
         precisions.append(divide(hits, hits + misses))
         recalls.append(divide(hits, pos))
     return Curve(auc, fpr, tpr, precisions, recalls)
+
+
+def running_sums(by_score: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """``by_score`` (a row per distinct score, with ``tp<k>``, ``fp<k>``) with ``i`` (the
+    1-based position by descending score), ``ctp<k>`` (the positives at or above each
+    score) and ``cfp`` (the full data's negatives at or above it), computed range by range:
+    the distinct scores sorted by range (each task one range), each range's totals, and
+    within each range the running sums from the totals of the ranges before it. Returned
+    with the persisted sorted ranges it is computed from (the totals and the rows must see
+    one layout of the ranges: unpersist it when done)."""
+    part = "_mj_range"
+    ranged = by_score.orderBy(F.desc("score")).withColumn(part, F.spark_partition_id())
+    ranged = ranged.persist()  # the ranges' totals and their rows must see one layout
+    counted = [*(f"tp{k}" for k in range(SAMPLES + 1)), f"fp{FULL}"]
+    totals = {
+        int(r[part]): r
+        for r in ranged.groupBy(part)
+        .agg(F.count("*").alias("rows"), *[F.sum(c).alias(c) for c in counted])
+        .collect()
+    }
+    # The totals of the ranges before each range: a literal map from range to offset.
+    before: dict[str, list[Column]] = {c: [] for c in ["rows", *counted]}
+    seen = dict.fromkeys(before, 0)
+    for index in sorted(totals):
+        for c in before:
+            before[c] += [F.lit(index), F.lit(seen[c])]
+            seen[c] += int(totals[index][c] or 0)
+    offsets = {
+        c: (F.create_map(*pairs)[F.col(part)] if pairs else F.lit(0)) for c, pairs in before.items()
+    }
+    order = Window.partitionBy(part).orderBy(F.desc("score"))
+    running = order.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    cols = [F.col("*"), (offsets["rows"] + F.row_number().over(order)).alias("i")]
+    cols += [
+        (offsets[f"tp{k}"] + F.sum(f"tp{k}").over(running)).alias(f"ctp{k}")
+        for k in range(SAMPLES + 1)
+    ]
+    cols.append((offsets[f"fp{FULL}"] + F.sum(f"fp{FULL}").over(running)).alias("cfp"))
+    return ranged.select(*cols), ranged
 
 
 def binary_metrics(
