@@ -58,6 +58,8 @@ def logging_java_options() -> str:
 # the executors in the job's configuration. Without it the cluster is open to whoever
 # reaches its ports.
 SECRET_ENV = "MONITOR_JOB_SPARK_SECRET"
+# Set by the leader of a multi-instance job to its hosts' count (runtime/cluster.py).
+HOSTS_ENV = "MONITOR_JOB_CLUSTER_HOSTS"
 
 
 def cluster_security(environ: Mapping[str, str]) -> dict[str, str]:
@@ -79,13 +81,34 @@ def authenticated(spark: SparkSession) -> bool:
     return local or conf.get("spark.authenticate", "false") == "true"
 
 
-def spark_defaults() -> dict[str, str]:
-    """LOCAL_DEFAULTS with the driver's logging options."""
+# Local mode only: one machine's cores. On a cluster Spark's own default (200) stays, and
+# adaptive execution coalesces what is small, so a shuffle of records (the ground-truth
+# merge, the AUC's sort, the bias sorts) spreads over the cluster's cores.
+LOCAL_ONLY = ("spark.sql.shuffle.partitions",)
+
+
+def spark_defaults(local: bool = True) -> dict[str, str]:
+    """LOCAL_DEFAULTS with the driver's logging options; on a cluster, without the
+    local-only settings."""
     driver = LOCAL_DEFAULTS["spark.driver.extraJavaOptions"]
-    return {
+    defaults = {
         **LOCAL_DEFAULTS,
         "spark.driver.extraJavaOptions": f"{logging_java_options()} {driver}",
     }
+    return {k: v for k, v in defaults.items() if local or k not in LOCAL_ONLY}
+
+
+def executor_size(memory_bytes: int | None, cores: int | None) -> dict[str, str]:
+    """One executor per host of a multi-instance job, sized from the host (the hosts of a
+    processing job are one instance type): every core, and three quarters of what the host
+    has beyond a gigabyte for the worker and the OS (Spark's default is 1g per host)."""
+    out: dict[str, str] = {}
+    if cores:
+        out["spark.executor.cores"] = str(cores)
+    if memory_bytes:
+        heap = max(1, int((memory_bytes - (1 << 30)) * 0.75) >> 30)
+        out["spark.executor.memory"] = f"{heap}g"
+    return out
 
 
 def memory_limit_bytes() -> int | None:
@@ -186,9 +209,14 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
     local = (master or existing.get("spark.master", "")).startswith("local")
     if heap and local and "spark.driver.memory" not in existing:
         builder = builder.config("spark.driver.memory", heap)
-    for key, value in spark_defaults().items():
+    for key, value in spark_defaults(local).items():
         if key not in existing:
             builder = builder.config(key, value)
+    if os.environ.get(HOSTS_ENV):  # the multi-instance cluster this job started
+        sizes = executor_size(memory_limit_bytes(), os.cpu_count())
+        for key, value in sizes.items():
+            if key not in existing:
+                builder = builder.config(key, value)
     if not local:
         for key, value in cluster_security(os.environ).items():
             builder = builder.config(key, value)
