@@ -4,29 +4,32 @@ completeness over time with its violations marked."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from monitor_job.data_quality.documents import profile_from_statistics
+from monitor_job.data_quality.documents import STATES, profile_from_statistics
 from monitor_job.data_quality.view import drifts
 from monitor_job.errors import BaselineError, raise_if_stopped
+from monitor_job.io.documents import read_text
 from monitor_job.io.s3 import SCHEME, client, guarded, is_s3, split_uri, unsafe_key
+from monitor_job.outputs.summary import SUMMARY_FILE
 from monitor_job.report import charts, render_page
-from monitor_job.report.documents import DATA_QUALITY, STATISTICS, RunDocuments, read_run
+from monitor_job.report.documents import (
+    DATA_QUALITY,
+    STATISTICS,
+    VIOLATIONS,
+    RunDocuments,
+    read_run,
+)
 
 log = logging.getLogger("monitor_job")
 
 DEFAULT_LAST = 168  # a week of hourly runs
 _HOUR_PATH = re.compile(r"(\d{4})/(\d{2})/(\d{2})/(\d{2})(?:/|$)")
-
-
-def find_statistics(prefix: str) -> list[str]:
-    """Every ``statistics.json`` whose path starts with ``prefix`` (S3 prefix semantics,
-    for local paths too: ``out/monitor-`` matches ``out/monitor-11h/statistics.json``)."""
-    return find_files(prefix, (STATISTICS,))
 
 
 def find_files(prefix: str, names: tuple[str, ...]) -> list[str]:
@@ -94,17 +97,48 @@ def _label(docs: RunDocuments, prefix: str) -> str:
     return rest or docs.location
 
 
+def _not_one_set(statistics: str, summary: Mapping[str, Any] | None) -> str | None:
+    """Why the run's statistics and violations are not the files its summary lists (a mix
+    of two runs), or None (also when the summary lists none: SageMaker's runs, older ones)."""
+    listed = (summary or {}).get("files")
+    if not isinstance(listed, dict):
+        return None
+    where = statistics.rsplit("/", 1)[0]
+    for name in (STATISTICS, VIOLATIONS):
+        entry = listed.get(name)
+        want = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(want, str):
+            continue
+        text = read_text(f"{where}/{name}", name)
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != want:
+            return f"its {name} is not the one its summary lists (SHA-256 differs): a mix of runs"
+    return None
+
+
 def read_history(prefix: str, last: int = DEFAULT_LAST) -> tuple[list[RunDocuments], list[str]]:
     """The data-quality monitoring runs under ``prefix``, oldest first (the newest ``last``),
     and notes on what was left out."""
     notes: list[str] = []
     runs: list[RunDocuments] = []
-    for uri in find_statistics(prefix):
+    found = find_files(prefix, (STATISTICS, STATES, SUMMARY_FILE))
+    present: dict[str, set[str]] = {}
+    for uri in found:
+        where, name = uri.rsplit("/", 1)
+        present.setdefault(where, set()).add(name)
+    for uri in (u for u in found if u.endswith("/" + STATISTICS)):
+        names = present[uri.rsplit("/", 1)[0]]
+        if STATES in names and SUMMARY_FILE not in names:  # ours, stopped or still writing
+            notes.append(f"left out {uri}: unfinished ({STATES} without {SUMMARY_FILE})")
+            continue
         try:
             docs = read_run(uri)
+            mixed = _not_one_set(uri, docs.summary)
         except BaselineError as err:
             raise_if_stopped(err)
             notes.append(f"left out {uri}: {err}")
+            continue
+        if mixed is not None:
+            notes.append(f"left out {uri}: {mixed}")
             continue
         if docs.kind != DATA_QUALITY or docs.violations is None:
             continue  # a baseline, or another monitor type's output

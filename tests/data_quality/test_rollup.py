@@ -523,3 +523,37 @@ def test_runs_far_from_the_span_are_not_read_and_a_bad_summary_is_left_out(
     [(where, why)] = [(w["location"], w["reason"]) for w in part["left_out"]]
     assert where == str(root / "2022/04/18/04")
     assert why.startswith("its summary cannot be read: summary ") and "is not valid JSON" in why
+
+
+def test_the_history_page_reads_only_whole_sets(tmp_path) -> None:
+    """Issue 35: a reader of our runs sees a whole set or none of it. The history page
+    leaves out a run whose statistics are not the ones its summary lists (a mix of two
+    runs) and one with our states but no summary (unfinished); SageMaker's runs (no
+    summary, no states) and whole sets of ours are shown."""
+    import hashlib
+
+    from monitor_job.data_quality.history import read_history
+
+    intro = read(REFERENCE / "intro-2022_statistics_DERIVED_first29features.json")
+    root = tmp_path / "runs"
+
+    def digest(path: Path) -> dict[str, Any]:
+        data = path.read_bytes()
+        return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+    for hour in ("01", "02", "03", "04"):
+        write_run(root / "2022/04/18" / hour, intro)
+    whole, mixed = root / "2022/04/18/01", root / "2022/04/18/02"
+    for folder in (whole, mixed):
+        files = {n: digest(folder / n) for n in ("statistics.json", "constraint_violations.json")}
+        (folder / "monitor-job-summary.json").write_text(json.dumps({"files": files}))
+    (mixed / "statistics.json").write_text(json.dumps({**intro, "version": 1.0}))  # another run's
+    (root / "2022/04/18/03/analyzer_states.bin").write_bytes(b"\x00")  # ours, no summary
+    runs, notes = read_history(str(root))
+    assert sorted(r.location for r in runs) == [str(whole), str(root / "2022/04/18/04")]
+    assert notes == [
+        f"left out {mixed / 'statistics.json'}: its statistics.json is not the one its summary "
+        "lists (SHA-256 differs): a mix of runs",
+        f"left out {root / '2022/04/18/03/statistics.json'}: unfinished (analyzer_states.bin "
+        "without monitor-job-summary.json)",
+    ]
