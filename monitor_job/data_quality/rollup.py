@@ -145,7 +145,7 @@ def merge_runs(
             state, header = _state(spark, run, got, names, m)
             why = _mismatch(header, names, hashed)
             if why is None:
-                if fold is None:
+                if fold is None or names is None:  # the first state taken (anew if refused)
                     hints = profile_hints(baseline, header.features)
                     fold = StateFold(spark, header.features, hints)
                 fold.add(state)
