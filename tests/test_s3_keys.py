@@ -142,3 +142,42 @@ def test_run_files_under_crafted_keys_are_refused(aws, caplog) -> None:
         "s3://mj-keys-runs/runs/a/statistics.json"
     ]
     assert caplog.text.count("run file refused, not read") == 2
+
+
+def test_hour_prefixes_are_listed_together_and_files_come_in_key_order(aws, monkeypatch) -> None:
+    """Issue 36: a week's hours are 168 listings; they run several at a time, and the
+    files still come out in the walk's order (the merge sorts by file name)."""
+    import threading
+    import time as clock
+
+    from monitor_job.io.listing import list_input
+
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="mj-keys-hours")
+    keys = [
+        f"cap/ep/v/2024/03/{d:02d}/{h:02d}/part-{p}.jsonl"
+        for d in (1, 2)
+        for h in range(0, 24, 2)
+        for p in (0, 1)
+    ]
+    for key in reversed(keys):
+        client.put_object(Bucket="mj-keys-hours", Key=key, Body=b"{}\n")
+    real, running, most = s3._pages, [0], [0]
+    lock = threading.Lock()
+
+    def pages(s3_client, bucket, prefix, delimiter):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            clock.sleep(0.05)
+            yield from real(s3_client, bucket, prefix, delimiter)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(s3, "_pages", pages)
+    listing = list_input("s3://mj-keys-hours/cap/")
+    assert list(listing.files) == [f"s3://mj-keys-hours/{k}" for k in keys]
+    assert len(listing.searched) == 24
+    assert most[0] > 1
