@@ -73,7 +73,7 @@ def run(config: JobConfig) -> Outcome:
                 item_count=analysed,
                 records_failed=dict(records.failed),
                 records_skipped=dict(records.skipped),
-                failure_samples=records.samples if config.failed_record_samples else (),
+                failure_samples=records.samples,
             ),
             tuple(notes),
             extra=extra,

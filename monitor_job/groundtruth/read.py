@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from monitor_job.contract import JobConfig
@@ -45,7 +46,7 @@ def read_labelled(
         if not fmt.is_capture:
             frame, names = read_tabular(spark, fmt, list(readable.files))
             # Decoded, cached and counted inside: nothing reads the files after this block.
-            return labelled_from_table(frame, names, attrs), notes
+            return _samples_kept(config, labelled_from_table(frame, names, attrs)), notes
         label_files: list[str] | None = None
         if not fmt.is_merged:
             assert config.ground_truth_source is not None
@@ -79,4 +80,9 @@ def read_labelled(
                 f"{merge.captured} captured row(s), {merge.ground_truth} ground-truth row(s), "
                 "0 matched on event id (inferenceId, else eventId)"
             )
-    return labelled, notes
+    return _samples_kept(config, labelled), notes
+
+
+def _samples_kept(config: JobConfig, labelled: Labelled) -> Labelled:
+    """Failed records' samples only where ``failed_record_samples`` allows them."""
+    return labelled if config.failed_record_samples else replace(labelled, samples=())

@@ -264,9 +264,9 @@ def unsafe_key(key: str) -> str | None:
     segments = key.split("/")
     if "" in segments[:-1]:
         return "key holds an empty segment ('//')"
-    dots = sorted({s for s in segments if s in (".", "..")}, key=len)
-    if dots:
-        return f"key holds a '{dots[-1]}' segment"
+    for dots in ("..", "."):
+        if dots in segments:
+            return f"key holds a '{dots}' segment"
     return None
 
 

@@ -126,7 +126,7 @@ def run_model_quality(
         item_count=result.item_count,
         records_failed=failed,
         records_skipped=dict(labelled.skipped),
-        failure_samples=labelled.samples if config.failed_record_samples else (),
+        failure_samples=labelled.samples,
     )
     outcome = Outcome(
         "model-quality monitoring" if constraints is not None else "model-quality baseline",
