@@ -113,7 +113,10 @@ public final class ColumnAnalyzer implements ScanShareableAnalyzer<ColumnState, 
       case "Maximum":
         return numbers ? number(s.max) : toFailureMetric(empty());
       case "ApproxCountDistinct":
-        return number(s.counts != null ? s.counts.size() : s.hll.getEstimate());
+        // The composite estimate reads the sketch's registers only; the default (HIP) one
+        // also depends on the order values and merges came in, so it would move with the
+        // partition layout and the merge tree.
+        return number(s.counts != null ? s.counts.size() : s.hll.getCompositeEstimate());
       case "DataType":
         {
           Map<String, DistributionValue> types = new TreeMap<>();

@@ -35,8 +35,7 @@ public final class ProfileAggregator extends ObjectAggregate<ProfileAggregator.B
   private static final long serialVersionUID = 1L;
 
   private final ProfileSpec spec;
-  private transient HashSet<String> skipped;
-  private transient HashSet<UTF8String>[] domains;
+  private transient Rows rows;
 
   ProfileAggregator(ProfileSpec spec, Expression[] inputs, int mutableOffset, int inputOffset) {
     super(inputs, mutableOffset, inputOffset);
@@ -50,13 +49,18 @@ public final class ProfileAggregator extends ObjectAggregate<ProfileAggregator.B
 
   /** The aggregate over the spec's columns of the frame it is applied to. */
   public static Column of(ProfileSpec spec) {
+    return new ProfileAggregator(spec, exprs(inputs(spec)), 0, 0).column();
+  }
+
+  /** The aggregate's inputs: the spec's columns, then its reason and raw record. */
+  static Column[] inputs(ProfileSpec spec) {
     Column[] all = new Column[spec.width() + 2];
     for (int i = 0; i < spec.width(); i++) {
       all[i] = functions.col(spec.columns[i]);
     }
     all[spec.width()] = functions.col(spec.reason);
     all[spec.width() + 1] = functions.col(spec.raw);
-    return new ProfileAggregator(spec, exprs(all), 0, 0).column();
+    return all;
   }
 
   @Override
@@ -109,39 +113,57 @@ public final class ProfileAggregator extends ObjectAggregate<ProfileAggregator.B
     return new Buffer(spec);
   }
 
-  @SuppressWarnings("unchecked")
-  private void prepare() {
-    if (skipped == null) {
+  @Override
+  void add(Buffer buffer, InternalRow row) {
+    ProfileState state = buffer.current;
+    if (state == null) {
+      // Only the partial aggregation updates: its task's partition is the key.
+      if (rows == null) {
+        rows = new Rows(spec, inputs);
+      }
+      state = buffer.current = spec.emptyState();
+      TaskContext task = TaskContext.get();
+      buffer.pending.put(task == null ? 0 : task.partitionId(), state);
+    }
+    rows.add(state, row);
+  }
+
+  /**
+   * Rows into a partition's state: {@code inputs} are the spec's columns, then its reason
+   * and raw record (the profile's one update, shared by this aggregate and {@link
+   * StateTree}).
+   */
+  static final class Rows {
+    private final ProfileSpec spec;
+    private final Expression[] inputs;
+    private final HashSet<String> skipped;
+    private final HashSet<UTF8String>[] domains;
+
+    @SuppressWarnings("unchecked")
+    Rows(ProfileSpec spec, Expression[] inputs) {
+      this.spec = spec;
+      this.inputs = inputs;
       skipped = spec.skippedSet();
       domains = new HashSet[spec.width()];
       for (int i = 0; i < domains.length; i++) {
         domains[i] = spec.domain(i);
       }
     }
-  }
 
-  @Override
-  void add(Buffer buffer, InternalRow row) {
-    ProfileState state = buffer.current;
-    if (state == null) {
-      // Only the partial aggregation updates: its task's partition is the key.
-      prepare();
-      state = buffer.current = spec.emptyState();
-      TaskContext task = TaskContext.get();
-      buffer.pending.put(task == null ? 0 : task.partitionId(), state);
-    }
-    int width = spec.width();
-    Object reason = inputs[width].eval(row);
-    if (reason != null) {
-      // A record that was not decoded: its values are all null and not the features'.
-      Object raw = inputs[width + 1].eval(row);
-      state.records.reasons.add(
-          reason.toString(), raw == null ? null : raw.toString(), spec.samples, skipped);
-      return;
-    }
-    state.records.size++;
-    for (int i = 0; i < width; i++) {
-      state.columns[i].add((UTF8String) inputs[i].eval(row), domains[i]);
+    void add(ProfileState state, InternalRow row) {
+      int width = spec.width();
+      Object reason = inputs[width].eval(row);
+      if (reason != null) {
+        // A record that was not decoded: its values are all null and not the features'.
+        Object raw = inputs[width + 1].eval(row);
+        state.records.reasons.add(
+            reason.toString(), raw == null ? null : raw.toString(), spec.samples, skipped);
+        return;
+      }
+      state.records.size++;
+      for (int i = 0; i < width; i++) {
+        state.columns[i].add((UTF8String) inputs[i].eval(row), domains[i]);
+      }
     }
   }
 

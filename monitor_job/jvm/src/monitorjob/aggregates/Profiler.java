@@ -78,10 +78,25 @@ public final class Profiler {
     this.state = merged;
   }
 
-  /** Profile {@code frame} in one scan. */
+  /** Profile {@code frame} in one scan, its partitions' states merged by {@link StateTree}. */
   public static Profiler run(Dataset<Row> frame, ProfileSpec spec) {
-    Row row = frame.agg(ProfileAggregator.of(spec)).collectAsList().get(0);
-    return new Profiler(spec, Arrays.asList(ProfileState.fromBytes((byte[]) row.get(0))));
+    return run(frame, spec, StateTree.FAN_IN);
+  }
+
+  /** As {@link #run(Dataset, ProfileSpec)}, with a given fan-in of the merge levels. */
+  public static Profiler run(Dataset<Row> frame, ProfileSpec spec, int fanIn) {
+    return new Profiler(spec, Arrays.asList(StateTree.run(frame, spec, fanIn)));
+  }
+
+  /** {@link StateTree#merge}: the tree on one machine, for a test. */
+  public static byte[] mergeTree(
+      ProfileSpec spec, int partitions, List<Integer> ids, List<byte[]> states, int fanIn) {
+    return StateTree.merge(spec, partitions, ids, states, fanIn);
+  }
+
+  /** {@link StateTree#partitions}: every input partition's state, for a test. */
+  public static List<byte[]> partitionStates(Dataset<Row> frame, ProfileSpec spec) {
+    return StateTree.partitions(frame, spec);
   }
 
   /**
