@@ -57,6 +57,7 @@ class _Merge:
     unmerged: dict[str, list[str]] = field(default_factory=dict)  # feature -> runs
     left_out: list[tuple[str, str]] = field(default_factory=list)
     undomained: list[str] = field(default_factory=list)  # domain shares not known
+    older_hash: list[str] = field(default_factory=list)  # states of an earlier hash
 
 
 def _read_run(run: Run) -> bytes | dict[str, Any] | str:
@@ -85,7 +86,13 @@ def _state(
     """The run's state, proved whole, and its header; its statistics made into one when it
     has none."""
     if isinstance(read, bytes):
-        return read, jvm.state_header(spark, read)
+        header = jvm.state_header(spark, read)
+        if header.hash == jvm.STATE_HASH or not header.sketched:
+            return read, header
+        # A run of an earlier version: its distinct-count sketches were fed another hash
+        # and never merge with today's; its statistics merge as SageMaker's runs do.
+        m.older_hash.append(run.location)
+        read = read_json(run.path(STATISTICS), "statistics")
     statistics = profile_from_statistics(read)
     own = tuple(f.name for f in statistics.features)
     state, unmerged = state_of_statistics(spark, statistics, names or own)
@@ -95,15 +102,10 @@ def _state(
     return state, jvm.state_header(spark, state)
 
 
-def _mismatch(header: jvm.StateHeader, names: Any, hashed: str | None) -> str | None:
+def _mismatch(header: jvm.StateHeader, names: Any) -> str | None:
     """Why a run's state cannot join the states taken so far, or None."""
     if names is not None and header.features != names:
         return f"its features {list(header.features)} differ from {list(names)}"
-    if hashed is not None and header.hash != hashed:
-        return (
-            f"its distinct-count sketches were fed hash {header.hash}, the others "
-            f"{hashed}: never merged into one count"
-        )
     return None
 
 
@@ -134,7 +136,6 @@ def merge_runs(
     set_phase(f"merging {len(span.runs)} run(s)")
     m = _Merge()
     names: tuple[str, ...] | None = None
-    hashed: str | None = None  # the hash every merged state's distinct counts were fed
     fold: StateFold | None = None  # the sum so far: one state at a time, whatever the runs
     merged_runs = []
     for run, got in zip(span.runs, fetch(span.runs, _read_run), strict=True):
@@ -143,7 +144,7 @@ def merge_runs(
             continue
         try:
             state, header = _state(spark, run, got, names, m)
-            why = _mismatch(header, names, hashed)
+            why = _mismatch(header, names)
             if why is None:
                 if fold is None or names is None:  # the first state taken (anew if refused)
                     hints = profile_hints(baseline, header.features)
@@ -164,7 +165,7 @@ def merge_runs(
         if why is not None:
             m.left_out.append((run.location, why))
             continue
-        names, hashed = header.features, header.hash
+        names = header.features
         merged_runs.append(run)
     if names is None or fold is None:
         raise EmptyInputError(
@@ -177,9 +178,15 @@ def merge_runs(
     notes = span.notes()
     if m.from_statistics:
         notes.append(
-            f"{len(m.from_statistics)} run(s) without analyzer states merged from their "
-            "statistics.json: their values count as each feature's inferred type, and their "
-            "failed records are not known"
+            f"{len(m.from_statistics)} run(s) without analyzer states we can merge, merged "
+            "from their statistics.json: their values count as each feature's inferred "
+            "type, and their failed records are not known"
+        )
+    if m.older_hash:
+        notes.append(
+            f"{len(m.older_hash)} of them ({m.older_hash[0]} ...) hold distinct-count "
+            "sketches of an earlier version's 32-bit hash, which never merge with today's "
+            "64-bit ones: merged from their statistics.json instead"
         )
     for feature, where in sorted(m.unmerged.items()):
         notes.append(

@@ -156,14 +156,20 @@ def state_of_statistics(spark: SparkSession, spec: Any, description: str) -> byt
     return bytes(state.bytes())
 
 
+# The hash new states' distinct-count sketches are fed (``ProfileState.HASH_XXH64``).
+STATE_HASH = "utf8-xxh64"
+
+
 @dataclass(frozen=True)
 class StateHeader:
     """What a persisted state says of itself: its format version, the hash its
-    distinct-count sketches were fed, and its features in order."""
+    distinct-count sketches were fed, whether a state of an older hash holds such a sketch
+    (False for :data:`STATE_HASH`), and its features in order."""
 
     version: int
     hash: str
     features: tuple[str, ...]
+    sketched: bool = False
 
 
 def state_header(spark: SparkSession, state: bytes) -> StateHeader:
@@ -181,4 +187,9 @@ def state_header(spark: SparkSession, state: bytes) -> StateHeader:
             reason = reason.replace(noise, "")
         raise InputDataError(f"state file: {reason}") from None
     doc = json.loads(str(text))
-    return StateHeader(int(doc["version"]), str(doc["hash"]), tuple(map(str, doc["features"])))
+    return StateHeader(
+        int(doc["version"]),
+        str(doc["hash"]),
+        tuple(map(str, doc["features"])),
+        bool(doc["sketched"]),
+    )

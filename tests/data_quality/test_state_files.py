@@ -47,7 +47,7 @@ def body_of(data: bytes) -> bytes:
     return data[HEADER:]
 
 
-def v2(body: bytes, hash_kind: int = 1) -> bytes:
+def v2(body: bytes, hash_kind: int = 2) -> bytes:
     """A version-2 file around ``body``, its length and CRC-32 right (what a crafted file
     that passes the checksum looks like)."""
     crc = zlib.crc32(body)
@@ -89,10 +89,10 @@ def refused(spark, data: bytes) -> str | None:
 def test_the_format_round_trips_and_v1_is_still_read(spark, state) -> None:
     assert v2(body_of(state)) == state  # the test's model of the format is the writer's
     header = jvm.state_header(spark, state)
-    assert header.version == 2 and header.hash == "utf8-hashcode-32"
+    assert header.version == 2 and header.hash == jvm.STATE_HASH == "utf8-xxh64"
     assert header.features == ("label", "age", "income", "city", "visits", "score")
     old = jvm.state_header(spark, v1(body_of(state)))
-    assert (old.version, old.hash, old.features) == (1, header.hash, header.features)
+    assert (old.version, old.hash, old.features) == (1, "utf8-hashcode-32", header.features)
     names = header.features
     new_profile = analysis.merge_states(spark, [state], names)
     old_profile = analysis.merge_states(spark, [v1(body_of(state))], names)
@@ -162,10 +162,10 @@ def test_random_bytes_behind_a_valid_checksum(spark, state, data) -> None:
 
 
 def test_a_sketch_of_another_hash_is_named(spark, state) -> None:
-    other = v2(body_of(state), hash_kind=2)
-    assert jvm.state_header(spark, other).hash == "unknown (2)"
+    other = v2(body_of(state), hash_kind=3)
+    assert jvm.state_header(spark, other).hash == "unknown (3)"
     why = refused(spark, other)
-    assert why is not None and "hash unknown (2), which this version cannot merge" in why
+    assert why is not None and "hash unknown (3), which this version cannot merge" in why
 
 
 def test_not_a_state_at_all(spark) -> None:

@@ -35,12 +35,16 @@ public final class ProfileState implements StateLoader {
 
   /**
    * What the distinct-count sketches (HLL) are fed: 32-bit {@code UTF8String.hashCode}, the
-   * only hash of version 1. Sketches fed different hashes estimate different things and are
-   * never merged into one count ({@link #merge}).
+   * only hash of version 1 and of the first version-2 states, still read. Sketches fed
+   * different hashes estimate different things and are never merged into one count ({@link
+   * #merge}).
    */
   static final int HASH_UTF8_32 = 1;
 
-  static final String[] HASH_NAMES = {"", "utf8-hashcode-32"};
+  /** A 64-bit XXH64 of the value's bytes ({@link ColumnState#hash64}): new states'. */
+  static final int HASH_XXH64 = 2;
+
+  static final String[] HASH_NAMES = {"", "utf8-hashcode-32", "utf8-xxh64"};
 
   /** Where a version-2 header's hash byte is: after the magic's 2-byte length and text. */
   private static final int HASH_AT = 2 + MAGIC.length();
@@ -51,7 +55,7 @@ public final class ProfileState implements StateLoader {
   final String[] features;
   final ColumnState[] columns;
   final RecordsState records;
-  final int hash = HASH_UTF8_32;
+  int hash = HASH_XXH64;
   private final HashMap<String, Integer> index = new HashMap<>();
 
   ProfileState(String[] features, ColumnState[] columns, RecordsState records) {
@@ -63,19 +67,43 @@ public final class ProfileState implements StateLoader {
     }
   }
 
-  /** Adds {@code other} (the same features, the same sketch hash) into this state. */
+  /**
+   * Adds {@code other} (the same features) into this state. States of different hashes
+   * merge only when one of them has no distinct-count sketch (its exact value counts are
+   * free of any hash; the sum keeps the other's hash).
+   */
   void merge(ProfileState other) {
-    if (other.hash != hash) {
-      throw new IllegalArgumentException(
-          "distinct-count sketches of different hashes cannot merge into one count: "
-              + HASH_NAMES[hash]
-              + " and "
-              + hashName(other.hash));
+    if (other.hash != hash && other.sketched()) {
+      if (sketched()) {
+        throw new IllegalArgumentException(
+            "distinct-count sketches of different hashes cannot merge into one count: "
+                + hashName(hash)
+                + " and "
+                + hashName(other.hash));
+      }
+      rehash(other.hash);
     }
     for (int i = 0; i < columns.length; i++) {
       columns[i].merge(other.columns[i]);
     }
     records.merge(other.records);
+  }
+
+  /** Whether a column holds a distinct-count sketch (its hash then matters). */
+  boolean sketched() {
+    for (ColumnState column : columns) {
+      if (column.hll != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void rehash(int to) {
+    hash = to;
+    for (ColumnState column : columns) {
+      column.hash = to;
+    }
   }
 
   @Override
@@ -154,21 +182,27 @@ public final class ProfileState implements StateLoader {
 
   /**
    * The header of a persisted state, its checksum verified (version 2) or its whole body
-   * read (version 1, which has none): {@code {"version", "hash", "features"}} as JSON. A
-   * state that is damaged anywhere is refused here, with the reason, before any merge.
+   * read (version 1, which has none): {@code {"version", "hash", "sketched", "features"}}
+   * as JSON ({@code sketched}: a state of an older hash has a distinct-count sketch; false
+   * for the current hash). A state that is damaged anywhere is refused here, with the
+   * reason, before any merge.
    */
   public static String header(byte[] data) {
     try (DataInputStream in = body(data)) {
       String[] names = readFeatures(in);
       boolean v1 = isV1(data);
-      if (v1) {
-        readColumns(in, names.length);
+      int hash = v1 ? HASH_UTF8_32 : data[HASH_AT];
+      boolean sketched = false;
+      if (hash != HASH_XXH64) { // whether an older hash matters: read every column
+        ColumnState[] columns = readColumns(in, names.length);
         RecordsState.read(in);
         atEnd(in);
+        sketched = new ProfileState(names, columns, new RecordsState(0)).sketched();
       }
       Map<String, Object> header = new LinkedHashMap<>();
       header.put("version", v1 ? 1 : 2);
-      header.put("hash", v1 ? HASH_NAMES[HASH_UTF8_32] : hashName(data[HASH_AT]));
+      header.put("hash", hashName(hash));
+      header.put("sketched", sketched);
       header.put("features", Arrays.asList(names));
       return Json.write(header);
     } catch (IOException | RuntimeException err) {
@@ -179,14 +213,19 @@ public final class ProfileState implements StateLoader {
   /** A persisted state; a clear error for bytes that are not one, or a damaged one. */
   public static ProfileState fromBytes(byte[] data) {
     try (DataInputStream in = body(data)) {
-      if (!isV1(data) && data[HASH_AT] != HASH_UTF8_32) {
-        throw new IOException("its distinct-count sketches use hash " + hashName(data[HASH_AT])
+      int hash = isV1(data) ? HASH_UTF8_32 : data[HASH_AT];
+      if (hash != HASH_UTF8_32 && hash != HASH_XXH64) {
+        throw new IOException("its distinct-count sketches use hash " + hashName(hash)
             + ", which this version cannot merge");
       }
       String[] features = readFeatures(in);
       ColumnState[] columns = readColumns(in, features.length);
       ProfileState state = new ProfileState(features, columns, RecordsState.read(in));
       atEnd(in);
+      state.hash = hash;
+      for (ColumnState column : columns) {
+        column.hash = hash;
+      }
       return state;
     } catch (IOException | RuntimeException err) {
       throw new IllegalArgumentException("cannot read a monitor-job state file: " + err, err);
