@@ -1,6 +1,7 @@
 """What each task of a Spark application did, from Spark's own event log
 (``spark.eventLog.enabled``): per stage, the records each task read (input records plus
-shuffle records), to find stages whose work did not spread over the cluster."""
+shuffle records), to find stages whose work did not spread over the cluster; and with
+``spark.eventLog.logStageExecutorMetrics`` each stage's peak executor heap."""
 
 from __future__ import annotations
 
@@ -51,3 +52,38 @@ def read_log(directory: Path) -> list[Stage]:
     [log] = [p for p in directory.iterdir() if not p.name.endswith(".inprogress")]
     with log.open(encoding="utf-8") as lines:
         return stages(lines)
+
+
+def peaks(events: Iterable[str]) -> dict[int, int]:
+    """Per stage, the highest JVM heap in use (bytes) any executor reported while it ran
+    (heap in use includes garbage not yet collected: an upper bound of what it held)."""
+    out: dict[int, int] = {}
+    for line in events:
+        event = json.loads(line)
+        if event.get("Event") != "SparkListenerStageExecutorMetrics":
+            continue
+        if event.get("Executor ID") == "driver":
+            continue
+        heap = int((event.get("Executor Metrics") or {}).get("JVMHeapMemory", 0))
+        out[event["Stage ID"]] = max(out.get(event["Stage ID"], 0), heap)
+    return out
+
+
+def read_peaks(directory: Path) -> dict[int, int]:
+    [log] = [p for p in directory.iterdir() if not p.name.endswith(".inprogress")]
+    with log.open(encoding="utf-8") as lines:
+        return peaks(lines)
+
+
+def failed_tasks(directory: Path) -> list[str]:
+    """The end reasons of the tasks that did not succeed (an executor lost, a fetch failed)."""
+    [log] = [p for p in directory.iterdir() if not p.name.endswith(".inprogress")]
+    out = []
+    with log.open(encoding="utf-8") as lines:
+        for line in lines:
+            event = json.loads(line)
+            if event.get("Event") == "SparkListenerTaskEnd":
+                reason = (event.get("Task End Reason") or {}).get("Reason", "Success")
+                if reason != "Success":
+                    out.append(str(reason))
+    return out

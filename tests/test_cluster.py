@@ -5,115 +5,27 @@ PySpark): baseline and monitoring through scripts/spark-submit.sh give local mod
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyspark
 import pytest
 
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_OK
 from tests.datasets import json_capture_lines, mixed_frame, write_lines
+from tests.standalone import spark_env, standalone
 
 REPO = Path(__file__).resolve().parents[1]
-SPARK_HOME = Path(pyspark.__file__).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def spark_env(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        SPARK_HOME=str(SPARK_HOME),
-        SPARK_LOCAL_IP="127.0.0.1",
-        SPARK_LOG_DIR=str(tmp / "logs"),
-        PYSPARK_PYTHON=sys.executable,
-        SPARK_NO_DAEMONIZE="1",
-    )
-    return env
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("cluster")
-    env = spark_env(tmp)
-    port, ui = free_port(), free_port()
-    spark_class = str(SPARK_HOME / "bin" / "spark-class")
-    procs = [
-        subprocess.Popen(
-            [
-                spark_class,
-                "org.apache.spark.deploy.master.Master",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--webui-port",
-                str(ui),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp / "master.log").open("w"),
-        )
-    ]
-    url = f"spark://127.0.0.1:{port}"
-    for i in range(2):
-        procs.append(
-            subprocess.Popen(
-                [
-                    spark_class,
-                    "org.apache.spark.deploy.worker.Worker",
-                    url,
-                    "--host",
-                    "127.0.0.1",
-                    "--cores",
-                    "1",
-                    "--memory",
-                    "1g",
-                    "--webui-port",
-                    str(free_port()),
-                    "--work-dir",
-                    str(tmp / f"work{i}"),
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=(tmp / f"worker{i}.log").open("w"),
-            )
-        )
-    try:
-        deadline = time.monotonic() + 90
-        alive = 0
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{ui}/json/", timeout=2) as r:
-                    alive = int(json.load(r).get("aliveworkers", 0))
-            except OSError:
-                alive = 0
-            if alive == 2:
-                break
-            time.sleep(1)
-        assert alive == 2, (tmp / "master.log").read_text()[-2000:]
-        yield url, tmp
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with standalone(tmp, workers=2) as running:
+        yield running.url, tmp
 
 
 def submit(cluster: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
