@@ -41,9 +41,20 @@ if TYPE_CHECKING:
 _NEGATIVE = "\u0000negative"  # derived prediction below the threshold; named after aggregation
 
 
-def _flags() -> list[Column]:
-    """One membership column per variant: SAMPLES random 80% samples, then all rows."""
-    return [F.rand(SEED + k) < SAMPLE_SHARE for k in range(SAMPLES)] + [F.lit(True)]
+_DRAW = 1 << 30  # a record's draw: a hash of its values, in 0 .. _DRAW - 1
+
+
+def _flags(frame: DataFrame) -> list[Column]:
+    """One membership column per variant: SAMPLES 80% samples, then all rows. A record is in
+    sample k when a hash of its own values and the seed ``SEED + k`` falls in the first 80%
+    (as explainability seeds each record's draws by its values): the samples are the same
+    on any partition layout, where ``F.rand`` is seeded per partition. Records with the same
+    values are drawn together."""
+    values = [F.col(c) for c in frame.columns]
+    return [
+        F.pmod(F.xxhash64(*values, F.lit(SEED + k)), F.lit(_DRAW)) < int(SAMPLE_SHARE * _DRAW)
+        for k in range(SAMPLES)
+    ] + [F.lit(True)]
 
 
 # --- regression -------------------------------------------------------------------------
@@ -53,7 +64,7 @@ def regression(frame: DataFrame) -> QualityResult:
     y = F.col(LABEL).cast("double")
     p = F.col(PRED).cast("double")
     typed = frame.select(
-        y.alias("y"), p.alias("p"), *[f.alias(f"s{k}") for k, f in enumerate(_flags())]
+        y.alias("y"), p.alias("p"), *[f.alias(f"s{k}") for k, f in enumerate(_flags(frame))]
     )
     ok = F.col("y").isNotNull() & F.col("p").isNotNull()
     err = F.col("y") - F.col("p")
@@ -142,7 +153,7 @@ def classification(
     else:  # binary from the probability: at or above the threshold is the positive class
         cut = 0.5 if threshold is None else threshold
         pred = F.when(prob >= cut, F.lit(positive)).when(prob.isNotNull(), F.lit(_NEGATIVE))
-    flags = _flags()
+    flags = _flags(frame)
     cols = [label.alias("label"), pred.alias("pred")]
     if binary:
         score = prob if has_probability else F.when(pred == positive, 1.0).otherwise(0.0)
