@@ -1,7 +1,8 @@
 """Kernel SHAP over the records, distributed with Spark: each task explains its records
 with the ``shap`` package's ``KernelExplainer`` against the model (its calls batched, see
-:mod:`~monitor_job.explainability.model`), and the driver aggregates the local values into
-Clarify's global values per label.
+:mod:`~monitor_job.explainability.model`). The local values stay in Spark (kept once
+computed); Clarify's global values per label come from each task's sums (means) or from
+Spark (the exact median), and the driver's memory does not grow with the records.
 
 Seeded per record: before explaining a record, NumPy's generator (the one ``shap`` draws
 its coalitions from) is seeded with :func:`record_seed` of the config's seed and the
@@ -26,6 +27,7 @@ from monitor_job.errors import ModelError
 from monitor_job.explainability.background import Background
 from monitor_job.explainability.config import ExplainConfig
 from monitor_job.explainability.model import Calls, Model
+from monitor_job.runtime import order
 from monitor_job.runtime.spark import SECRET_ENV, authenticated
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 VECTOR = "_mj_features"
 ID = "_mj_id"
 RECORDS_PER_TASK = 500
+LOCAL_BYTES = 1 << 18  # out.csv: the values the driver holds at once (256 KB)
 
 log = logging.getLogger("monitor_job")
 
@@ -100,6 +103,7 @@ class Task:
 
         model = Model(self.config.predictor, self.names, self.script)
         error = None
+        magnitudes: list[np.ndarray] = []  # this task's |phi| rows, for its sums
         try:
             cached = _Prefetched(model)
             kernel = explainer(cached, self.background, self.names, self.config.shap.use_logit)
@@ -108,17 +112,20 @@ class Task:
                 rows = np.asarray(batch[VECTOR].tolist(), dtype=float)
                 cached.fetch(rows)
                 values = [
-                    explain_row(kernel, row, self.config.shap.seed, samples).T.ravel().tolist()
+                    explain_row(kernel, row, self.config.shap.seed, samples).T.ravel()
                     for row in rows
                 ]
+                magnitudes += [np.abs(v) for v in values]
                 yield pd.DataFrame(
                     {
                         ID: batch[ID],
-                        "phi": values,
+                        "phi": [v.tolist() for v in values],
                         "error": None,
                         "requests": 0,
                         "rows": 0,
                         "retries": 0,
+                        "abs_sums": None,
+                        "square_sums": None,
                     }
                 )
         except ModelError as err:
@@ -132,18 +139,50 @@ class Task:
                 "requests": [calls.requests],
                 "rows": [calls.rows],
                 "retries": [calls.retries],
+                "abs_sums": [_sums(magnitudes, 1)],
+                "square_sums": [_sums(magnitudes, 2)],
             }
         )
 
 
-SCHEMA = "_mj_id long, phi array<double>, error string, requests long, rows long, retries long"
+def _sums(magnitudes: list[np.ndarray], power: int) -> list[float] | None:
+    """Per value position, the correctly rounded sum (``math.fsum``) over the task's
+    records of |phi| to ``power``: the same whatever order the records came in."""
+    if not magnitudes:
+        return None
+    stacked = np.vstack(magnitudes) ** power
+    return [math.fsum(column) for column in stacked.T.tolist()]
+
+
+SCHEMA = (
+    "_mj_id long, phi array<double>, error string, requests long, rows long, retries long, "
+    "abs_sums array<double>, square_sums array<double>"
+)
 
 
 @dataclass(frozen=True)
 class Explained:
-    ids: np.ndarray  # (records,), the input order
-    values: np.ndarray  # (records, labels, features)
+    """Every record's SHAP values in Spark (``values``: ``ID`` and a column per label and
+    feature, ``v{label * features + feature}``; kept until :meth:`release`), their sums per
+    label and feature (for the means), and the model's calls."""
+
+    values: DataFrame
+    count: int
+    labels: int
+    width: int
+    abs_sums: np.ndarray  # (labels, features): sum of |phi|
+    square_sums: np.ndarray  # (labels, features): sum of phi^2
     calls: Calls
+    persisted: DataFrame
+
+    def column(self, label: int, feature: int) -> str:
+        return f"v{label * self.width + feature}"
+
+    def columns(self) -> list[str]:
+        return [self.column(i, j) for i in range(self.labels) for j in range(self.width)]
+
+    def release(self) -> None:
+        self.persisted.unpersist()
 
 
 # What an AWS client signs with: never sent to executors over an unauthenticated channel.
@@ -168,8 +207,12 @@ def executor_aws_environment(environ: Mapping[str, str], channel_secured: bool) 
 
 
 def explain(records: DataFrame, count: int, task: Task) -> Explained:
-    """Every record's SHAP values (records with ``ID`` and ``VECTOR``), in ``ID`` order."""
+    """Every record's SHAP values (records with ``ID`` and ``VECTOR``), kept in Spark: the
+    driver receives one row of sums and calls per task, never the values."""
     import os
+
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
 
     spark = records.sparkSession
     # The tasks reach an endpoint as the driver does (AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME,
@@ -188,26 +231,86 @@ def explain(records: DataFrame, count: int, task: Task) -> Explained:
         ),
     )
     mapped = records.select(ID, VECTOR).repartition(parts).mapInPandas(task.run, SCHEMA)  # type: ignore[arg-type]
-    out: pd.DataFrame = mapped.toPandas()
-    stats = out[out[ID] < 0]
-    errors = [e for e in stats["error"] if isinstance(e, str)]
-    if errors:
-        raise ModelError(
-            errors[0] + (f" (and {len(errors) - 1} more task(s) failed)" if len(errors) > 1 else "")
-        )
+    # Kept: the values are read again for the median, the report and out.csv (a SHAP value
+    # costs thousands of model rows; it is computed once).
+    mapped = mapped.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        stats = mapped.where(F.col(ID) < 0).drop("phi").collect()  # one row per task
+        errors = [r["error"] for r in stats if r["error"] is not None]
+        if errors:
+            more = f" (and {len(errors) - 1} more task(s) failed)" if len(errors) > 1 else ""
+            raise ModelError(errors[0] + more)
+    except BaseException:
+        mapped.unpersist()
+        raise
     calls = Calls(
-        int(stats["requests"].sum()), int(stats["rows"].sum()), int(stats["retries"].sum())
+        sum(int(r["requests"]) for r in stats),
+        sum(int(r["rows"]) for r in stats),
+        sum(int(r["retries"]) for r in stats),
     )
-    rows = out[out[ID] >= 0].sort_values(ID)
     width = len(task.names)
-    values = np.asarray(rows["phi"].tolist(), dtype=float).reshape(len(rows), -1, width)
-    return Explained(rows[ID].to_numpy(), values, calls)
+    sums = {}
+    for name in ("abs_sums", "square_sums"):
+        found = [r[name] for r in stats if r[name] is not None]
+        total = [math.fsum(column) for column in zip(*found, strict=True)] if found else []
+        sums[name] = np.asarray(total, dtype=float).reshape(-1, width)
+    labels = len(sums["abs_sums"])
+    phi = F.col("phi")
+    values = mapped.where(F.col(ID) >= 0).select(
+        ID, *[phi[k].alias(f"v{k}") for k in range(labels * width)]
+    )
+    return Explained(
+        values, count, labels, width, sums["abs_sums"], sums["square_sums"], calls, mapped
+    )
 
 
-def aggregate(values: np.ndarray, method: str) -> np.ndarray:
-    """Global SHAP values (labels, features) of local ones (records, labels, features)."""
+def aggregate(explained: Explained, method: str) -> np.ndarray:
+    """Global SHAP values (labels, features): the mean of |phi| or of phi^2 from the tasks'
+    sums, or the exact median (Spark, :func:`~monitor_job.runtime.order.medians`)."""
     if method == "mean_abs":
-        return np.asarray(np.mean(np.abs(values), axis=0))
+        return explained.abs_sums / explained.count
     if method == "mean_sq":
-        return np.asarray(np.mean(values**2, axis=0))
-    return np.asarray(np.median(values, axis=0))
+        return explained.square_sums / explained.count
+    found = order.medians(explained.values, explained.columns())
+    return np.asarray([found[c] for c in explained.columns()]).reshape(
+        explained.labels, explained.width
+    )
+
+
+def local_rows(explained: Explained) -> Iterator[list[float]]:
+    """Each record's values (label-major), in input order, a partition at a time."""
+    from pyspark.sql import functions as F
+
+    columns = explained.columns()
+    # Sorted range partitions of about LOCAL_BYTES of values each: the driver holds one.
+    parts = max(1, math.ceil(explained.count * len(columns) * 8 / LOCAL_BYTES))
+    ordered = explained.values.repartitionByRange(parts, F.col(ID)).sortWithinPartitions(ID)
+    for row in ordered.toLocalIterator(prefetchPartitions=False):
+        yield [row[c] for c in columns]
+
+
+def local_distributions(
+    explained: Explained, picked: list[tuple[int, int]], bins: int
+) -> list[dict[str, Any]]:
+    """For each (label, feature): its local values' quantiles (min, p25, median, p75, max)
+    and histogram (NumPy's, computed by Spark)."""
+    columns = [explained.column(i, j) for i, j in picked]
+    if not columns:
+        return []
+    probabilities = (("min", 0.0), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("max", 1.0))
+    qs = order.quantiles(explained.values, columns, [p for _, p in probabilities])
+    hs = order.histograms(explained.values, columns, bins)
+    out = []
+    for c in columns:
+        counts, edges = hs[c]
+        total = sum(counts)
+        out.append(
+            {
+                "quantiles": {q: v for (q, _), v in zip(probabilities, qs[c], strict=True)},
+                "histogram": [
+                    {"lo": lo, "hi": hi, "share": n / total}
+                    for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True)
+                ],
+            }
+        )
+    return out

@@ -19,6 +19,8 @@ from monitor_job.explainability.config import ShapConfig
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+SAMPLE_BYTES = 1 << 19  # the records the k-means centres are seeded from: 512 KB of values
+
 
 @dataclass(frozen=True)
 class Background:
@@ -65,26 +67,44 @@ def configured(shap: ShapConfig, width: int) -> Background | None:
 
 
 def kmeans(features: DataFrame, column: str, clusters: int, seed: int) -> Background:
-    """Centres of ``clusters`` k-means clusters of the array column ``column``."""
-    from pyspark.ml.clustering import KMeans
+    """Centres of ``clusters`` k-means clusters of the array column ``column``.
+
+    The same on any partition layout: the centres are seeded by scikit-learn's k-means
+    (k-means++, ``random_state=seed``, as ``shap.kmeans``) on a sample of at most
+    :data:`SAMPLE_BYTES` of records chosen by a hash of each record's values and the seed
+    (the smallest hashes, in hash order; Spark's k-means|| seeds per partition), then
+    every record is assigned to its nearest centre in Spark and each centre is made the
+    exact mean of its cluster, weighted by its size."""
     from pyspark.ml.functions import array_to_vector, vector_to_array
     from pyspark.ml.stat import Summarizer
     from pyspark.sql import functions as F
+    from sklearn.cluster import KMeans
 
-    vectors = features.select(array_to_vector(F.col(column)).alias("features"))
-    model = KMeans(k=clusters, seed=seed, maxIter=50).fit(vectors)
+    hashed = features.select(F.col(column).alias("x"), F.xxhash64(column, F.lit(seed)).alias("h"))
+    width = len(features.select(column).first()[0] or [0])  # type: ignore[index]
+    limit = max(50 * clusters, SAMPLE_BYTES // (8 * max(width, 1)))
+    sample = [r["x"] for r in hashed.orderBy("h", "x").limit(limit).collect()]
+    if not sample:
+        raise EmptyInputError("no records to cluster for the SHAP background")
+    points = np.asarray(sample, dtype=float)
+    k = min(clusters, len(np.unique(points, axis=0)))
+    seeds = KMeans(n_clusters=k, random_state=seed % 2**32, n_init=10).fit(points)
+    initial = seeds.cluster_centers_
+
+    @F.udf("int")
+    def nearest(x: list[float]) -> int:
+        return int(np.argmin(((initial - np.asarray(x)) ** 2).sum(axis=1)))
+
     centres = (
-        model.transform(vectors)
+        features.select(nearest(F.col(column)).alias("prediction"), F.col(column))
         .groupBy("prediction")
         .agg(
-            vector_to_array(Summarizer.mean(F.col("features"))).alias("centre"),
+            vector_to_array(Summarizer.mean(array_to_vector(F.col(column)))).alias("centre"),
             F.count("*").alias("size"),
         )
         .orderBy("prediction")
         .collect()
     )
-    if not centres:
-        raise EmptyInputError("no records to cluster for the SHAP background")
     rows = np.asarray([r["centre"] for r in centres], dtype=float)
     sizes = np.asarray([r["size"] for r in centres], dtype=float)
     return Background(

@@ -7,6 +7,7 @@ baseline's analysis.json as ``baseline_constraints``, the feature attribution dr
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from monitor_job.explainability.analysis import (
     aggregate,
     explain,
     explainer,
+    local_distributions,
+    local_rows,
 )
 from monitor_job.explainability.checks import scores, unchecked, violations
 from monitor_job.explainability.cloudwatch import explainability_lines, explainability_target
@@ -36,7 +39,7 @@ from monitor_job.explainability.documents import (
 )
 from monitor_job.explainability.model import Model
 from monitor_job.explainability.records import Records, read_records
-from monitor_job.explainability.view import build_view, distributions
+from monitor_job.explainability.view import BINS, build_view, distributions
 from monitor_job.io import list_input
 from monitor_job.io.documents import read_json
 from monitor_job.outputs.finish import finish_run
@@ -50,13 +53,15 @@ LOCAL_DIR = "explanations_shap"
 LOCAL_FILE = "out.csv"
 
 
-def _local_csv(labels: tuple[str, ...], names: tuple[str, ...], values: np.ndarray) -> str:
-    """Each explained record's SHAP values, in input order: a column per feature (per
-    label and feature, ``<label>/<feature>``, when the model has several outputs)."""
+def _local_csv(
+    labels: tuple[str, ...], names: tuple[str, ...], rows: Iterable[list[float]]
+) -> Iterator[str]:
+    """Each explained record's SHAP values, in input order, as lines: a column per feature
+    (per label and feature, ``<label>/<feature>``, when the model has several outputs)."""
     header = list(names) if len(labels) == 1 else [f"{lab}/{n}" for lab in labels for n in names]
-    flat = values.reshape(len(values), -1)
-    lines = [",".join(header)] + [",".join(map(repr, row)) for row in flat.tolist()]
-    return "\n".join(lines) + "\n"
+    yield ",".join(header) + "\n"
+    for row in rows:
+        yield ",".join(map(repr, row)) + "\n"
 
 
 def run(config: JobConfig) -> Outcome:
@@ -91,82 +96,93 @@ def run(config: JobConfig) -> Outcome:
             explained, labels, expected, source = _explain(records, analysis, script)
         finally:
             records.cached.unpersist()
-        set_phase("writing outputs")
-        global_values = aggregate(explained.values, analysis.shap.agg_method)
-        document = analysis_document(labels, records.names, global_values, expected)
-        documents: dict[str, Any] = {ANALYSIS: document}
-        ndcg: dict[str, float | None] = {}
-        gaps: list[str] = []
-        found: list[dict[str, str]] = []
-        if baseline is not None:
-            ndcg, why = scores(baseline, document["explanations"]["kernel_shap"])
-            gaps = unchecked(baseline, document["explanations"]["kernel_shap"])
-            gaps += [f"label {label}: nDCG not computed: {reason}" for label, reason in why.items()]
-            for gap in gaps:
-                log.warning("%s", gap)
-            found = violations(ndcg, config.feature_attribution_drift_threshold, why)
-            documents[VIOLATIONS] = violations_document(found)
-            for label, score in ndcg.items():
-                if score is not None:
-                    log.info(
-                        "label %s: nDCG %.6f (threshold %g)",
-                        label,
-                        score,
-                        config.feature_attribution_drift_threshold,
-                    )
-        files = area.write_json(documents)
-        if analysis.shap.save_local_shap_values:
-            files += area.write(
-                {LOCAL_FILE: _local_csv(labels, records.names, explained.values)},
-                str(Path(area.local) / LOCAL_DIR),
+        try:
+            set_phase("writing outputs")
+            global_values = aggregate(explained, analysis.shap.agg_method)
+            document = analysis_document(labels, records.names, global_values, expected)
+            documents: dict[str, Any] = {ANALYSIS: document}
+            ndcg: dict[str, float | None] = {}
+            gaps: list[str] = []
+            found: list[dict[str, str]] = []
+            if baseline is not None:
+                ndcg, why = scores(baseline, document["explanations"]["kernel_shap"])
+                gaps = unchecked(baseline, document["explanations"]["kernel_shap"])
+                gaps += [
+                    f"label {label}: nDCG not computed: {reason}" for label, reason in why.items()
+                ]
+                for gap in gaps:
+                    log.warning("%s", gap)
+                found = violations(ndcg, config.feature_attribution_drift_threshold, why)
+                documents[VIOLATIONS] = violations_document(found)
+                for label, score in ndcg.items():
+                    if score is not None:
+                        log.info(
+                            "label %s: nDCG %.6f (threshold %g)",
+                            label,
+                            score,
+                            config.feature_attribution_drift_threshold,
+                        )
+            files = area.write_json(documents)
+            if analysis.shap.save_local_shap_values:
+                files += area.write(
+                    {LOCAL_FILE: _local_csv(labels, records.names, local_rows(explained))},
+                    str(Path(area.local) / LOCAL_DIR),
+                )
+            metrics = emit_clarify(
+                config,
+                area,
+                explainability_target,
+                lambda target: explainability_lines(target, document),
             )
-        metrics = emit_clarify(
-            config,
-            area,
-            explainability_target,
-            lambda target: explainability_lines(target, document),
-        )
-        calls = explained.calls
-        extra: dict[str, Any] = {
-            "analysis": document,
-            "cloudwatch": metrics.summary,
-            "explainability": {
-                "background": source,
-                "agg_method": analysis.shap.agg_method,
-                "model": analysis.predictor.where,
-                "model_calls": {
-                    "requests": calls.requests,
-                    "rows": calls.rows,
-                    "retries": calls.retries,
+            calls = explained.calls
+            extra: dict[str, Any] = {
+                "analysis": document,
+                "cloudwatch": metrics.summary,
+                "explainability": {
+                    "background": source,
+                    "agg_method": analysis.shap.agg_method,
+                    "model": analysis.predictor.where,
+                    "model_calls": {
+                        "requests": calls.requests,
+                        "rows": calls.rows,
+                        "retries": calls.retries,
+                    },
+                    "ndcg": ndcg,
+                    "threshold": config.feature_attribution_drift_threshold,
+                    "local_shap": distributions(
+                        labels,
+                        records.names,
+                        global_values,
+                        lambda picked: local_distributions(explained, picked, BINS),
+                    ),
                 },
-                "ndcg": ndcg,
-                "threshold": config.feature_attribution_drift_threshold,
-                "local_shap": distributions(labels, records.names, explained.values, global_values),
-            },
-        }
-        outcome = Outcome(
-            "explainability-monitoring" if baseline is not None else "explainability",
-            len(found),
-            tuple(area.final(f) for f in [*files, *metrics.files]),
-            RecordCounts(
-                item_count=records.count,
-                records_failed=dict(records.failed),
-                records_skipped=dict(records.skipped),
-                failure_samples=records.samples,
-            ),
-            (*records.notes, f"SHAP background: {source}", *gaps),
-            extra=extra,
-            violation_rows=tuple(
-                (f"label {v['label']}", v["constraint_check_type"], v["description"]) for v in found
-            ),
-        )
-        report = RunDocuments(
-            document,
-            baseline_statistics=baseline_doc,
-            violations=documents.get(VIOLATIONS),
-            view=build_view,
-        )
-        outcome = finish_run(area, config, outcome, report, ("analysis",), metrics)
+            }
+            outcome = Outcome(
+                "explainability-monitoring" if baseline is not None else "explainability",
+                len(found),
+                tuple(area.final(f) for f in [*files, *metrics.files]),
+                RecordCounts(
+                    item_count=records.count,
+                    records_failed=dict(records.failed),
+                    records_skipped=dict(records.skipped),
+                    failure_samples=records.samples,
+                ),
+                (*records.notes, f"SHAP background: {source}", *gaps),
+                extra=extra,
+                violation_rows=tuple(
+                    (f"label {v['label']}", v["constraint_check_type"], v["description"])
+                    for v in found
+                ),
+            )
+            report = RunDocuments(
+                document,
+                baseline_statistics=baseline_doc,
+                violations=documents.get(VIOLATIONS),
+                view=build_view,
+            )
+            outcome = finish_run(area, config, outcome, report, ("analysis",), metrics)
+        finally:
+            explained.release()
     finish_scripts(config, postprocess)
     return outcome
 

@@ -5,7 +5,7 @@ features' local SHAP values (from the run's summary)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,36 +21,21 @@ BINS = 20
 
 
 def distributions(
-    labels: Sequence[str], names: Sequence[str], values: np.ndarray, global_values: np.ndarray
+    labels: Sequence[str],
+    names: Sequence[str],
+    global_values: np.ndarray,
+    local: Callable[[list[tuple[int, int]]], list[dict[str, Any]]],
 ) -> dict[str, list[dict[str, Any]]]:
-    """Per label, the top features' local SHAP values: quantiles and a histogram."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for i, label in enumerate(labels):
-        order = np.argsort(-np.abs(global_values[i]), kind="stable")[:TOP]
-        entries = []
-        for j in order:
-            local = values[:, i, j]
-            counts, edges = np.histogram(local, bins=BINS)
-            entries.append(
-                {
-                    "feature": names[j],
-                    "quantiles": {
-                        q: float(np.quantile(local, p))
-                        for q, p in (
-                            ("min", 0),
-                            ("p25", 0.25),
-                            ("median", 0.5),
-                            ("p75", 0.75),
-                            ("max", 1),
-                        )
-                    },
-                    "histogram": [
-                        {"lo": float(lo), "hi": float(hi), "share": int(n) / len(local)}
-                        for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True)
-                    ],
-                }
-            )
-        out[label] = entries
+    """Per label, the top features' local SHAP values: quantiles and a histogram (``local``
+    computes them for (label, feature) pairs, in one go)."""
+    picked = [
+        (i, int(j))
+        for i in range(len(labels))
+        for j in np.argsort(-np.abs(global_values[i]), kind="stable")[:TOP]
+    ]
+    out: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
+    for (i, j), entry in zip(picked, local(picked), strict=True):
+        out[labels[i]].append({"feature": names[j], **entry})
     return out
 
 

@@ -21,7 +21,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,12 @@ class OutputArea:
         self.keep = False  # set when an upload failed: the staged files must survive
         self.started = False  # set by the first write: an earlier run's summary is gone
 
-    def write(self, files: Mapping[str, str | bytes], directory: str | None = None) -> list[str]:
-        """Write ``{name: text or bytes}`` atomically into the output (or ``directory`` in
-        it); the first write of a run removes an earlier run's summary in the output."""
+    def write(
+        self, files: Mapping[str, str | bytes | Iterable[str]], directory: str | None = None
+    ) -> list[str]:
+        """Write ``{name: text, bytes or text in pieces}`` atomically into the output (or
+        ``directory`` in it); the first write of a run removes an earlier run's summary in
+        the output."""
         if not self.started:
             self.started = True
             try:

@@ -10,7 +10,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,9 @@ def _umask() -> int:
     return current
 
 
-def write_text_files(directory: str, files: Mapping[str, str | bytes]) -> list[str]:
-    """Atomically publish ``{file name: text or bytes}`` into ``directory``; return the
+def write_text_files(directory: str, files: Mapping[str, str | bytes | Iterable[str]]) -> list[str]:
+    """Atomically publish ``{file name: text, bytes, or text in pieces}`` into
+    ``directory`` (pieces are written as they come: a file larger than memory); return the
     paths."""
     target = Path(directory)
     temps: list[tuple[str, Path]] = []
@@ -50,9 +51,10 @@ def write_text_files(directory: str, files: Mapping[str, str | bytes]) -> list[s
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target)
             temps.append((tmp, target / name))
             os.fchmod(fd, mode)
-            data = text if isinstance(text, bytes) else text.encode("utf-8")
+            pieces = [text] if isinstance(text, (str, bytes)) else text
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for piece in pieces:
+                    handle.write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
         for tmp, final in temps:
