@@ -3,7 +3,9 @@
 # then the model-quality baselines (scripts/bench_model_quality.py, MQ_BENCH_ARGS), the bias
 # analysis (scripts/bench_bias.py), explainability (scripts/bench_explain.py) and report.html
 # (scripts/bench_report.py), rollups (scripts/bench_rollup.py) and a month of runs rolled
-# up against memory (scripts/bench_rollup_memory.py, ROLLUP_MEMORY_ARGS).
+# up against memory (scripts/bench_rollup_memory.py, ROLLUP_MEMORY_ARGS), and the data-quality
+# profile on a standalone cluster of small executors (scripts/bench_cluster.py,
+# CLUSTER_BENCH_ARGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -25,3 +27,6 @@ echo "== a day by rollup of 24 hourly runs against the direct day"
 echo
 echo "== a month of hourly runs rolled up: memory against the number of runs"
 .venv/bin/python scripts/bench_rollup_memory.py ${ROLLUP_MEMORY_ARGS:-} 2>/dev/null
+echo
+echo "== the profile on a standalone cluster: levels, a lost worker, one worker against two"
+.venv/bin/python scripts/bench_cluster.py ${CLUSTER_BENCH_ARGS:-}
