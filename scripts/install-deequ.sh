@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fetch the Deequ jar for the pinned Spark line from Maven Central (idempotent).
+# Fetch the pinned jars from Maven Central (idempotent): Deequ for the pinned Spark line, and
+# S3A (hadoop-aws 3.3.4, PySpark 3.5's Hadoop client, with the AWS SDK bundle it was built
+# against, 1.12.262), which lets executors on other hosts read s3:// input themselves.
 # Used by `make setup`, CI and the Dockerfile alike.
 #
-# The jar's SHA-256 is pinned here, in the repository: a checksum fetched from the same
+# Each jar's SHA-256 is pinned here, in the repository: a checksum fetched from the same
 # server as the jar would catch a damaged download but not a replaced one. A version with
 # no pinned digest is refused; pin one only after checking the jar (its .asc signature or
-# its digest from a second source).
+# its digest from a second source; the S3A jars' SHA-1 were checked against Maven
+# Central's .sha1 files).
 set -euo pipefail
 DEEQU_VERSION="${DEEQU_VERSION:-2.1.0-spark-3.5}"
 DEST_DIR="${1:-${DEEQU_JAR_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.deequ}}"
@@ -16,17 +19,30 @@ case "$DEEQU_VERSION" in
   *) echo "deequ: no SHA-256 pinned for $JAR in $0" >&2; exit 1 ;;
 esac
 mkdir -p "$DEST_DIR"
-if [ -s "$DEST_DIR/$JAR" ] && [ "$(sha256sum "$DEST_DIR/$JAR" | cut -d' ' -f1)" = "$want" ]; then
-  echo "deequ: $DEST_DIR/$JAR present"
-  exit 0
-fi
-echo "deequ: fetching $URL"
-curl -fsSL --retry 3 --max-time 300 -o "$DEST_DIR/$JAR.part" "$URL"
-got="$(sha256sum "$DEST_DIR/$JAR.part" | cut -d' ' -f1)"
-if [ "$want" != "$got" ]; then
-  echo "deequ: SHA-256 mismatch for $JAR (pinned $want, got $got)" >&2
-  rm -f "$DEST_DIR/$JAR.part"
-  exit 1
-fi
-mv "$DEST_DIR/$JAR.part" "$DEST_DIR/$JAR"
-echo "deequ: installed $DEST_DIR/$JAR"
+
+# fetch NAME URL SHA256: into DEST_DIR unless a file of that digest is there
+fetch() {
+  local name="$1" url="$2" want="$3" got
+  if [ -s "$DEST_DIR/$name" ] && [ "$(sha256sum "$DEST_DIR/$name" | cut -d' ' -f1)" = "$want" ]; then
+    echo "jars: $DEST_DIR/$name present"
+    return 0
+  fi
+  echo "jars: fetching $url"
+  curl -fsSL --retry 3 --max-time 600 -o "$DEST_DIR/$name.part" "$url"
+  got="$(sha256sum "$DEST_DIR/$name.part" | cut -d' ' -f1)"
+  if [ "$want" != "$got" ]; then
+    echo "jars: SHA-256 mismatch for $name (pinned $want, got $got)" >&2
+    rm -f "$DEST_DIR/$name.part"
+    exit 1
+  fi
+  mv "$DEST_DIR/$name.part" "$DEST_DIR/$name"
+  echo "jars: installed $DEST_DIR/$name"
+}
+
+MAVEN=https://repo1.maven.org/maven2
+fetch "$JAR" "$URL" "$want"
+fetch hadoop-aws-3.3.4.jar "$MAVEN/org/apache/hadoop/hadoop-aws/3.3.4/hadoop-aws-3.3.4.jar" \
+  53f9ae03c681a30a50aa17524bd9790ab596b28481858e54efd989a826ed3a4a
+fetch aws-java-sdk-bundle-1.12.262.jar \
+  "$MAVEN/com/amazonaws/aws-java-sdk-bundle/1.12.262/aws-java-sdk-bundle-1.12.262.jar" \
+  873fe7cf495126619997bec21c44de5d992544aea7e632fdc77adb1a0915bae5

@@ -23,7 +23,21 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do spark_args+=("$1"); shift; done
 
 [ -f "$JAR" ] || { echo "spark-submit.sh: Deequ jar $JAR missing (make setup)" >&2; exit 2; }
 [ -f "$JVM_JAR" ] || { echo "spark-submit.sh: $JVM_JAR missing (make setup)" >&2; exit 2; }
+# S3A for clusters (executors on other hosts read s3:// input themselves); local mode
+# stages S3 input on its own disk and need not copy the 280 MB SDK bundle to its executor.
+jars="$JAR,$JVM_JAR"
+master=local
+for ((i = 0; i < ${#spark_args[@]}; i++)); do
+  case "${spark_args[$i]}" in
+    --master) master="${spark_args[$((i + 1))]:-local}" ;;
+    --master=*) master="${spark_args[$i]#--master=}" ;;
+  esac
+done
+s3a_jars="$(dirname "$JAR")/hadoop-aws-3.3.4.jar,$(dirname "$JAR")/aws-java-sdk-bundle-1.12.262.jar"
+if [ "${master#local}" = "$master" ] && [ -f "${s3a_jars%%,*}" ] && [ -f "${s3a_jars##*,}" ]; then
+  jars="$jars,$s3a_jars"
+fi
 "$PY" "$here/scripts/build-pyfiles.py" "$ZIP" >/dev/null
 export PYSPARK_PYTHON="${PYSPARK_PYTHON:-$PY}"
-exec "$SUBMIT" --jars "$JAR,$JVM_JAR" --py-files "$ZIP" "${spark_args[@]}" \
+exec "$SUBMIT" --jars "$jars" --py-files "$ZIP" "${spark_args[@]}" \
   "$here/scripts/spark_main.py" "$@"

@@ -131,11 +131,12 @@ def submit_baseline(
     master: str,
     work: Path,
     name: str,
-    data: Path,
+    data: Path | str,
     confs: list[str],
     kill: Standalone | None = None,
 ) -> Submitted:
-    """The data-quality baseline of ``data`` (captures) through scripts/spark-submit.sh,
+    """The data-quality baseline of ``data`` (captures: a folder or an s3:// prefix) through
+    scripts/spark-submit.sh,
     its event log kept; with ``kill``, that cluster's worker 1 is SIGKILLed once a stage of
     100 tasks or more (the profile's scan) is a third done."""
     out, events = work / name / "out", work / name / "events"

@@ -1,10 +1,12 @@
 """The profile on a standalone cluster at a small size (issue 36; the 1M runs are
 ``scripts/bench_cluster.py`` in ``make bench``): many partitions merged in levels equal
-local mode on the same layout byte for byte, and a worker SIGKILLed mid-scan changes
-nothing in statistics.json."""
+local mode on the same layout byte for byte, a worker SIGKILLed mid-scan changes nothing in
+statistics.json, and s3:// input on a cluster is read by the executors through S3A (a moto
+server), nothing staged on the driver's disk."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,4 +64,30 @@ def test_a_worker_lost_mid_scan_changes_nothing(cluster, undisturbed, data) -> N
     assert failed_tasks(lost.events)  # tasks were lost with the executor, and ran again
     assert (lost.out / "statistics.json").read_bytes() == (
         undisturbed.out / "statistics.json"
+    ).read_bytes()
+
+
+def test_s3_input_is_read_by_the_executors_on_a_cluster(aws, data, tmp_path) -> None:
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="scale")
+    for path in sorted(data.iterdir()):
+        s3.upload_file(str(path), "scale", f"captures/{path.name}")
+    # the workers start with this environment (the moto server, its test credentials):
+    # S3A on each host finds them as it would find an instance's role
+    with standalone(tmp_path / "s3-cluster", workers=2) as cluster:
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        os.environ["MONITOR_JOB_STAGING_DIR"] = str(staging)
+        try:
+            remote = submit_baseline(cluster.url, tmp_path, "s3", "s3://scale/captures", SPLITS)
+        finally:
+            del os.environ["MONITOR_JOB_STAGING_DIR"]
+    log = (tmp_path / "s3.log").read_text()
+    assert "S3 input read directly by Spark's s3a filesystem" in log
+    assert not any(staging.iterdir())  # nothing staged
+    local = submit_baseline("local[2]", tmp_path, "local-files", data, SPLITS)
+    assert (remote.out / "statistics.json").read_bytes() == (
+        local.out / "statistics.json"
     ).read_bytes()

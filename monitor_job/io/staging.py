@@ -1,11 +1,12 @@
 """Make listed S3 input readable by Spark: directly, or staged to local disk with boto3.
 
-Where the Spark cluster has its own S3 filesystem (EMRFS on EMR, S3A with hadoop-aws) the
-objects are read directly; otherwise (a plain local Spark, as in the container) they are
-downloaded in parallel, straight to disk (spill-safe: nothing is held in memory), into a
-staging directory (``MONITOR_JOB_STAGING_DIR`` or the system temp dir) that is removed when
-the analysis is done. Staging needs the driver's disk to be readable by the executors:
-local mode, a single SageMaker instance, or a shared filesystem.
+On a cluster with its own S3 filesystem (EMRFS on EMR, S3A with hadoop-aws, which `make
+setup` and the image bring) the executors read the objects directly, wherever they run;
+in local mode (and without such a filesystem) they are downloaded in parallel, straight to
+disk (spill-safe: nothing is held in memory), into a staging directory
+(``MONITOR_JOB_STAGING_DIR`` or the system temp dir) that is removed when the analysis is
+done. Staging needs the driver's disk to be readable by the executors: local mode, a
+single SageMaker instance, or a shared filesystem.
 """
 
 from __future__ import annotations
@@ -31,8 +32,14 @@ log = logging.getLogger("monitor_job")
 
 
 def spark_s3_scheme(spark: SparkSession) -> tuple[str, str] | None:
-    """(scheme, filesystem class) of an S3 filesystem this Spark can use, if any."""
-    if os.environ.get("MONITOR_JOB_S3_READ", "auto") == "stage":
+    """(scheme, filesystem class) of the S3 filesystem Spark reads the input with, or None
+    to stage it. ``MONITOR_JOB_S3_READ``: ``stage``, ``direct``, or ``auto`` (the default):
+    staged in local mode (the executor shares the driver's disk: no second client), read
+    directly on a cluster, whose executors may run on hosts that cannot see the driver's
+    disk (EMRFS's ``s3``, or S3A from the jars ``make setup`` and the image fetch)."""
+    mode = os.environ.get("MONITOR_JOB_S3_READ", "auto")
+    local = str(spark.sparkContext.master).startswith("local")
+    if mode == "stage" or (mode == "auto" and local):
         return None
     jvm = spark.sparkContext._jvm
     assert jvm is not None
@@ -59,6 +66,13 @@ def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[In
         files = tuple(f"{scheme}://{f[len(s3.SCHEME) :]}" for f in listing.files)
         yield replace(listing, files=files)
         return
+    if not str(spark.sparkContext.master).startswith("local"):
+        log.warning(
+            "S3 input staged on the driver's disk although Spark runs on a cluster (%s): "
+            "executors on other hosts cannot read it; add an S3 filesystem (S3A: `make "
+            "setup` fetches its jars) or share the staging directory",
+            spark.sparkContext.master,
+        )
     root = tempfile.mkdtemp(
         prefix="monitor-job-input-", dir=os.environ.get("MONITOR_JOB_STAGING_DIR")
     )

@@ -17,6 +17,9 @@ DEEQU_VERSION = "2.1.0-spark-3.5"
 DEEQU_JAR = f"deequ-{DEEQU_VERSION}.jar"
 # The job's own aggregates and UDFs (monitor_job/jvm), built beside the Deequ jar.
 JVM_JAR = "monitor-job-jvm.jar"
+# S3A, for executors that read s3:// input themselves: hadoop-aws for PySpark 3.5's Hadoop
+# client (3.3.4) and the AWS SDK bundle it was built against (scripts/install-deequ.sh).
+S3A_JARS = ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")
 
 # Defaults for a run. Under spark-submit the submitter's configuration wins; these only
 # fill what it left unset.
@@ -166,15 +169,36 @@ def find_deequ_jar() -> Path:
     )
 
 
-def find_jars() -> list[Path]:
-    """The Deequ jar and the job's own JVM jar beside it (``make setup`` builds both)."""
+def find_jars(s3a: bool = False) -> list[Path]:
+    """The Deequ jar and the job's own JVM jar beside it (``make setup`` builds both), and
+    with ``s3a`` the S3A jars when they are there too (``make setup`` and the image fetch
+    them; local mode stages S3 input instead, and need not copy 280 MB to its executor)."""
     deequ = find_deequ_jar()
     own = deequ.parent / JVM_JAR
     if not own.is_file():
         raise ConfigError(
             f"{JVM_JAR} not found beside {deequ}. Run `make setup` (or scripts/build-jvm.sh)."
         )
-    return [deequ, own]
+    found = [deequ.parent / name for name in S3A_JARS]
+    return [deequ, own, *(found if s3a and all(p.is_file() for p in found) else [])]
+
+
+def s3a_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """S3A's configuration from the standard AWS environment (S3A reads neither
+    ``AWS_ENDPOINT_URL`` nor the region variables): an endpoint other than AWS's (MinIO, a
+    moto server) with path-style access, TLS as its URL says; the region. Credentials come
+    from S3A's own chain on each host (its environment, the instance's role)."""
+    out: dict[str, str] = {}
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        out["spark.hadoop.fs.s3a.endpoint"] = endpoint
+        out["spark.hadoop.fs.s3a.path.style.access"] = "true"
+        secure = endpoint.lower().startswith("https://")
+        out["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(secure).lower()
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if region:
+        out["spark.hadoop.fs.s3a.endpoint.region"] = region
+    return out
 
 
 def submitted() -> bool:
@@ -220,9 +244,12 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
     if not local:
         for key, value in cluster_security(os.environ).items():
             builder = builder.config(key, value)
+    for key, value in s3a_settings(os.environ).items():
+        if key not in existing:
+            builder = builder.config(key, value)
     jars = existing.get("spark.jars", "")
-    if "deequ" not in jars or JVM_JAR not in jars:
-        missing = [str(p) for p in find_jars() if p.name not in jars]
+    if "deequ" not in jars or JVM_JAR not in jars:  # spark-submit.sh brings all it needs
+        missing = [str(p) for p in find_jars(s3a=not local) if p.name not in jars]
         builder = builder.config("spark.jars", ",".join(filter(None, [jars, *missing])))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("MONITOR_JOB_SPARK_LOG_LEVEL", "WARN"))
