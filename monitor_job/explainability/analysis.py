@@ -282,8 +282,13 @@ def local_rows(explained: Explained) -> Iterator[list[float]]:
     from pyspark.sql import functions as F
 
     columns = explained.columns()
-    # Sorted range partitions of about LOCAL_BYTES of values each: the driver holds one.
-    parts = max(1, math.ceil(explained.count * len(columns) * 8 / LOCAL_BYTES))
+    # Sorted range partitions of at most about LOCAL_BYTES of values each (and at least one
+    # per core: the sort is spread), streamed one at a time: the driver holds one.
+    spark = explained.values.sparkSession
+    parts = max(
+        spark.sparkContext.defaultParallelism,
+        math.ceil(explained.count * len(columns) * 8 / LOCAL_BYTES),
+    )
     ordered = explained.values.repartitionByRange(parts, F.col(ID)).sortWithinPartitions(ID)
     for row in ordered.toLocalIterator(prefetchPartitions=False):
         yield [row[c] for c in columns]
