@@ -5,7 +5,8 @@
 # (scripts/bench_report.py), rollups (scripts/bench_rollup.py) and a month of runs rolled
 # up against memory (scripts/bench_rollup_memory.py, ROLLUP_MEMORY_ARGS), and the data-quality
 # profile on a standalone cluster of small executors (scripts/bench_cluster.py,
-# CLUSTER_BENCH_ARGS).
+# CLUSTER_BENCH_ARGS), and every monitor type's spread over tasks from Spark's event log
+# (scripts/bench_spread.py, SPREAD_BENCH_ARGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -30,3 +31,6 @@ echo "== a month of hourly runs rolled up: memory against the number of runs"
 echo
 echo "== the profile on a standalone cluster: levels, a lost worker, one worker against two"
 .venv/bin/python scripts/bench_cluster.py ${CLUSTER_BENCH_ARGS:-}
+echo
+echo "== every monitor type's spread over tasks (Spark's event log, spark-submit on local[2])"
+.venv/bin/python scripts/bench_spread.py ${SPREAD_BENCH_ARGS:-}

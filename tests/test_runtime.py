@@ -161,3 +161,19 @@ def test_cluster_runs_do_not_get_local_mode_settings() -> None:
     }
     assert executor_size(None, None) == {}
     assert executor_size(1 << 30, 1)["spark.executor.memory"] == "1g"
+
+
+def test_s3a_is_configured_from_the_standard_aws_environment() -> None:
+    from monitor_job.runtime.spark import s3a_settings
+
+    assert s3a_settings({}) == {}
+    local = s3a_settings({"AWS_ENDPOINT_URL": "http://127.0.0.1:9000", "AWS_REGION": "eu-west-1"})
+    assert local == {
+        "spark.hadoop.fs.s3a.endpoint": "http://127.0.0.1:9000",
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+        "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
+        "spark.hadoop.fs.s3a.endpoint.region": "eu-west-1",
+    }
+    both = {"AWS_ENDPOINT_URL": "http://x:1", "AWS_ENDPOINT_URL_S3": "https://minio:9000"}
+    assert s3a_settings(both)["spark.hadoop.fs.s3a.endpoint"] == "https://minio:9000"
+    assert s3a_settings(both)["spark.hadoop.fs.s3a.connection.ssl.enabled"] == "true"
