@@ -27,9 +27,10 @@ import scala.util.Success;
 import scala.util.Try;
 
 /**
- * One statistic of one column, as a Deequ scan-shareable analyzer over the job's one
- * aggregate ({@link ProfileAggregator}): every column analyzer of a profile shares that
- * aggregate and reads its column's {@link ColumnState} from the result. The metrics are
+ * One statistic of one column, as a Deequ scan-shareable analyzer over one aggregate
+ * ({@link ProfileAggregator}; the job computes the same state with {@link StateTree}):
+ * every column analyzer of a profile shares that state and reads its column's {@link
+ * ColumnState} from it. The metrics are
  * Deequ's: {@code DoubleMetric} for Completeness, Mean, Sum, StandardDeviation, Minimum,
  * Maximum, ApproxCountDistinct and Compliance; {@code HistogramMetric} for DataType and for
  * the value counts (Histogram); {@code KLLMetric} for the sketch, computed as Deequ's

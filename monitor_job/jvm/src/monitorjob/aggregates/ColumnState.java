@@ -118,14 +118,19 @@ public final class ColumnState implements State<ColumnState> {
         value.getBaseObject(), value.getBaseOffset(), value.numBytes(), HASH_SEED);
   }
 
+  /** Feeds {@code value} to {@code sketch} through {@code hash} (a state's hash). */
+  static void feed(HllSketch sketch, UTF8String value, int hash) {
+    if (hash == ProfileState.HASH_UTF8_32) { // an earlier state's own hash, kept for it
+      sketch.update(value.hashCode());
+    } else {
+      sketch.update(hash64(value));
+    }
+  }
+
   private static HllSketch sketchOf(HashMap<UTF8String, long[]> counts, int hash) {
     HllSketch sketch = new HllSketch(HLL_LG_K);
     for (UTF8String value : counts.keySet()) {
-      if (hash == ProfileState.HASH_UTF8_32) { // a version-1 state's own hash, kept for it
-        sketch.update(value.hashCode());
-      } else {
-        sketch.update(hash64(value));
-      }
+      feed(sketch, value, hash);
     }
     return sketch;
   }

@@ -20,10 +20,13 @@ import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /**
- * The one scan's aggregate: every column's {@link ColumnState} and the {@link
+ * The analyzers' aggregate: every column's {@link ColumnState} and the {@link
  * RecordsState}, one update per row (measured at 1M records, 53 separate aggregates cost
  * more in per-row dispatch than in their work). Its result is the {@link ProfileState} as
- * bytes, which the analyzers ({@link ColumnAnalyzer}, {@link RecordsAnalyzer}) read.
+ * bytes, which the analyzers ({@link ColumnAnalyzer}, {@link RecordsAnalyzer}) read. It is
+ * their aggregation function for Deequ's {@code AnalysisRunner.run}; the job's own scan is
+ * {@link StateTree}, which shares its row update ({@link Rows}) and merges in levels (this
+ * aggregate's single final task holds the states that wait for their turn).
  *
  * <p><b>Same input, same bytes.</b> Spark merges the partitions' buffers in the order they
  * arrive, which varies between runs; KLL compaction and floating-point sums depend on that

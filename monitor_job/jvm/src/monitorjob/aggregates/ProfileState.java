@@ -91,6 +91,10 @@ public final class ProfileState implements StateLoader {
 
   /** Whether a column holds a distinct-count sketch (its hash then matters). */
   boolean sketched() {
+    return sketched(columns);
+  }
+
+  private static boolean sketched(ColumnState[] columns) {
     for (ColumnState column : columns) {
       if (column.hll != null) {
         return true;
@@ -197,7 +201,7 @@ public final class ProfileState implements StateLoader {
         ColumnState[] columns = readColumns(in, names.length);
         RecordsState.read(in);
         atEnd(in);
-        sketched = new ProfileState(names, columns, new RecordsState(0)).sketched();
+        sketched = sketched(columns);
       }
       Map<String, Object> header = new LinkedHashMap<>();
       header.put("version", v1 ? 1 : 2);
@@ -222,10 +226,7 @@ public final class ProfileState implements StateLoader {
       ColumnState[] columns = readColumns(in, features.length);
       ProfileState state = new ProfileState(features, columns, RecordsState.read(in));
       atEnd(in);
-      state.hash = hash;
-      for (ColumnState column : columns) {
-        column.hash = hash;
-      }
+      state.rehash(hash);
       return state;
     } catch (IOException | RuntimeException err) {
       throw new IllegalArgumentException("cannot read a monitor-job state file: " + err, err);

@@ -28,16 +28,16 @@ import scala.collection.JavaConverters;
 
 /**
  * A profile through Deequ: the analyzers ({@link ColumnAnalyzer} per column and statistic,
- * {@link RecordsAnalyzer}) get their states from one scan (the job's one aggregate) or from
+ * {@link RecordsAnalyzer}) get their states from one scan ({@link StateTree}) or from
  * persisted states, and Deequ's {@code AnalysisRunner.runOnAggregatedStates} sums those
  * states and computes every metric into its {@code AnalyzerContext}.
  *
  * <p>Why not {@code AnalysisRunner.run} on the frame: it puts each analyzer's aggregation
  * functions in one {@code agg}. All analyzers here share one aggregate, so that row would
  * hold the profile's state bytes once per analyzer (11 per column): Spark computes the
- * aggregate once but copies its result into every one of those columns. Running the
- * aggregate once and handing its state to the runner is Deequ's other entry for the same
- * analyzers, the one a rollup of persisted states uses too.
+ * aggregate once but copies its result into every one of those columns; and its final
+ * merge is one task. Computing the state once and handing it to the runner is Deequ's
+ * other entry for the same analyzers, the one a rollup of persisted states uses too.
  */
 public final class Profiler {
   private final ProfileSpec spec;

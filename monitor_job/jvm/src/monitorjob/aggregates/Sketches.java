@@ -18,6 +18,7 @@ public final class Sketches {
    */
   public static double estimate(long n, boolean wide) {
     HllSketch sketch = new HllSketch(ColumnState.HLL_LG_K);
+    int hash = wide ? ProfileState.HASH_XXH64 : ProfileState.HASH_UTF8_32;
     byte[] digits = new byte[20];
     for (long i = 0; i < n; i++) {
       int at = digits.length;
@@ -27,11 +28,7 @@ public final class Sketches {
         rest /= 10;
       } while (rest > 0);
       UTF8String value = UTF8String.fromBytes(digits, at, digits.length - at);
-      if (wide) {
-        sketch.update(ColumnState.hash64(value));
-      } else {
-        sketch.update(value.hashCode());
-      }
+      ColumnState.feed(sketch, value, hash);
     }
     return sketch.getCompositeEstimate();
   }
