@@ -75,7 +75,8 @@ def main() -> None:
     spec = profile_module._spec(spark, decoded.names, profile_module.ProfileHints())
     aggregate = spark.sparkContext._jvm.monitorjob.aggregates.ProfileAggregator
     timed(
-        "+ the one aggregate (states of every column, no metrics)",
+        "+ the analyzers' aggregate (states of every column, no metrics; the job's scan"
+        " is StateTree's, timed in the next line with the metrics)",
         lambda: frame._jdf.agg(aggregate.of(spec), jvm_empty(spark)).collectAsList(),
     )
     timed(

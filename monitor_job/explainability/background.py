@@ -66,8 +66,9 @@ def configured(shap: ShapConfig, width: int) -> Background | None:
     return Background(rows, np.full(len(rows), 1.0 / len(rows)), f"{source} ({len(rows)} rows)")
 
 
-def kmeans(features: DataFrame, column: str, clusters: int, seed: int) -> Background:
-    """Centres of ``clusters`` k-means clusters of the array column ``column``.
+def kmeans(features: DataFrame, column: str, width: int, clusters: int, seed: int) -> Background:
+    """Centres of ``clusters`` k-means clusters of the array column ``column`` (arrays of
+    ``width`` values).
 
     The same on any partition layout: the centres are seeded by scikit-learn's k-means
     (k-means++, ``random_state=seed``, as ``shap.kmeans``) on a sample of at most
@@ -81,7 +82,6 @@ def kmeans(features: DataFrame, column: str, clusters: int, seed: int) -> Backgr
     from sklearn.cluster import KMeans
 
     hashed = features.select(F.col(column).alias("x"), F.xxhash64(column, F.lit(seed)).alias("h"))
-    width = len(features.select(column).first()[0] or [0])  # type: ignore[index]
     limit = max(50 * clusters, SAMPLE_BYTES // (8 * max(width, 1)))
     sample = [r["x"] for r in hashed.orderBy("h", "x").limit(limit).collect()]
     if not sample:

@@ -198,7 +198,7 @@ def _explain(
     if background is None:
         set_phase("clustering the SHAP background")
         background = bg.kmeans(
-            records.frame, VECTOR, analysis.shap.num_clusters, analysis.shap.seed
+            records.frame, VECTOR, width, analysis.shap.num_clusters, analysis.shap.seed
         )
     log.info("SHAP background: %s", background.source)
     set_phase("asking the model for the expected value")

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("monitor_job")
 
 
+def _local(spark: SparkSession) -> bool:
+    """Spark runs in one process here: its executor shares the driver's disk."""
+    return str(spark.sparkContext.master).startswith("local")
+
+
 def spark_s3_scheme(spark: SparkSession) -> tuple[str, str] | None:
     """(scheme, filesystem class) of the S3 filesystem Spark reads the input with, or None
     to stage it. ``MONITOR_JOB_S3_READ``: ``stage``, ``direct``, or ``auto`` (the default):
@@ -38,8 +43,7 @@ def spark_s3_scheme(spark: SparkSession) -> tuple[str, str] | None:
     directly on a cluster, whose executors may run on hosts that cannot see the driver's
     disk (EMRFS's ``s3``, or S3A from the jars ``make setup`` and the image fetch)."""
     mode = os.environ.get("MONITOR_JOB_S3_READ", "auto")
-    local = str(spark.sparkContext.master).startswith("local")
-    if mode == "stage" or (mode == "auto" and local):
+    if mode == "stage" or (mode == "auto" and _local(spark)):
         return None
     jvm = spark.sparkContext._jvm
     assert jvm is not None
@@ -66,7 +70,7 @@ def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[In
         files = tuple(f"{scheme}://{f[len(s3.SCHEME) :]}" for f in listing.files)
         yield replace(listing, files=files)
         return
-    if not str(spark.sparkContext.master).startswith("local"):
+    if not _local(spark):
         log.warning(
             "S3 input staged on the driver's disk although Spark runs on a cluster (%s): "
             "executors on other hosts cannot read it; add an S3 filesystem (S3A: `make "

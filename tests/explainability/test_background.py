@@ -21,7 +21,7 @@ def vectors(spark, n: int = 4000):  # type: ignore[no-untyped-def]
 
 def test_the_same_background_on_any_layout(spark, monkeypatch) -> None:
     frame, points = vectors(spark)
-    got = [bg.kmeans(frame.repartition(n), "v", 5, seed=3) for n in (1, 4, 9)]
+    got = [bg.kmeans(frame.repartition(n), "v", 3, 5, seed=3) for n in (1, 4, 9)]
     for other in got[1:]:
         np.testing.assert_allclose(other.rows, got[0].rows, rtol=0, atol=1e-12)
         np.testing.assert_array_equal(other.weights, got[0].weights)
@@ -30,5 +30,5 @@ def test_the_same_background_on_any_layout(spark, monkeypatch) -> None:
     assert len(got[0].rows) == 5 and got[0].weights.min() > 0.05
     # the seeding sample is a part of the records when they are more than it
     monkeypatch.setattr(bg, "SAMPLE_BYTES", 500 * 8 * 3)
-    small = [bg.kmeans(frame.repartition(n), "v", 5, seed=3) for n in (2, 7)]
+    small = [bg.kmeans(frame.repartition(n), "v", 3, 5, seed=3) for n in (2, 7)]
     np.testing.assert_allclose(small[1].rows, small[0].rows, rtol=0, atol=1e-12)
