@@ -39,7 +39,7 @@ from monitor_job.outputs.console import print_outcome
 from monitor_job.outputs.summary import Outcome
 from monitor_job.runtime.privileges import settle_user
 from monitor_job.runtime.signals import quiet_while_stopping, stop_request, stoppable
-from monitor_job.runtime.spark import HOSTS_ENV, VERBOSE_ENV
+from monitor_job.runtime.spark import EXECUTOR_MEMORY_ENV, HOSTS_ENV, VERBOSE_ENV
 
 log = logging.getLogger("monitor_job")
 
@@ -130,6 +130,8 @@ def run_on_hosts(config: JobConfig) -> Outcome | None:
     cluster = Cluster(hosts, os.environ)
     os.environ["MONITOR_JOB_SPARK_MASTER"] = cluster.start()
     os.environ[HOSTS_ENV] = str(len(hosts.hosts))
+    if cluster.executor_memory:
+        os.environ.setdefault(EXECUTOR_MEMORY_ENV, cluster.executor_memory)
     os.environ.setdefault("SPARK_LOCAL_IP", hosts.current)
     try:
         return run_job(config)

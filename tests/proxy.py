@@ -20,6 +20,7 @@ class ForwardingProxy:
         self.upstream = urlparse(upstream)
         self.fault = fault
         self.requests: list[tuple[str, str]] = []  # (method, path with query)
+        self.calls: list[tuple[str, str, str]] = []  # (client address, method, path)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +33,7 @@ class ForwardingProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 proxy.requests.append((self.command, self.path))
+                proxy.calls.append((self.client_address[0], self.command, self.path))
                 answer = proxy.fault(self.command, self.path, headers) if proxy.fault else None
                 if answer == "drop":
                     self.close_connection = True

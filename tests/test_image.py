@@ -700,23 +700,39 @@ def test_s3_window_in_the_container(client, image, data, bridge_s3, tmp_path) ->
 # ---- 3. multi-instance: algo-1 and algo-2 form the Spark cluster ---------------------------
 
 
-def test_two_instances_form_a_cluster(client, image, data, tmp_path) -> None:
+def test_two_instances_form_a_cluster_on_s3_input(client, image, data, bridge_s3, tmp_path) -> None:
+    """Issue 36: algo-1 and algo-2 of different sizes, reading s3:// input. Each host sizes
+    its own worker from its own CPUs and memory; the executors read S3 themselves (S3A:
+    nothing is staged on algo-1's disk, which algo-2 cannot see), algo-2's too; the results
+    equal one instance's."""
+    bucket = f"image-{uuid.uuid4().hex[:8]}"
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    rows = (data / "train" / "training.csv").read_text().splitlines(keepends=True)
+    for part in range(4):  # four objects: a task each, on both hosts
+        body = rows[0] + "".join(rows[1 + part :: 4])
+        s3.put_object(Bucket=bucket, Key=f"train/part-{part}.csv", Body=body.encode())
+    environment = {**BASELINE_ENV, "dataset_source": f"s3://{bucket}/train"}
+    aws = {
+        "AWS_ENDPOINT_URL": bridge_s3.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+    }
     network = client.networks.create(f"monitor-job-{uuid.uuid4().hex[:8]}", driver="bridge")
     hosts = ["algo-1", "algo-2"]
+    sizes = {"algo-1": ("4g", 2), "algo-2": ("2560m", 1)}  # (memory, CPUs) of each host
     out = writable_dir(tmp_path / "out")
-    job = processing_job(
-        "two-instances", BASELINE_ENV, {"baseline_dataset_input": BASELINE_ENV["dataset_source"]}
-    )
+    job = processing_job("two-instances", environment, {})
     containers = {}
+    addresses = {}
     try:
         for host in reversed(hosts):  # the worker host first: it waits for the master
             config = config_dir(tmp_path, job, host, hosts)
-            volumes = [
-                *ro(config, "/opt/ml/config"),
-                *ro(data / "train", BASELINE_ENV["dataset_source"]),
-            ]
+            volumes = ro(config, "/opt/ml/config")
             if host == "algo-1":
                 volumes += rw(out, "/opt/ml/processing/output")
+            memory, cpus = sizes[host]
             containers[host] = client.containers.run(
                 TAG,
                 detach=True,
@@ -724,11 +740,16 @@ def test_two_instances_form_a_cluster(client, image, data, tmp_path) -> None:
                 name=f"{network.name}-{host}",
                 network=network.name,
                 volumes=volumes,
-                environment={"MONITOR_JOB_CLUSTER_WAIT_SECONDS": "180"},
+                environment={**aws, "MONITOR_JOB_CLUSTER_WAIT_SECONDS": "180"},
+                mem_limit=memory,
+                nano_cpus=cpus * 1_000_000_000,
             )
             network.reload()
             network.disconnect(containers[host])
             network.connect(containers[host], aliases=[host])
+            containers[host].reload()
+            found = containers[host].attrs["NetworkSettings"]["Networks"][network.name]
+            addresses[host] = found["IPAddress"]
         codes = {h: c.wait(timeout=600)["StatusCode"] for h, c in containers.items()}
         logs = {h: c.logs().decode(errors="replace") for h, c in containers.items()}
     finally:
@@ -736,20 +757,31 @@ def test_two_instances_form_a_cluster(client, image, data, tmp_path) -> None:
             container.remove(force=True)
         network.remove()
     assert codes == {"algo-1": EXIT_OK, "algo-2": EXIT_OK}, logs
-    assert "up with 2 worker(s)" in logs["algo-1"], logs["algo-1"][-3000:]
+    leader = logs["algo-1"]
+    assert "up with 2 worker(s)" in leader, leader[-3000:]
     assert "host algo-2 joins Spark master spark://algo-1:7077" in logs["algo-2"]
-    assert_quiet(logs["algo-1"])
+    # Each worker as its host: algo-1 2 CPUs, (4 GB - 2 GB) x 0.75; algo-2 1 CPU,
+    # (2.5 GB - 1 GB) x 0.75; the executors get the smaller.
+    assert "2 core(s), 1536 MB" in leader and "1 core(s), 1152 MB" in leader, leader[-3000:]
+    assert "executors of 1152m" in leader
+    assert "read directly by Spark's s3a filesystem" in leader
+    assert "staged" not in leader
+    assert_quiet(leader)
+    reads = {
+        client
+        for client, method, path in bridge_s3.calls
+        if method == "GET" and "train/part-" in path
+    }
+    assert addresses["algo-2"] in reads, (addresses, bridge_s3.calls[-20:])
     single = writable_dir(tmp_path / "single")
     config = config_dir(tmp_path / "one", job, "algo-1", ["algo-1"])
     code, log = run_container(
         client,
-        [
-            *ro(config, "/opt/ml/config"),
-            *ro(data / "train", BASELINE_ENV["dataset_source"]),
-            *rw(single, "/opt/ml/processing/output"),
-        ],
+        [*ro(config, "/opt/ml/config"), *rw(single, "/opt/ml/processing/output")],
+        aws,
     )
     assert code == EXIT_OK, log[-3000:]
+    assert "staged" in log  # one instance: local mode stages with boto3
     assert_same_files(out, single, "statistics.json", "constraints.json")
 
 

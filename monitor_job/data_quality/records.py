@@ -15,7 +15,9 @@ from monitor_job.errors import EmptyInputError, InputDataError
 from monitor_job.io import list_input
 from monitor_job.io.listing import InputListing
 from monitor_job.io.staging import readable_by_spark
+from monitor_job.runtime.files import input_bytes
 from monitor_job.runtime.progress import set_phase
+from monitor_job.runtime.spark import size_shuffles
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -58,6 +60,7 @@ def analyse(
         log.info("read hour prefix %s", prefix)
     set_phase("sampling the layout")
     with readable_by_spark(spark, listing) as readable:
+        size_shuffles(spark, input_bytes(readable.files))
         decoded = decode_dataset(spark, config, readable)
         notes = list(decoded.notes)
         if readable.gone:

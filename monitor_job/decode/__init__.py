@@ -20,6 +20,7 @@ from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import read_tabular
 from monitor_job.errors import ConfigError, EmptyInputError, InputDataError
 from monitor_job.io import InputListing
+from monitor_job.runtime.files import text_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -51,7 +52,9 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
                 "datasets, not parquet"
             )
         spec, names = handler_columns(spark, script, kind, files, listing.source)
-        frame = run_handler(spark.read.text(files), spec, names, config.start_time, config.end_time)
+        frame = run_handler(
+            text_lines(spark, files), spec, names, config.start_time, config.end_time
+        )
         return Decoded(frame, names, (f"preprocess_handler from {script}: columns {list(names)}",))
     if fmt.is_capture:
         sample = sample_lines(spark, files)
@@ -67,7 +70,7 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
             )
         ordered = {i: layouts[i] for i in fmt.capture_indices}
         frame, _ = decode_capture_records(
-            spark.read.text(files), ordered, config.start_time, config.end_time
+            text_lines(spark, files), ordered, config.start_time, config.end_time
         )
         names = column_names(ordered.values())
         note = ", ".join(f"{i}: {lay.kind} x{lay.width}" for i, lay in ordered.items())

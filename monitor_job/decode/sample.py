@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor_job.runtime.files import text_lines
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -33,4 +35,4 @@ def sample_lines(spark: SparkSession, files: list[str]) -> list[str]:
     local = _local_lines(files, SAMPLE_LINES)
     if local is not None:
         return local
-    return [r[0] for r in spark.read.text(files).limit(SAMPLE_LINES).collect() if r[0]]
+    return [r[0] for r in text_lines(spark, files).limit(SAMPLE_LINES).collect() if r[0]]

@@ -11,6 +11,7 @@ from pyspark.sql import functions as F
 from monitor_job.contract import DatasetFormat
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.errors import InputDataError, raise_if_stopped
+from monitor_job.runtime.files import text_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -25,7 +26,7 @@ def _csv(spark: SparkSession, fmt: DatasetFormat, files: list[str]) -> tuple[Dat
     parser (``from_csv``) and its fields are counted outside quotes; a row with more or
     fewer fields than the header (or the first row) fails with ``wrong column count``.
     Empty fields are missing values. Quoted fields may not span lines."""
-    lines = spark.read.text(files).where(F.trim("value") != "")
+    lines = text_lines(spark, files).where(F.trim("value") != "")
     first = lines.limit(1).collect()
     if not first:
         return lines.select(F.lit(None).cast("string").alias(REASON), F.col("value").alias(RAW)), []
@@ -57,7 +58,7 @@ def _csv(spark: SparkSession, fmt: DatasetFormat, files: list[str]) -> tuple[Dat
 def _json_key_order(spark: SparkSession, files: list[str], inferred: list[str]) -> list[str]:
     """Spark sorts inferred JSON fields by name; restore the order keys appear in the data."""
     order: list[str] = []
-    for row in spark.read.text(files).limit(JSON_KEY_SAMPLE).collect():
+    for row in text_lines(spark, files).limit(JSON_KEY_SAMPLE).collect():
         try:
             obj = json.loads(row[0])
         except (json.JSONDecodeError, TypeError):

@@ -19,6 +19,8 @@ from monitor_job.explainability.analysis import ID, VECTOR
 from monitor_job.explainability.config import ExplainConfig
 from monitor_job.io.listing import InputListing
 from monitor_job.io.staging import readable_by_spark
+from monitor_job.runtime.files import input_bytes, text_lines
+from monitor_job.runtime.spark import size_shuffles
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -38,6 +40,7 @@ class Records:
     skipped: dict[str, int] = field(default_factory=dict)
     samples: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+    sample: str | None = None  # what was explained, when a sample of the records was
 
 
 def _enough(
@@ -80,7 +83,7 @@ def read_jsonlines(spark: SparkSession, files: list[str], analysis: ExplainConfi
     from pyspark.sql import functions as F
 
     assert analysis.features is not None
-    lines = spark.read.text(files)
+    lines = text_lines(spark, files)
     items = jmespaths.values(F.col("value"), analysis.features, "analysis_config: features")
     sizes = [r[0] for r in lines.select(F.size(items)).limit(200).collect() if r[0] > 0]
     if not sizes:
@@ -106,6 +109,7 @@ def read_records(
     from pyspark.sql import functions as F
 
     with readable_by_spark(spark, listing) as readable:
+        size_shuffles(spark, input_bytes(readable.files))
         if analysis.dataset_type == JSONLINES:
             decoded = read_jsonlines(spark, list(readable.files), analysis)
             names = decoded.names
@@ -157,3 +161,33 @@ def read_records(
         samples,
         (listing.describe(), *decoded.notes),
     )
+
+
+# A record's place in the sample: the top 53 bits of its values' XXH64 with the seed, a
+# double without rounding (runtime/order.py finds the cut exactly).
+_DRAW = "_draw"
+
+
+def sampled(records: Records, size: int | None, seed: int) -> Records:
+    """``records`` itself, or a seeded sample of ``size`` of them when there are more
+    (``methods.shap.sample_size``, ours): the records of smallest draw, a hash of the values
+    and the seed, so the same records on any partition layout and in every rerun; identical
+    records tie and are in or out together. The cut is the ``size``-th smallest draw, found
+    exactly by Spark (:mod:`~monitor_job.runtime.order`); no record is collected."""
+    from pyspark.sql import functions as F
+
+    from monitor_job.runtime.order import order_statistics
+
+    if size is None or records.count <= size:
+        return records
+    draw = F.shiftrightunsigned(F.xxhash64(VECTOR, F.lit(seed)), 11).cast("double")
+    drawn = records.frame.withColumn(_DRAW, draw)
+    [cut] = order_statistics(drawn, [(_DRAW, size - 1)])
+    frame = drawn.where(F.col(_DRAW) <= F.lit(cut)).drop(_DRAW)
+    count = frame.count()
+    note = (
+        f"explained a seeded sample of {count} of {records.count} records "
+        f"(methods.shap.sample_size {size}, seed {seed})"
+    )
+    log.info("%s", note)
+    return replace(records, frame=frame, count=count, notes=(*records.notes, note), sample=note)

@@ -46,6 +46,7 @@ from monitor_job.groundtruth.records import (
     reason_counts,
     split_skipped,
 )
+from monitor_job.runtime.files import text_lines
 from monitor_job.runtime.jvm import register
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def read_captures(
     register(spark)
     if in_layout is not None:
         register_objects(spark, [in_layout])
-    rec = spark.read.text(files).select(
+    rec = text_lines(spark, files).select(
         F.col("value").alias(RAW),
         F.from_json("value", schema).alias("_rec"),
         F.struct(F.input_file_name(), F.monotonically_increasing_id()).alias(ORDER),
@@ -246,7 +247,7 @@ def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) 
             f"no decodable groundTruthData in the first {SAMPLE_LINES} ground-truth records"
         )
     register(spark)
-    rec = spark.read.text(files).select(
+    rec = text_lines(spark, files).select(
         F.col("value").alias(RAW),
         F.from_json("value", GROUND_TRUTH_SCHEMA).alias("_rec"),
         F.struct(F.input_file_name(), F.monotonically_increasing_id()).alias(ORDER),

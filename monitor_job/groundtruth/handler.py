@@ -28,6 +28,7 @@ from monitor_job.groundtruth.records import (
     PROB,
     Attributes,
 )
+from monitor_job.runtime.files import text_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -67,7 +68,7 @@ def handler_captures(
     event = F.get_json_object("value", f"{meta}.eventId")
     if not merged:  # ground truth names the capture's inferenceId when it has one
         event = F.coalesce(F.get_json_object("value", f"{meta}.inferenceId"), event)
-    lines = spark.read.text(files).select(
+    lines = text_lines(spark, files).select(
         "value",
         event.alias(ID),
         F.input_file_name().alias(_FILE),

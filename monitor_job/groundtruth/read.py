@@ -16,6 +16,8 @@ from monitor_job.groundtruth.captures import labelled_from_captures
 from monitor_job.groundtruth.records import Attributes, Labelled, labelled_from_table
 from monitor_job.io import list_input
 from monitor_job.io.staging import readable_by_spark
+from monitor_job.runtime.files import input_bytes
+from monitor_job.runtime.spark import size_shuffles
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -44,6 +46,7 @@ def read_labelled(
     with ExitStack() as stack:
         readable = stack.enter_context(readable_by_spark(spark, listing))
         if not fmt.is_capture:
+            size_shuffles(spark, input_bytes(readable.files))
             frame, names = read_tabular(spark, fmt, list(readable.files))
             # Decoded, cached and counted inside: nothing reads the files after this block.
             return _samples_kept(config, labelled_from_table(frame, names, attrs)), notes
@@ -60,6 +63,7 @@ def read_labelled(
                     f"no ground truth{truth.window()} to merge with: {truth.describe()}"
                 )
             label_files = list(stack.enter_context(readable_by_spark(spark, truth)).files)
+        size_shuffles(spark, input_bytes([*readable.files, *(label_files or [])]))
         # Captures, labels and their join are cached and counted inside: staging may go.
         labelled = labelled_from_captures(
             spark,

@@ -23,6 +23,29 @@ log = logging.getLogger("monitor_job")
 _PART = re.compile(r"^\d{1,4}$")
 _SKIP_NAMES = ("_SUCCESS", ".crc")
 
+# Size and modification time (ms) of each file the listings found, by path: Spark's file
+# index is built from them (runtime/files.py) instead of checking and listing every path
+# again. Replaced entry by entry as listings come; emptied past a million paths.
+_STATS: dict[str, tuple[int, int]] = {}
+_STATS_CAP = 1 << 20
+
+
+def listed_stats(files: tuple[str, ...]) -> tuple[tuple[int, int], ...] | None:
+    """What the listings said of each of ``files``, or None if one was not listed."""
+    try:
+        return tuple(_STATS[f] for f in files)
+    except KeyError:
+        return None
+
+
+def local_stats(files: list[str]) -> tuple[tuple[int, int], ...]:
+    """(size, modification time in ms) of local files."""
+    found = []
+    for name in files:
+        info = os.stat(name)
+        found.append((info.st_size, info.st_mtime_ns // 1_000_000))
+    return tuple(found)
+
 
 @dataclass(frozen=True)
 class InputListing:
@@ -38,6 +61,14 @@ class InputListing:
     gone: tuple[str, ...] = field(default_factory=tuple)
     # Listed, but refused by name (:func:`~monitor_job.io.s3.unsafe_key`): (URI, reason).
     refused: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # (size, modification time in ms) of each of ``files``, when the listing had them.
+    stats: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.stats and len(self.stats) == len(self.files):
+            if len(_STATS) + len(self.files) > _STATS_CAP:
+                _STATS.clear()
+            _STATS.update(zip(self.files, self.stats, strict=True))
 
     def window(self) -> str:
         """`` in window [start, end)`` (ISO, Z) when a window was asked for, else ``""``."""
@@ -91,17 +122,27 @@ def list_input(
     """Walk a local file or directory, or an ``s3://`` prefix; prune partition directories
     outside ``[start, end)``."""
     if is_s3(source):
-        found, hours, skipped, refused = list_s3(source, start, end, _partition_span, _wanted)
+        found, stats, hours, skipped, refused = list_s3(
+            source, start, end, _partition_span, _wanted
+        )
         for uri, why in refused:
             log.warning("input object refused, not read: %r: %s", uri, why)
         return InputListing(
-            source, tuple(found), tuple(hours), tuple(skipped), start, end, refused=tuple(refused)
+            source,
+            tuple(found),
+            tuple(hours),
+            tuple(skipped),
+            start,
+            end,
+            refused=tuple(refused),
+            stats=tuple(stats),
         )
     root = Path(source)
     # Files as absolute paths: Spark's JVM resolves a relative one against its own working
     # directory, which need not be this process's (a session started elsewhere, a cluster).
     if root.is_file():
-        return InputListing(source=source, files=(str(root.absolute()),), start=start, end=end)
+        single = [str(root.absolute())]
+        return InputListing(source, tuple(single), start=start, end=end, stats=local_stats(single))
     if not root.is_dir():
         raise InputDataError(f"dataset_source {source} does not exist or is not readable")
     files: list[str] = []
@@ -129,4 +170,5 @@ def list_input(
         pruned=tuple(pruned),
         start=start,
         end=end,
+        stats=local_stats(files),
     )

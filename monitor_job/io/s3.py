@@ -177,16 +177,18 @@ def list_s3(
     end: datetime | None,
     span_of: Callable[[list[str]], tuple[datetime, datetime] | None],
     wanted: Callable[[str], bool],
-) -> tuple[list[str], list[str], list[str], list[tuple[str, str]]]:
-    """(object URIs, hour prefixes read, prefixes pruned, (object URI, reason) refused by
-    :func:`unsafe_key`) under ``uri``. The hour prefixes of the window are listed
-    :data:`LIST_THREADS` at a time (a week is 168 listings); the objects come out in the
-    walk's order whatever order the listings finish in."""
+) -> tuple[list[str], list[tuple[int, int]], list[str], list[str], list[tuple[str, str]]]:
+    """(object URIs, their (size, modification time in ms), hour prefixes read, prefixes
+    pruned, (object URI, reason) refused by :func:`unsafe_key`) under ``uri``. The hour
+    prefixes of the window are listed :data:`LIST_THREADS` at a time (a week is 168
+    listings); the objects come out in the walk's order whatever order the listings finish
+    in."""
     bucket, key = split_uri(uri)
     if not bucket:
         raise InputDataError(f"dataset_source {uri}: no bucket in the URI")
     s3 = client()
     files: list[str] = []
+    stats: list[tuple[int, int]] = []
     searched: list[str] = []
     pruned: list[str] = []
     refused: list[tuple[str, str]] = []
@@ -198,6 +200,7 @@ def list_s3(
                 reason = unsafe_key(obj["Key"])
                 if reason is None:
                     files.append(f"{SCHEME}{bucket}/{obj['Key']}")
+                    stats.append(_stat(obj))
                 else:
                     refused.append((f"{SCHEME}{bucket}/{obj['Key']}", reason))
 
@@ -230,16 +233,23 @@ def list_s3(
         # A single object, or a prefix to walk.
         if key and not key.endswith("/"):
             head = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=2).get("Contents", [])
-            if any(obj["Key"] == key for obj in head):
-                files.append(uri)
-                return
+            for obj in head:
+                if obj["Key"] == key:
+                    files.append(uri)
+                    stats.append(_stat(obj))
+                    return
         with ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:
             walk(key.rstrip("/") + "/" if key else "", [], pool)
             for chunk in chunks:
                 add(chunk.result() if isinstance(chunk, Future) else chunk)
 
     guarded(f"dataset_source {uri}", InputDataError, run)
-    return files, searched, pruned, refused
+    return files, stats, searched, pruned, refused
+
+
+def _stat(obj: dict[str, Any]) -> tuple[int, int]:
+    """(size, modification time in ms) of a listed object."""
+    return int(obj["Size"]), int(obj["LastModified"].timestamp() * 1000)
 
 
 # S3 allows 1,024 bytes of key; anything longer did not come from S3.

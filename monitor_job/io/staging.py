@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from monitor_job.errors import InputDataError, raise_if_stopped
 from monitor_job.io import s3
-from monitor_job.io.listing import InputListing
+from monitor_job.io.listing import InputListing, local_stats
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -58,6 +58,12 @@ def spark_s3_scheme(spark: SparkSession) -> tuple[str, str] | None:
     return None
 
 
+def _why_staged(spark: SparkSession) -> str:
+    if os.environ.get("MONITOR_JOB_S3_READ") == "stage":
+        return "MONITOR_JOB_S3_READ=stage"
+    return "local mode" if _local(spark) else "no S3 filesystem in this Spark"
+
+
 @contextmanager
 def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[InputListing]:
     if not any(s3.is_s3(f) for f in listing.files):
@@ -89,14 +95,14 @@ def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[In
                 f"dataset_source {listing.source}: all {len(gone)} listed object(s) were gone "
                 "(deleted or expired) before they could be read"
             )
-        size = sum(os.path.getsize(f) for f in local)
+        stats = local_stats(local)
         log.info(
-            "S3 input staged with boto3 (this Spark has no S3 filesystem): %d object(s), "
-            "%.1f MB, to %s",
+            "S3 input staged with boto3 (%s): %d object(s), %.1f MB, to %s",
+            _why_staged(spark),
             len(local),
-            size / 1e6,
+            sum(size for size, _ in stats) / 1e6,
             root,
         )
-        yield replace(listing, files=tuple(local), gone=tuple(gone))
+        yield replace(listing, files=tuple(local), gone=tuple(gone), stats=stats)
     finally:
         shutil.rmtree(root, ignore_errors=True)

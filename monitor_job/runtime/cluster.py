@@ -5,6 +5,11 @@ than one, the first host starts a Spark master and a worker, waits for every hos
 worker, runs the job on that cluster and stops it; every other host starts a worker that
 joins the master and exits 0 once the master has gone away (the first host writes the
 outputs). Processes come from the installed PySpark's ``bin/spark-class``.
+
+``resourceconfig.json`` lists the hosts only, so each host sizes its own worker from what
+it has (its CPUs and memory, a container's cgroup limits included); the leader reads the
+registered workers from the master and gives the executors the smallest worker's memory.
+Each executor takes every core of its worker (one executor per host).
 """
 
 from __future__ import annotations
@@ -22,7 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor_job.errors import ClusterError, ConfigError
-from monitor_job.runtime.spark import SECRET_ENV, cluster_security, logging_java_options
+from monitor_job.runtime.spark import (
+    SECRET_ENV,
+    cluster_security,
+    cpu_limit,
+    logging_java_options,
+    memory_limit_bytes,
+    worker_size,
+)
 
 RESOURCE_CONFIG = "/opt/ml/config/resourceconfig.json"
 MASTER_PORT = 7077
@@ -90,12 +102,28 @@ def _start(args: list[str], host: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([_spark_class(), *args], env=env, stdout=subprocess.DEVNULL)
 
 
-def _alive_workers(host: str, ui_port: int) -> int:
+def _alive_workers(host: str, ui_port: int) -> list[dict[str, object]]:
+    """The workers registered with the master and alive, as its ``/json/`` lists them."""
     try:
         with urllib.request.urlopen(f"http://{host}:{ui_port}/json/", timeout=3) as reply:
-            return int(json.load(reply).get("aliveworkers", 0))
+            workers = json.load(reply).get("workers", [])
     except (OSError, ValueError):
-        return 0
+        return []
+    if not isinstance(workers, list):
+        return []
+    return [w for w in workers if isinstance(w, dict) and w.get("state") == "ALIVE"]
+
+
+def _worker(url: str, leader: bool) -> list[str]:
+    """The arguments of this host's worker, sized from this host."""
+    size = worker_size(memory_limit_bytes(), cpu_limit(), leader)
+    return ["org.apache.spark.deploy.worker.Worker", *size, url]
+
+
+def describe_workers(workers: list[dict[str, object]]) -> str:
+    return ", ".join(
+        f"{w.get('host')}: {w.get('cores')} core(s), {w.get('memory')} MB" for w in workers
+    )
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -115,6 +143,8 @@ class Cluster:
         self.url = f"spark://{hosts.leader}:{self.port}"
         self.procs: list[subprocess.Popen[bytes]] = []
         self.wait_s = float(environ.get("MONITOR_JOB_CLUSTER_WAIT_SECONDS", 300))
+        # The smallest registered worker's memory (``1536m``): the executors' heap.
+        self.executor_memory: str | None = None
 
     def start(self) -> str:
         leader = self.hosts.leader
@@ -142,19 +172,28 @@ class Cluster:
                 leader,
             )
         )
-        self.procs.append(_start(["org.apache.spark.deploy.worker.Worker", self.url], leader))
+        self.procs.append(_start(_worker(self.url, leader=True), leader))
         want = len(self.hosts.hosts)
         deadline = time.monotonic() + self.wait_s
-        alive = 0
+        alive: list[dict[str, object]] = []
         while time.monotonic() < deadline:
             alive = _alive_workers(leader, self.ui_port)
-            if alive >= want:
-                log.info("Spark cluster %s up with %d worker(s)", self.url, alive)
+            if len(alive) >= want:
+                memory = [m for w in alive if isinstance(m := w.get("memory"), int)]
+                if memory:
+                    self.executor_memory = f"{min(memory)}m"
+                log.info(
+                    "Spark cluster %s up with %d worker(s) (%s); executors of %s",
+                    self.url,
+                    len(alive),
+                    describe_workers(alive),
+                    self.executor_memory or "Spark's default memory",
+                )
                 return self.url
             time.sleep(1)
         self.stop()
         raise ClusterError(
-            f"only {alive} of {want} hosts joined the Spark master {self.url} "
+            f"only {len(alive)} of {want} hosts joined the Spark master {self.url} "
             f"within {self.wait_s:.0f}s"
         )
 
@@ -179,7 +218,7 @@ def serve_as_worker(hosts: Hosts, environ: Mapping[str, str]) -> None:
             raise ClusterError(f"Spark master {url} not reachable within {wait_s:.0f}s")
         time.sleep(1)
     log.info("host %s joins Spark master %s as a worker", hosts.current, url)
-    worker = _start(["org.apache.spark.deploy.worker.Worker", url], hosts.current)
+    worker = _start(_worker(url, leader=False), hosts.current)
     try:
         while _reachable(hosts.leader, port):
             time.sleep(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -12,6 +13,8 @@ from monitor_job.errors import ConfigError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+log = logging.getLogger("monitor_job")
 
 DEEQU_VERSION = "2.1.0-spark-3.5"
 DEEQU_JAR = f"deequ-{DEEQU_VERSION}.jar"
@@ -84,10 +87,40 @@ def authenticated(spark: SparkSession) -> bool:
     return local or conf.get("spark.authenticate", "false") == "true"
 
 
-# Local mode only: one machine's cores. On a cluster Spark's own default (200) stays, and
-# adaptive execution coalesces what is small, so a shuffle of records (the ground-truth
-# merge, the AUC's sort, the bias sorts) spreads over the cluster's cores.
+# Local mode only, until the input is listed (size_shuffles): one machine's cores. On a
+# cluster Spark's own default (200) stays until then.
 LOCAL_ONLY = ("spark.sql.shuffle.partitions",)
+# "true" when the submitter left spark.sql.shuffle.partitions to the job (build_session).
+SHUFFLE_AUTO = "spark.monitor_job.shufflePartitions.auto"
+SHUFFLE_BYTES = 64 << 20  # one shuffle partition per input split of spark-defaults.conf
+MIN_SHUFFLE = 8
+MAX_SHUFFLE = 100_000
+
+
+def shuffle_partitions(input_bytes: int, cores: int) -> int:
+    """A run's shuffle partitions: one per 64 MB of input (as many as its input splits), at
+    least two per core (a small shuffle still uses every core, with a second wave for
+    skew), at least 8, at most 100,000. Adaptive execution (on) coalesces the ones that turn
+    out small, so a shuffle of records (the ground-truth merge, the AUC's sort, the bias
+    sorts) spreads over the cluster without a task per kilobyte."""
+    return min(MAX_SHUFFLE, max(MIN_SHUFFLE, 2 * cores, -(-input_bytes // SHUFFLE_BYTES)))
+
+
+def size_shuffles(spark: SparkSession, input_bytes: int | None) -> None:
+    """Set the session's shuffle partitions from the run's input (its listed bytes) and the
+    cores Spark has (``defaultParallelism``: the executors registered so far on a cluster),
+    unless the submitter set them."""
+    if input_bytes is None or spark.conf.get(SHUFFLE_AUTO, "false") != "true":
+        return
+    cores = spark.sparkContext.defaultParallelism
+    partitions = shuffle_partitions(input_bytes, cores)
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    log.info(
+        "shuffle partitions: %d (%.1f MB of input, %d core(s))",
+        partitions,
+        input_bytes / 1e6,
+        cores,
+    )
 
 
 def spark_defaults(local: bool = True) -> dict[str, str]:
@@ -101,17 +134,58 @@ def spark_defaults(local: bool = True) -> dict[str, str]:
     return {k: v for k, v in defaults.items() if local or k not in LOCAL_ONLY}
 
 
-def executor_size(memory_bytes: int | None, cores: int | None) -> dict[str, str]:
-    """One executor per host of a multi-instance job, sized from the host (the hosts of a
-    processing job are one instance type): every core, and three quarters of what the host
-    has beyond a gigabyte for the worker and the OS (Spark's default is 1g per host)."""
-    out: dict[str, str] = {}
+# The executors' heap on a multi-instance job: the smallest worker's memory, set by the
+# leader once every host's worker has registered (runtime/cluster.py), unless set already.
+EXECUTOR_MEMORY_ENV = "MONITOR_JOB_EXECUTOR_MEMORY"
+# Held back on every host for the OS and the worker daemon, and on the leader also for the
+# driver and the master (their heaps are Spark's default, 1 GB each at most).
+HOST_RESERVE = 1 << 30
+LEADER_RESERVE = 2 << 30
+
+
+def worker_size(memory_bytes: int | None, cores: int | None, leader: bool) -> list[str]:
+    """A multi-instance worker's ``--cores`` and ``--memory``, from its own host: every core
+    it may use, and three quarters of its memory beyond the reserve (the rest covers the
+    executor's off-heap memory and its Python workers); at least 512 MB. Empty where the
+    host cannot tell (Spark's defaults: every core, the machine's memory less 1 GB)."""
+    args: list[str] = []
     if cores:
-        out["spark.executor.cores"] = str(cores)
+        args += ["--cores", str(cores)]
     if memory_bytes:
-        heap = max(1, int((memory_bytes - (1 << 30)) * 0.75) >> 30)
-        out["spark.executor.memory"] = f"{heap}g"
-    return out
+        reserve = LEADER_RESERVE if leader else HOST_RESERVE
+        megabytes = max(512, int((memory_bytes - reserve) * 0.75) >> 20)
+        args += ["--memory", f"{megabytes}m"]
+    return args
+
+
+def cpu_limit() -> int | None:
+    """The CPUs this process may use: its affinity, and a cgroup's quota (``docker run
+    --cpus``, a container's limit), rounded up."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 0
+    quota = _cpu_quota()
+    if quota is not None:
+        cores = min(cores, quota) if cores else quota
+    return cores or None
+
+
+def _cpu_quota() -> int | None:
+    """A cgroup's CPU quota in whole CPUs, rounded up (v2 ``cpu.max``, v1 CFS files)."""
+    for path in ("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"):
+        try:
+            fields = Path(path).read_text().split()
+            if path.endswith("cpu.max"):
+                quota, period = fields[0], fields[1]
+            else:
+                quota = fields[0]
+                period = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text().strip()
+        except (OSError, IndexError):
+            continue
+        if quota.isdigit() and period.isdigit() and int(period) > 0:
+            return max(1, -(-int(quota) // int(period)))
+    return None
 
 
 def memory_limit_bytes() -> int | None:
@@ -236,10 +310,16 @@ def build_session(app_name: str = "monitor-job", master: str | None = None) -> S
     for key, value in spark_defaults(local).items():
         if key not in existing:
             builder = builder.config(key, value)
+    if "spark.sql.shuffle.partitions" not in existing:
+        builder = builder.config(SHUFFLE_AUTO, "true")
     if os.environ.get(HOSTS_ENV):  # the multi-instance cluster this job started
-        sizes = executor_size(memory_limit_bytes(), os.cpu_count())
-        for key, value in sizes.items():
-            if key not in existing:
+        cluster = {
+            # every host's executor before the first task (up to Spark's 30 s wait)
+            "spark.scheduler.minRegisteredResourcesRatio": "1.0",
+            "spark.executor.memory": os.environ.get(EXECUTOR_MEMORY_ENV, ""),
+        }
+        for key, value in cluster.items():
+            if value and key not in existing:
                 builder = builder.config(key, value)
     if not local:
         for key, value in cluster_security(os.environ).items():
