@@ -6,8 +6,9 @@ use_logit, save_local_shap_values, seed, num_clusters}`` and ``predictor.{endpoi
 content_type, accept_type, content_template, record_template, label, probability,
 label_headers, custom_attributes, target_model}``. Ours, documented as extensions:
 ``predictor.endpoint_url`` (an HTTP server speaking the SageMaker inference container
-protocol), ``predictor.predict_script`` (a Python file defining ``predict``) and
-``predictor.timeout_seconds``. ``predictor.model_name`` (Clarify's shadow endpoint) cannot
+protocol), ``predictor.predict_script`` (a Python file defining ``predict``),
+``predictor.timeout_seconds`` and ``methods.shap.sample_size`` (explain a seeded sample of
+that many records). ``predictor.model_name`` (Clarify's shadow endpoint) cannot
 be started by an open job: it is refused with the three ways that work. A bad or missing
 key is a ``ConfigError`` naming it, before Spark starts.
 """
@@ -33,6 +34,7 @@ _SHAP_KEYS = {
     "save_local_shap_values",
     "seed",
     "num_clusters",
+    "sample_size",
 }
 _PREDICTOR_KEYS = {
     "endpoint_name",
@@ -100,6 +102,7 @@ class ShapConfig:
     save_local_shap_values: bool = True
     seed: int = 0
     num_clusters: int = DEFAULT_CLUSTERS
+    sample_size: int | None = None  # ours: explain a seeded sample of this many records
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ def _shap(raw: object) -> ShapConfig:
     if baseline is not None and raw.get("num_clusters") is not None:
         raise ConfigError("analysis_config: methods.shap takes baseline or num_clusters, not both")
     samples = raw.get("num_samples")
+    size = raw.get("sample_size")
     return ShapConfig(
         baseline=baseline,
         num_samples=_int(samples, "methods.shap.num_samples", 1) if samples is not None else None,
@@ -181,6 +185,7 @@ def _shap(raw: object) -> ShapConfig:
         num_clusters=_int(
             raw.get("num_clusters", DEFAULT_CLUSTERS), "methods.shap.num_clusters", 1
         ),
+        sample_size=_int(size, "methods.shap.sample_size", 1) if size is not None else None,
     )
 
 

@@ -38,7 +38,7 @@ from monitor_job.explainability.documents import (
     label_names,
 )
 from monitor_job.explainability.model import Model
-from monitor_job.explainability.records import Records, read_records
+from monitor_job.explainability.records import Records, read_records, sampled
 from monitor_job.explainability.view import BINS, build_view, distributions
 from monitor_job.io import list_input
 from monitor_job.io.documents import read_json
@@ -92,14 +92,17 @@ def run(config: JobConfig) -> Outcome:
     with spark_run(config) as (spark, area):
         set_phase("reading records")
         records = read_records(spark, config, analysis, listing)
+        cached = records.cached
         try:
-            explained, labels, expected, source = _explain(records, analysis, script)
+            explained, labels, expected, source, records = _explain(records, analysis, script)
         finally:
-            records.cached.unpersist()
+            cached.unpersist()
         try:
             set_phase("writing outputs")
             global_values = aggregate(explained, analysis.shap.agg_method)
             document = analysis_document(labels, records.names, global_values, expected)
+            if records.sample:  # ours: only when a sample was explained
+                document["notes"] = [records.sample]
             documents: dict[str, Any] = {ANALYSIS: document}
             ndcg: dict[str, float | None] = {}
             gaps: list[str] = []
@@ -189,10 +192,11 @@ def run(config: JobConfig) -> Outcome:
 
 def _explain(
     records: Records, analysis: ExplainConfig, script: str | None
-) -> tuple[Explained, tuple[str, ...], np.ndarray, str]:
-    """The background, the model's expected value over it (the driver calls the model once
-    before the tasks do: a model that cannot answer fails here, in seconds), and every
-    record's SHAP values."""
+) -> tuple[Explained, tuple[str, ...], np.ndarray, str, Records]:
+    """The background (of every record), the model's expected value over it (the driver
+    calls the model once before the tasks do: a model that cannot answer fails here, in
+    seconds), and the SHAP values of every record, or of the configured sample (returned
+    as the records explained)."""
     width = len(records.names)
     background = bg.configured(analysis.shap, width)
     if background is None:
@@ -206,6 +210,7 @@ def _explain(
     kernel = explainer(model, background, records.names, analysis.shap.use_logit)
     expected = np.atleast_1d(np.asarray(kernel.expected_value, dtype=float))
     labels = label_names(len(expected), analysis.predictor.label_headers)
+    records = sampled(records, analysis.shap.sample_size, analysis.shap.seed)
     set_phase(f"explaining {records.count} records")
     task = Task(analysis, records.names, background, script)
     explained = explain(records.frame, records.count, task)
@@ -215,4 +220,4 @@ def _explain(
         explained.calls.rows + model.calls.rows,
         explained.calls.retries + model.calls.retries,
     )
-    return explained, labels, expected, background.source
+    return explained, labels, expected, background.source, records

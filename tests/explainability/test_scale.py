@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tests.compare import assert_close
 from tests.explainability.models import write_config, write_script
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,3 +72,61 @@ def test_twenty_thousand_records_with_a_one_megabyte_result_limit(tmp_path) -> N
         }
         counts, _ = np.histogram(values, bins=len(item["histogram"]))
         assert [h["share"] for h in item["histogram"]] == (counts / ROWS).tolist()
+
+
+def test_a_seeded_sample_of_the_records_is_explained(spark, tmp_path) -> None:
+    """``methods.shap.sample_size`` (ours): that many records, chosen by a hash of their
+    values and the seed, the same on any partition layout; the background is still the
+    whole dataset's, and the number explained is stated in analysis.json and the summary."""
+    from monitor_job.cli import main
+    from monitor_job.errors import EXIT_OK
+
+    rows, size = 2_000, 300
+    rng = np.random.default_rng(7)
+    names = [f"x{i}" for i in range(WIDTH)]
+    data = pd.DataFrame(rng.normal(size=(rows, WIDTH)).round(6), columns=names)
+    one, four = tmp_path / "one", tmp_path / "four"
+    one.mkdir()
+    four.mkdir()
+    data.to_csv(one / "data.csv", index=False)
+    for part in range(4):  # another layout: four files, records in another order
+        data.iloc[part::4].to_csv(four / f"part-{part}.csv", index=False)
+    script = write_script(tmp_path / "linear.py", MODEL)
+    config = write_config(
+        tmp_path / "config.json",
+        {"predict_script": str(script)},
+        num_samples=50,
+        num_clusters=3,
+        sample_size=size,
+        seed=11,
+    )
+    outs = []
+    for dataset in (one, four):
+        out = tmp_path / f"out-{dataset.name}"
+        args = ["explain", "--dataset", str(dataset), "--format", "csv",
+                "--analysis-config", str(config), "--output", str(out)]  # fmt: skip
+        assert main(args) == EXIT_OK
+        outs.append(out)
+    local = [
+        pd.read_csv(o / "explanations_shap" / "out.csv", float_precision="round_trip") for o in outs
+    ]
+    assert len(local[0]) == size
+    # The same records on both layouts (the background's centres may differ in the last
+    # bits: the clusters' sums are added in another order).
+    first, second = (np.asarray(sorted(map(tuple, f.to_numpy()))) for f in local)
+    np.testing.assert_allclose(first, second, rtol=0, atol=1e-9)
+    # Kernel SHAP's values add up to f(x) - E[f] (the background: the whole data's mean),
+    # so each row's sum gives back the prediction of one of the input's records.
+    predicted = local[0].to_numpy().sum(axis=1) + data.mean().to_numpy() @ WEIGHTS
+    truth = np.sort(data.to_numpy() @ WEIGHTS)
+    at = np.clip(np.searchsorted(truth, predicted), 1, rows - 1)
+    nearest = np.minimum(np.abs(truth[at] - predicted), np.abs(truth[at - 1] - predicted))
+    assert nearest.max() < 1e-9
+    analysis = json.loads((outs[0] / "analysis.json").read_text())
+    stated = f"explained a seeded sample of {size} of {rows} records"
+    assert analysis["notes"] == [f"{stated} (methods.shap.sample_size {size}, seed 11)"]
+    other = json.loads((outs[1] / "analysis.json").read_text())
+    assert_close(analysis["explanations"], other["explanations"], 1e-9)
+    summary = json.loads((outs[0] / "monitor-job-summary.json").read_text())
+    assert summary["item_count"] == size
+    assert any(stated in note for note in summary["notes"])
