@@ -5,8 +5,9 @@
 # (scripts/bench_report.py), rollups (scripts/bench_rollup.py) and a month of runs rolled
 # up against memory (scripts/bench_rollup_memory.py, ROLLUP_MEMORY_ARGS), and the data-quality
 # profile on a standalone cluster of small executors (scripts/bench_cluster.py,
-# CLUSTER_BENCH_ARGS), and every monitor type's spread over tasks from Spark's event log
-# (scripts/bench_spread.py, SPREAD_BENCH_ARGS).
+# CLUSTER_BENCH_ARGS), every monitor type's spread over tasks from Spark's event log
+# (scripts/bench_spread.py, SPREAD_BENCH_ARGS), and the S3 requests of Spark's file index
+# against the job's own (scripts/bench_s3_requests.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -34,3 +35,6 @@ echo "== the profile on a standalone cluster: levels, a lost worker, one worker 
 echo
 echo "== every monitor type's spread over tasks (Spark's event log, spark-submit on local[2])"
 .venv/bin/python scripts/bench_spread.py ${SPREAD_BENCH_ARGS:-}
+echo
+echo "== S3 requests of the input's file index: Spark's own per read, the job's per run"
+.venv/bin/python scripts/bench_s3_requests.py 2>/dev/null
