@@ -282,11 +282,12 @@ def local_rows(explained: Explained) -> Iterator[list[float]]:
     from pyspark.sql import functions as F
 
     columns = explained.columns()
-    # Sorted range partitions of at most about LOCAL_BYTES of values each (and at least one
-    # per core: the sort is spread), streamed one at a time: the driver holds one.
+    # Sorted range partitions of at most about LOCAL_BYTES of values each (and at least
+    # four per core: the sort is spread, and a small run's ranges are small too), streamed
+    # one at a time: the driver holds one.
     spark = explained.values.sparkSession
     parts = max(
-        spark.sparkContext.defaultParallelism,
+        4 * spark.sparkContext.defaultParallelism,
         math.ceil(explained.count * len(columns) * 8 / LOCAL_BYTES),
     )
     ordered = explained.values.repartitionByRange(parts, F.col(ID)).sortWithinPartitions(ID)

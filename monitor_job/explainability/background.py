@@ -73,7 +73,8 @@ def kmeans(features: DataFrame, column: str, width: int, clusters: int, seed: in
     The same on any partition layout: the centres are seeded by scikit-learn's k-means
     (k-means++, ``random_state=seed``, as ``shap.kmeans``) on a sample of at most
     :data:`SAMPLE_BYTES` of records chosen by a hash of each record's values and the seed
-    (the smallest hashes, in hash order; Spark's k-means|| seeds per partition), then
+    (the smallest hashes, in hash order; Spark's k-means|| seeds per partition; the cut is
+    found exactly by Spark, so no task gathers the records of others), then
     every record is assigned to its nearest centre in Spark and each centre is made the
     exact mean of its cluster, weighted by its size."""
     from pyspark.ml.functions import array_to_vector, vector_to_array
@@ -81,9 +82,18 @@ def kmeans(features: DataFrame, column: str, width: int, clusters: int, seed: in
     from pyspark.sql import functions as F
     from sklearn.cluster import KMeans
 
-    hashed = features.select(F.col(column).alias("x"), F.xxhash64(column, F.lit(seed)).alias("h"))
+    from monitor_job.runtime.order import counts, order_statistics
+
+    h = F.xxhash64(column, F.lit(seed))
+    # the hash's top 53 bits in its own order: a double without rounding
+    hashed = features.select(F.col(column).alias("x"), h.alias("h"), F.shiftright(h, 11).alias("d"))
+    hashed = hashed.withColumn("d", F.col("d").cast("double"))
     limit = max(50 * clusters, SAMPLE_BYTES // (8 * max(width, 1)))
-    sample = [r["x"] for r in hashed.orderBy("h", "x").limit(limit).collect()]
+    if counts(hashed, ["d"])["d"] > limit:  # the records up to the limit-th smallest hash
+        [cut] = order_statistics(hashed, [("d", limit - 1)])
+        hashed = hashed.where(F.col("d") <= F.lit(cut))
+    drawn = sorted((r["h"], list(r["x"])) for r in hashed.select("h", "x").collect())
+    sample = [x for _, x in drawn[:limit]]
     if not sample:
         raise EmptyInputError("no records to cluster for the SHAP background")
     points = np.asarray(sample, dtype=float)
