@@ -277,6 +277,12 @@ def config_from_mapping(
     )
     if config.dataset_format.is_runs:
         check_rollup(config)
+    if config.dataset_format.is_batch and config.analysis_type is not AnalysisType.DATA_QUALITY:
+        raise ConfigError(
+            f"dataset_format {config.dataset_format.kind} is read by DATA_QUALITY runs so "
+            f"far; analysis_type={config.analysis_type.value} on a batch transform's capture "
+            "is not supported yet"
+        )
     if config.analysis_type is AnalysisType.MODEL_QUALITY:
         check_model_quality(config)
     if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:

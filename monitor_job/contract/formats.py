@@ -14,7 +14,20 @@ CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
 # ``monitoringRuns`` (ours): the dataset is finished data-quality monitoring runs (their
 # statistics and persisted states), merged into one span by a rollup.
 RUNS = "monitoringRuns"
-FORMAT_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson", "csv", "json", "parquet", RUNS)
+# A batch transform's capture destination: its manifests name the files to read.
+BATCH = "batchTransformCapture"
+BATCH_SIDES = ("input", "output")
+BATCH_KEYS = ("sides", "datasetFormat", "generateInferenceId")
+FORMAT_KINDS = (
+    "sagemakerCaptureJson",
+    "sagemakerMergeJson",
+    "csv",
+    "json",
+    "parquet",
+    RUNS,
+    BATCH,
+)
+DATA_KINDS = ("csv", "json", "parquet")
 CAPTURE_KINDS = ("sagemakerCaptureJson", "sagemakerMergeJson")
 CAPTURE_BOTH = {"captureIndexNames": list(CAPTURE_INDEX_NAMES)}
 # What the CLI's --format takes for a dataset (bias takes capture and merged: its own).
@@ -30,6 +43,7 @@ class DatasetFormat:
     header: bool = False
     output_columns_position: str = "START"
     json_lines: bool = True
+    batch: BatchFormat | None = None  # batchTransformCapture's options
 
     @property
     def is_capture(self) -> bool:
@@ -42,9 +56,85 @@ class DatasetFormat:
         return self.kind == RUNS
 
     @property
+    def is_batch(self) -> bool:
+        """A batch transform's capture destination (manifests), not the data itself."""
+        return self.batch is not None
+
+    @property
     def is_merged(self) -> bool:
         """Captures already merged with ground truth (what SageMaker's merge job writes)."""
         return self.kind == "sagemakerMergeJson"
+
+
+@dataclass(frozen=True)
+class BatchFormat:
+    """``batchTransformCapture``: which side of the transform is read (its input files, or
+    its ``.out`` files), their format (``BatchTransformInput.DatasetFormat``), and whether
+    its outputs carry SageMaker's inference id and time (None: found from the data)."""
+
+    sides: tuple[str, ...]
+    data: DatasetFormat
+    inference_id: bool | None = None
+
+    @property
+    def side(self) -> str:
+        return self.sides[0]
+
+
+def _api_spelling(raw: object) -> object:
+    """``{"Csv": {"Header": true}}`` (the API's ``DatasetFormat``) as ``{"csv": {"header":
+    true}}``: each key's first letter in lower case, two levels deep."""
+    if not isinstance(raw, Mapping):
+        return raw
+    return {
+        str(k)[:1].lower() + str(k)[1:]: (
+            {str(o)[:1].lower() + str(o)[1:]: v for o, v in opts.items()}
+            if isinstance(opts, Mapping)
+            else opts
+        )
+        for k, opts in raw.items()
+    }
+
+
+def _batch(opts: Mapping[str, Any]) -> BatchFormat:
+    unknown = sorted(set(opts) - set(BATCH_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"dataset_format.{BATCH} has unknown key(s) {unknown}; valid: {list(BATCH_KEYS)}"
+        )
+    sides = opts.get("sides", ["input"])
+    if (
+        not isinstance(sides, list)
+        or not sides
+        or any(s not in BATCH_SIDES for s in sides)
+        or len(set(sides)) != len(sides)
+    ):
+        raise ConfigError(
+            f"dataset_format.{BATCH}.sides must be a non-empty list of {list(BATCH_SIDES)}; "
+            f"got {sides!r}"
+        )
+    if len(sides) > 1:
+        raise ConfigError(
+            f'dataset_format.{BATCH}.sides ["input", "output"] (each input line paired with '
+            'its output line) is not supported yet; read one side: ["input"] or ["output"]'
+        )
+    if "datasetFormat" not in opts:
+        raise ConfigError(
+            f"dataset_format.{BATCH}.datasetFormat is required: the transform's files, "
+            'e.g. {"csv": {"header": false}}, {"json": {"line": true}} or {"parquet": {}}'
+        )
+    data = parse_dataset_format(_api_spelling(opts["datasetFormat"]))
+    if data.kind not in DATA_KINDS:
+        raise ConfigError(
+            f"dataset_format.{BATCH}.datasetFormat must be one of {list(DATA_KINDS)}; "
+            f"got {data.kind!r}"
+        )
+    ids = opts.get("generateInferenceId")
+    if ids is not None and not isinstance(ids, bool):
+        raise ConfigError(
+            f"dataset_format.{BATCH}.generateInferenceId must be true or false; got {ids!r}"
+        )
+    return BatchFormat(tuple(sides), data, ids)
 
 
 def parse_dataset_format(raw: object) -> DatasetFormat:
@@ -99,6 +189,8 @@ def parse_dataset_format(raw: object) -> DatasetFormat:
         if not isinstance(lines, bool):
             raise ConfigError(f"dataset_format.json.lines must be true or false; got {lines!r}")
         return DatasetFormat(kind=kind, json_lines=lines)
+    if kind == BATCH:
+        return DatasetFormat(kind=kind, batch=_batch(opts))
     return DatasetFormat(kind=kind)
 
 

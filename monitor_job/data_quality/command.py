@@ -26,6 +26,13 @@ def add_commands(commands: Commands) -> None:
             default=p is base,
             help="CSV has a header row (default: yes for baseline, no for monitor)",
         )
+        p.add_argument(
+            "--dataset-format",
+            metavar="JSON",
+            help="dataset_format as the contract's JSON, instead of --format and --header "
+            '(a batch transform\'s capture destination: \'{"batchTransformCapture": {"sides": '
+            '["input"], "datasetFormat": {"csv": {"header": false}}}}\')',
+        )
         p.add_argument("--output", required=True, help="output directory")
         p.add_argument("--preprocessor", help="script defining preprocess_handler")
         p.add_argument("--postprocessor", help="script defining postprocess_handler")
@@ -59,7 +66,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.command not in ("baseline", "monitor"):
         return None
     env: dict[str, Any] = {
-        "dataset_format": cli_dataset_format(args.format, args.header),
+        "dataset_format": args.dataset_format or cli_dataset_format(args.format, args.header),
         "dataset_source": args.dataset,
         "output_path": args.output,
         "record_preprocessor_script": args.preprocessor,

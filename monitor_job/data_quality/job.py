@@ -20,7 +20,7 @@ from monitor_job.data_quality.runs import select
 from monitor_job.data_quality.suggest import suggest
 from monitor_job.data_quality.view import build_view
 from monitor_job.errors import EmptyInputError
-from monitor_job.io import list_input
+from monitor_job.io import list_dataset
 from monitor_job.io.listing import InputListing
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.cloudwatch import emit
@@ -47,7 +47,9 @@ def run(config: JobConfig) -> Outcome:
         outcome = run_rollup(config, baseline)
         finish_scripts(config, postprocess)
         return outcome
-    listing = list_input(config.dataset_source, config.start_time, config.end_time)
+    listing = list_dataset(
+        config.dataset_source, config.dataset_format, config.start_time, config.end_time
+    )
     if not listing.files:  # an empty window: no JVM needed to say so
         raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
     check_writable(config)

@@ -12,7 +12,7 @@ from monitor_job.data_quality.baseline import Baseline, align_names, profile_hin
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.decode import decode_dataset
 from monitor_job.errors import EmptyInputError, InputDataError
-from monitor_job.io import list_input
+from monitor_job.io import list_dataset
 from monitor_job.io.listing import InputListing
 from monitor_job.io.staging import readable_by_spark
 from monitor_job.runtime.files import input_bytes
@@ -54,7 +54,9 @@ def analyse(
     names and the profile collects what checks need."""
     if listing is None:
         set_phase("listing input")
-        listing = list_input(config.dataset_source, config.start_time, config.end_time)
+        listing = list_dataset(
+            config.dataset_source, config.dataset_format, config.start_time, config.end_time
+        )
     log.info("input%s: %s", listing.window(), listing.describe())
     for prefix in listing.searched:
         log.info("read hour prefix %s", prefix)
@@ -71,6 +73,7 @@ def analyse(
             )
         if readable.refused:
             notes.append(readable.refusals())
+        notes.extend(readable.notes)
         names, hints = decoded.names, None
         if baseline is not None:
             names = align_names(baseline, decoded.names)

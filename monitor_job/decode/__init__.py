@@ -45,7 +45,8 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
         raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
     script = config.record_preprocessor_script
     if script:
-        kind = "capture" if fmt.is_capture else fmt.kind
+        # a batch transform's record is its file's: a str for a CSV row, a dict for JSON
+        kind = "capture" if fmt.is_capture else (fmt.batch.data if fmt.batch else fmt).kind
         if kind == "parquet":
             raise ConfigError(
                 "record_preprocessor_script works with sagemakerCaptureJson, csv and json "
@@ -75,5 +76,10 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
         names = column_names(ordered.values())
         note = ", ".join(f"{i}: {lay.kind} x{lay.width}" for i, lay in ordered.items())
         return Decoded(frame, names, (f"capture layout {note}",))
+    if fmt.batch is not None:
+        from monitor_job.decode.batch import read_batch
+
+        frame, names, notes = read_batch(spark, fmt.batch, files)
+        return Decoded(frame, names, notes)
     frame, names = read_tabular(spark, fmt, files)
     return Decoded(frame, names)

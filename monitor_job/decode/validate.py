@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from monitor_job.contract import JobConfig
 from monitor_job.decode import RAW, REASON, SKIPPED_REASONS, decode_dataset
-from monitor_job.io import list_input
+from monitor_job.io import list_dataset
 from monitor_job.io.staging import readable_by_spark
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ class ValidationReport:
 
 
 def validate(spark: SparkSession, config: JobConfig, rows: int) -> ValidationReport:
-    listing = list_input(config.dataset_source, config.start_time, config.end_time)
+    listing = list_dataset(
+        config.dataset_source, config.dataset_format, config.start_time, config.end_time
+    )
     with readable_by_spark(spark, listing) as readable:
         decoded = decode_dataset(spark, config, readable)
         width = len(decoded.names)

@@ -63,6 +63,8 @@ class InputListing:
     refused: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # (size, modification time in ms) of each of ``files``, when the listing had them.
     stats: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+    # What the listing has to say in the run's notes (a batch transform's manifests).
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.stats and len(self.stats) == len(self.files):
@@ -95,7 +97,7 @@ class InputListing:
         return f"{len(self.refused)} object(s) refused by key, not read: {shown}{more}"
 
 
-def _partition_span(parts: list[str]) -> tuple[datetime, datetime] | None:
+def partition_span(parts: list[str]) -> tuple[datetime, datetime] | None:
     """Span covered by a trailing yyyy/mm/dd[/hh] path, or None when it is not one."""
     for depth, unit in ((4, timedelta(hours=1)), (3, timedelta(days=1))):
         if len(parts) < depth:
@@ -122,9 +124,7 @@ def list_input(
     """Walk a local file or directory, or an ``s3://`` prefix; prune partition directories
     outside ``[start, end)``."""
     if is_s3(source):
-        found, stats, hours, skipped, refused = list_s3(
-            source, start, end, _partition_span, _wanted
-        )
+        found, stats, hours, skipped, refused = list_s3(source, start, end, partition_span, _wanted)
         for uri, why in refused:
             log.warning("input object refused, not read: %r: %s", uri, why)
         return InputListing(
@@ -150,7 +150,7 @@ def list_input(
     pruned: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root).parts
-        span = _partition_span(list(rel))
+        span = partition_span(list(rel))
         if span is not None and (start or end):
             lo, hi = span
             if (end is not None and lo >= end) or (start is not None and hi <= start):

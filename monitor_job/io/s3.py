@@ -156,12 +156,19 @@ def check_readable(uri: str, what: str) -> None:
     )
 
 
-def read_bytes(uri: str, what: str, error: type[MonitorJobError]) -> bytes:
+def read_bytes(
+    uri: str, what: str, error: type[MonitorJobError], limit: int | None = None
+) -> bytes:
+    """An object's bytes; with ``limit``, at most ``limit`` bytes of it are read."""
     bucket, key = split_uri(uri)
     if not bucket or not key:
         raise error(f"{what}: not an S3 object URI: {uri}")
     response = guarded(f"{what} {uri}", error, client().get_object, Bucket=bucket, Key=key)
-    return bytes(guarded(f"{what} {uri}", error, response["Body"].read))
+    body = response["Body"]
+    try:
+        return bytes(guarded(f"{what} {uri}", error, body.read, limit))
+    finally:
+        body.close()
 
 
 def _pages(s3: Any, bucket: str, prefix: str, delimiter: bool) -> Iterator[dict[str, Any]]:
@@ -200,7 +207,7 @@ def list_s3(
                 reason = unsafe_key(obj["Key"])
                 if reason is None:
                     files.append(f"{SCHEME}{bucket}/{obj['Key']}")
-                    stats.append(_stat(obj))
+                    stats.append(object_stat(obj))
                 else:
                     refused.append((f"{SCHEME}{bucket}/{obj['Key']}", reason))
 
@@ -236,7 +243,7 @@ def list_s3(
             for obj in head:
                 if obj["Key"] == key:
                     files.append(uri)
-                    stats.append(_stat(obj))
+                    stats.append(object_stat(obj))
                     return
         with ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:
             walk(key.rstrip("/") + "/" if key else "", [], pool)
@@ -247,7 +254,7 @@ def list_s3(
     return files, stats, searched, pruned, refused
 
 
-def _stat(obj: dict[str, Any]) -> tuple[int, int]:
+def object_stat(obj: dict[str, Any]) -> tuple[int, int]:
     """(size, modification time in ms) of a listed object."""
     return int(obj["Size"]), int(obj["LastModified"].timestamp() * 1000)
 

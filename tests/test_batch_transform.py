@@ -1,0 +1,324 @@
+"""Batch-transform capture (issue 37): the manifests of a capture destination resolved to
+the files they name, the window's hours only, read as the transform's data.
+
+Three transform jobs started at 09:05, 10:05 and 11:05 on a moto server; a window of
+10:00-12:00 reads exactly the second and third jobs' rows (moto's request log shows
+nothing of hour 09), and the data-quality statistics equal a run over the same rows as
+plain CSV."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import boto3
+import pandas as pd
+import pytest
+import yaml
+
+from monitor_job.cli import main
+from monitor_job.errors import EXIT_CONFIG, EXIT_EMPTY_INPUT, EXIT_OK
+from tests.compare import assert_same_statistics
+from tests.datasets import mixed_frame
+
+JOBS = {"09": 11, "10": 12, "11": 13}  # start hour -> the frame's seed
+TIME = "2024-03-01T{hour}:05:00Z"
+
+
+def put(s3, bucket: str, key: str, body: str) -> None:
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+
+
+def requested(caplog, bucket: str) -> list[str]:
+    """Every key or list prefix moto's server was asked for (its werkzeug request log)."""
+    out = []
+    for record in caplog.records:
+        m = re.search(r'"(GET|PUT|HEAD|POST) (\S+) HTTP', record.getMessage())
+        if record.name != "werkzeug" or not m or not m.group(2).startswith(f"/{bucket}"):
+            continue
+        url = urlparse(m.group(2))
+        query = parse_qs(url.query)
+        out.append(unquote(query["prefix"][0]) if "prefix" in query else unquote(url.path))
+    return out
+
+
+def csv_rows(frame: pd.DataFrame) -> list[str]:
+    return [",".join(str(v) for v in row) for row in frame.itertuples(index=False)]
+
+
+@pytest.fixture
+def bucket(aws) -> str:
+    """A bucket of the test's own (the moto server lives for the session)."""
+    name = f"batch-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def destination(bucket):
+    """Three transform jobs: inputs of 2 parts each, outputs with GenerateInferenceId (the
+    id and the job's start time after the prediction), manifests under the start hour."""
+    s3 = boto3.client("s3")
+    frames = {}
+    for hour, seed in JOBS.items():
+        frame = mixed_frame(300, seed=seed).drop(columns=["label"], errors="ignore")
+        frame = frame.select_dtypes("number")
+        frames[hour] = frame
+        name = uuid.uuid4()
+        inputs, outputs = [], []
+        for part in range(2):
+            rows = frame.iloc[part::2]
+            key = f"part-{part}.csv"
+            put(s3, bucket, f"jobs/{hour}/in/{key}", "\n".join(csv_rows(rows)) + "\n")
+            out = [f"{i % 2}, {uuid.uuid4()},{TIME.format(hour=hour)}" for i in range(len(rows))]
+            put(s3, bucket, f"jobs/{hour}/out/{key}.out", "\n".join(out) + "\n")
+            inputs.append(key)
+            outputs.append(f"{key}.out")
+        folder = f"capture/{{side}}/2024/03/01/{hour}/{name}.json"
+        prefix = f"s3://{bucket}/jobs/{hour}"
+        put(
+            s3,
+            bucket,
+            folder.format(side="input"),
+            json.dumps([{"prefix": f"{prefix}/in/"}, *inputs]),
+        )
+        put(
+            s3,
+            bucket,
+            folder.format(side="output"),
+            json.dumps([{"prefix": f"{prefix}/out/"}, *outputs]),
+        )
+    return s3, bucket, frames
+
+
+def batch_format(sides: list[str], **more) -> str:
+    return json.dumps(
+        {
+            "batchTransformCapture": {
+                "sides": sides,
+                "datasetFormat": {"csv": {"header": False}},
+                **more,
+            }
+        }
+    )
+
+
+def test_the_windows_manifests_and_only_theirs_are_read(
+    destination, tmp_path, monkeypatch, caplog
+) -> None:
+    _, bucket, frames = destination
+    caplog.set_level("INFO")
+    monkeypatch.setenv("MONITOR_JOB_PROCESSING_CONFIG", str(tmp_path / "absent.json"))
+    out = tmp_path / "batch"
+    env = {
+        "dataset_format": batch_format(["input"]),
+        "dataset_source": f"s3://{bucket}/capture",
+        "start_time": "2024-03-01T10:00:00Z",
+        "end_time": "2024-03-01T12:00:00Z",
+        "output_path": str(out),
+        "publish_cloudwatch_metrics": "Disabled",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main([]) == EXIT_OK
+    asked = requested(caplog, bucket)
+    assert any("/2024/03/01/10/" in r for r in asked) and any("jobs/11/in/" in r for r in asked)
+    assert not [r for r in asked if "/01/09/" in r or "jobs/09/" in r], asked
+    # The same rows as plain CSV, in the same order.
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    rows = [
+        row
+        for hour in ("10", "11")
+        for part in range(2)
+        for row in csv_rows(frames[hour].iloc[part::2])
+    ]
+    (plain / "data.csv").write_text("\n".join(rows) + "\n")
+    assert (
+        main(
+            [
+                "baseline",
+                "--dataset",
+                str(plain),
+                "--no-header",
+                "--output",
+                str(tmp_path / "plain-out"),
+            ]
+        )
+        == EXIT_OK
+    )
+    assert_same_statistics(
+        (out / "statistics.json").read_bytes(),
+        (tmp_path / "plain-out" / "statistics.json").read_bytes(),
+        rel=1e-9,
+    )
+    stats = json.loads((out / "statistics.json").read_text())
+    assert stats["dataset"]["item_count"] == 600
+
+
+def run_batch(tmp_path, monkeypatch, fmt: str, source: str, **more: str) -> tuple[int, dict, Path]:
+    """A data-quality baseline of a capture destination in container mode: (exit code, the
+    run's summary or {}, its output folder)."""
+    monkeypatch.setenv("MONITOR_JOB_PROCESSING_CONFIG", str(tmp_path / "absent.json"))
+    out = tmp_path / f"out-{len(list(tmp_path.iterdir()))}"
+    env = {
+        "dataset_format": fmt,
+        "dataset_source": source,
+        "start_time": "2024-03-01T10:00:00Z",
+        "end_time": "2024-03-01T12:00:00Z",
+        "output_path": str(out),
+        "output_message_file": str(tmp_path / "message"),
+        "publish_cloudwatch_metrics": "Disabled",
+        **more,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code = main([])
+    summary = out / "monitor-job-summary.json"
+    return code, json.loads(summary.read_text()) if summary.exists() else {}, out
+
+
+def test_inference_ids_of_csv_outputs_are_not_features(destination, tmp_path, monkeypatch) -> None:
+    _, bucket, _ = destination
+    """GenerateInferenceId's two columns (a UUID, then the job's start time, the docs'
+    sample with a space after the first comma) are found in the sample and left out; the
+    prediction is the one column."""
+    code, summary, out = run_batch(
+        tmp_path, monkeypatch, batch_format(["output"]), f"s3://{bucket}/capture"
+    )
+    assert code == EXIT_OK
+    stats = json.loads((out / "statistics.json").read_text())
+    assert [f["name"] for f in stats["features"]] == ["_c0"]
+    assert stats["dataset"]["item_count"] == 600
+    assert any("inference id and time (found in every sampled row)" in n for n in summary["notes"])
+
+
+def test_declared_inference_ids_count_rows_without_them(bucket, tmp_path, monkeypatch) -> None:
+    s3 = boto3.client("s3")
+    good = [f"{i % 2}, {uuid.uuid4()},2024-03-01T10:05:00Z" for i in range(40)]
+    bad = ["1, not-a-uuid,2024-03-01T10:05:00Z"]
+    put(s3, bucket, "jobs/10/out/part-0.csv.out", "\n".join(good + bad) + "\n")
+    manifest = [{"prefix": f"s3://{bucket}/jobs/10/out/"}, "part-0.csv.out"]
+    put(s3, bucket, "capture/output/2024/03/01/10/m.json", json.dumps(manifest))
+    fmt = batch_format(["output"], generateInferenceId=True)
+    code, summary, _ = run_batch(tmp_path, monkeypatch, fmt, f"s3://{bucket}/capture")
+    assert code == EXIT_OK
+    assert summary["records"]["failed"] == {"no inference id and time at the row's end": 1}
+    assert summary["item_count"] == 40  # the rows with their ids; the other failed
+
+
+def test_a_single_object_manifest_and_json_lines(bucket, tmp_path, monkeypatch) -> None:
+    """The transform's input is one object: the prefix is its whole key, the entry ""."""
+    s3 = boto3.client("s3")
+    rows = [{"a": i, "b": i * 0.5} for i in range(30)]
+    put(s3, bucket, "data/k.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
+    put(s3, bucket, "capture/input/2024/03/01/11/m.json",
+        json.dumps([{"prefix": f"s3://{bucket}/data/k.jsonl"}, ""]))  # fmt: skip
+    fmt = json.dumps(
+        {"batchTransformCapture": {"sides": ["input"], "datasetFormat": {"Json": {"Line": True}}}}
+    )
+    code, _, out = run_batch(tmp_path, monkeypatch, fmt, f"s3://{bucket}/capture")
+    assert code == EXIT_OK, (tmp_path / "message").read_text()
+    stats = json.loads((out / "statistics.json").read_text())
+    assert {f["name"] for f in stats["features"]} == {"a", "b"}
+    assert stats["dataset"]["item_count"] == 30
+
+
+def test_what_cannot_be_used_is_counted_by_reason(destination, tmp_path, monkeypatch) -> None:
+    """A manifest that is not one, a prefix outside S3, an unsafe entry, a missing object:
+    each left out by reason with a sample; the rest is read."""
+    s3, bucket, _ = destination
+    hour = "capture/input/2024/03/01/10"
+    put(s3, bucket, f"{hour}/broken.json", "[{not json")
+    put(s3, bucket, f"{hour}/local.json", json.dumps([{"prefix": "/etc/"}, "passwd"]))
+    put(s3, bucket, f"{hour}/unsafe.json", json.dumps([{"prefix": f"s3://{bucket}/jobs/"}, "../x"]))
+    put(s3, bucket, f"{hour}/missing.json",
+        json.dumps([{"prefix": f"s3://{bucket}/jobs/10/in/"}, "part-9.csv"]))  # fmt: skip
+    code, summary, _ = run_batch(
+        tmp_path, monkeypatch, batch_format(["input"]), f"s3://{bucket}/capture"
+    )
+    assert code == EXIT_OK
+    assert summary["item_count"] == 600  # the two good jobs' rows, nothing else
+    notes = "\n".join(summary["notes"])
+    for reason in (
+        "manifest is not a JSON array",
+        "manifest prefix is not an s3:// URI",
+        "manifest entry is not a safe S3 key",
+        "object named by a manifest is missing",
+    ):
+        assert f"left out: {reason}" in notes, notes
+    assert f"s3://{bucket}/jobs/10/in/part-9.csv" in notes
+
+
+def test_a_window_without_manifests_and_unsupported_forms(
+    destination, tmp_path, monkeypatch, capsys
+) -> None:
+    _, bucket, _ = destination
+    late = {"start_time": "2024-03-01T14:00:00Z", "end_time": "2024-03-01T15:00:00Z"}
+    source = f"s3://{bucket}/capture"
+    code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), source, **late)
+    assert code == EXIT_EMPTY_INPUT
+    assert "no batch-transform input manifest" in capsys.readouterr().err
+    code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input", "output"]), "s3://x/y")
+    assert code == EXIT_CONFIG
+    assert "not supported yet" in capsys.readouterr().err
+    code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), "s3://x/y",
+                        analysis_type="MODEL_QUALITY", problem_type="Regression",
+                        inference_attribute="0", ground_truth_attribute="1")  # fmt: skip
+    assert code == EXIT_CONFIG
+    assert "not supported yet" in capsys.readouterr().err
+
+
+def test_a_local_destination_through_the_cli_and_yaml(tmp_path) -> None:
+    """A local copy of a capture destination whose manifests name local files (the demo's
+    form), read by ``monitor-job baseline --dataset-format`` and by a YAML config."""
+    data = tmp_path / "transform" / "in"
+    data.mkdir(parents=True)
+    frame = mixed_frame(200, seed=5).select_dtypes("number")
+    (data / "part-0.csv").write_text("\n".join(csv_rows(frame)) + "\n")
+    hour = tmp_path / "capture" / "input" / "2024" / "03" / "01" / "10"
+    hour.mkdir(parents=True)
+    (hour / "m.json").write_text(json.dumps([{"prefix": f"{data}/"}, "part-0.csv"]))
+    fmt = batch_format(["input"])
+    out = tmp_path / "cli"
+    args = ["baseline", "--dataset", str(tmp_path / "capture"), "--dataset-format", fmt]
+    assert main([*args, "--output", str(out)]) == EXIT_OK
+    config = tmp_path / "batch.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "dataset_format": json.loads(fmt),
+                "dataset_source": str(tmp_path / "capture"),
+                "output_path": str(tmp_path / "yaml"),
+            }
+        )
+    )
+    assert main(["run", "--config", str(config)]) == EXIT_OK
+    for run in (out, tmp_path / "yaml"):
+        stats = json.loads((run / "statistics.json").read_text())
+        assert stats["dataset"]["item_count"] == 200
+        assert len(stats["features"]) == frame.shape[1]
+
+
+def test_the_format_is_parsed_and_bad_ones_named() -> None:
+    from monitor_job.contract.formats import parse_dataset_format
+    from monitor_job.errors import ConfigError
+
+    options = {"sides": ["output"], "datasetFormat": {"Csv": {"Header": True}}}
+    api = {"batchTransformCapture": {**options, "generateInferenceId": False}}
+    parsed = parse_dataset_format(json.dumps(api))
+    assert parsed.is_batch and parsed.batch is not None
+    assert parsed.batch.side == "output" and parsed.batch.inference_id is False
+    assert parsed.batch.data.kind == "csv" and parsed.batch.data.header is True
+    for bad, named in (
+        ({"sides": ["inputs"], "datasetFormat": {"csv": {}}}, "sides must be"),
+        ({"sides": ["input"]}, "datasetFormat is required"),
+        ({"datasetFormat": {"sagemakerCaptureJson": {}}}, "must be one of"),
+        ({"datasetFormat": {"csv": {}}, "side": ["input"]}, "unknown key(s) ['side']"),
+        ({"datasetFormat": {"csv": {}}, "generateInferenceId": "yes"}, "true or false"),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(named)):
+            parse_dataset_format({"batchTransformCapture": bad})
