@@ -262,7 +262,10 @@ def test_a_window_without_manifests_and_unsupported_forms(
     code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), source, **late)
     assert code == EXIT_EMPTY_INPUT
     assert "no batch-transform input manifest" in capsys.readouterr().err
-    code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input", "output"]), "s3://x/y")
+    pairs_of_json = json.dumps(
+        {"batchTransformCapture": {"sides": ["input", "output"], "datasetFormat": {"json": {}}}}
+    )
+    code, _, _ = run_batch(tmp_path, monkeypatch, pairs_of_json, "s3://x/y")
     assert code == EXIT_CONFIG
     assert "not supported yet" in capsys.readouterr().err
     code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), "s3://x/y",
@@ -322,3 +325,53 @@ def test_the_format_is_parsed_and_bad_ones_named() -> None:
     ):
         with pytest.raises(ConfigError, match=re.escape(named)):
             parse_dataset_format({"batchTransformCapture": bad})
+
+
+def test_both_sides_pair_each_input_line_with_its_output(
+    destination, tmp_path, monkeypatch
+) -> None:
+    """sides [input, output]: line i of each input object with line i of its .out, the
+    model's output first (the prediction; its inference id and time left out), then the
+    input's columns: the statistics of the same rows as one plain CSV."""
+    s3, bucket, frames = destination
+    code, summary, out = run_batch(
+        tmp_path, monkeypatch, batch_format(["input", "output"]), f"s3://{bucket}/capture"
+    )
+    assert code == EXIT_OK, (tmp_path / "message").read_text()
+    assert summary["records"]["failed"] == {}
+    rows = []
+    for hour in ("10", "11"):
+        for part in range(2):
+            inputs = csv_rows(frames[hour].iloc[part::2])
+            body = s3.get_object(Bucket=bucket, Key=f"jobs/{hour}/out/part-{part}.csv.out")
+            outputs = body["Body"].read().decode().splitlines()
+            rows += [f"{o.split(',')[0]},{i}" for i, o in zip(inputs, outputs, strict=True)]
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "data.csv").write_text("\n".join(rows) + "\n")
+    args = ["baseline", "--dataset", str(plain), "--no-header", "--output", str(tmp_path / "p")]
+    assert main(args) == EXIT_OK
+    assert_same_statistics(
+        (out / "statistics.json").read_bytes(),
+        (tmp_path / "p" / "statistics.json").read_bytes(),
+        rel=1e-9,
+    )
+
+
+def test_unpaired_lines_and_objects_are_counted(destination, tmp_path, monkeypatch) -> None:
+    """An output shorter than its input: its input's extra line fails by reason; an input
+    object without its .out: left out by reason, the rest read."""
+    s3, bucket, _ = destination
+    key = "jobs/10/out/part-0.csv.out"
+    lines = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
+    put(s3, bucket, key, "\n".join(lines[:-1]) + "\n")  # one line short
+    s3.delete_object(Bucket=bucket, Key="jobs/11/out/part-1.csv.out")
+    code, summary, _ = run_batch(
+        tmp_path, monkeypatch, batch_format(["input", "output"]), f"s3://{bucket}/capture"
+    )
+    assert code == EXIT_OK, (tmp_path / "message").read_text()
+    assert summary["records"]["failed"] == {"input and output line counts differ": 1}
+    assert summary["item_count"] == 600 - 150 - 1
+    notes = "\n".join(summary["notes"])
+    assert "left out: object named by a manifest is missing" in notes  # the .out deleted
+    assert "left out: input object without its .out" in notes

@@ -113,11 +113,6 @@ def _batch(opts: Mapping[str, Any]) -> BatchFormat:
             f"dataset_format.{BATCH}.sides must be a non-empty list of {list(BATCH_SIDES)}; "
             f"got {sides!r}"
         )
-    if len(sides) > 1:
-        raise ConfigError(
-            f'dataset_format.{BATCH}.sides ["input", "output"] (each input line paired with '
-            'its output line) is not supported yet; read one side: ["input"] or ["output"]'
-        )
     if "datasetFormat" not in opts:
         raise ConfigError(
             f"dataset_format.{BATCH}.datasetFormat is required: the transform's files, "
@@ -128,6 +123,12 @@ def _batch(opts: Mapping[str, Any]) -> BatchFormat:
         raise ConfigError(
             f"dataset_format.{BATCH}.datasetFormat must be one of {list(DATA_KINDS)}; "
             f"got {data.kind!r}"
+        )
+    if len(sides) > 1 and (data.kind != "csv" or data.header):
+        raise ConfigError(
+            f'dataset_format.{BATCH}.sides ["input", "output"] pairs CSV lines without a '
+            'header so far ({"csv": {"header": false}}); JSON and Parquet pairs, and headers, '
+            "are not supported yet: read one side"
         )
     ids = opts.get("generateInferenceId")
     if ids is not None and not isinstance(ids, bool):

@@ -77,9 +77,12 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
         note = ", ".join(f"{i}: {lay.kind} x{lay.width}" for i, lay in ordered.items())
         return Decoded(frame, names, (f"capture layout {note}",))
     if fmt.batch is not None:
-        from monitor_job.decode.batch import read_batch
+        from monitor_job.decode.batch import read_batch, read_pairs
 
-        frame, names, notes = read_batch(spark, fmt.batch, files)
+        if listing.paired:
+            frame, names, notes = read_pairs(spark, fmt.batch, files, list(listing.paired))
+        else:
+            frame, names, notes = read_batch(spark, fmt.batch, files)
         return Decoded(frame, names, notes)
     frame, names = read_tabular(spark, fmt, files)
     return Decoded(frame, names)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from monitor_job.contract.formats import BatchFormat
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.sample import sample_lines
-from monitor_job.decode.tabular import read_tabular
+from monitor_job.decode.tabular import csv_row, read_tabular
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -79,3 +79,66 @@ def read_batch(
     how = "declared" if declared else "found in every sampled row"
     note = f"{side}: inference id and time ({how}) left out of the columns"
     return out, tuple(names[:width]), (note,)
+
+
+MISMATCH = "input and output line counts differ"
+WRONG = "wrong column count"
+
+
+def read_pairs(
+    spark: SparkSession, batch: BatchFormat, files: list[str], paired: list[str]
+) -> tuple[DataFrame, tuple[str, ...], tuple[str, ...]]:
+    """Each input line with its output line (``PairedLines.java``, one task per pair of
+    objects): the model's output columns first, then its input's, as endpoint captures order
+    them. A line on one side only fails with :data:`MISMATCH`; lines blank on both sides
+    are skipped."""
+    from pyspark.sql import DataFrame as Frame
+    from pyspark.sql import functions as F
+
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    listed = "".join(f"{i}\0{o}\0" for i, o in zip(files, paired, strict=True))
+    lines = Frame(jvm.monitorjob.aggregates.PairedLines.read(spark._jsparkSession, listed), spark)
+    blank = F.coalesce(F.trim("input"), F.lit("")) == F.lit("")
+    lines = lines.where(~(blank & (F.coalesce(F.trim("output"), F.lit("")) == F.lit(""))))
+    both = F.col("input").isNotNull() & F.col("output").isNotNull()
+    sample = lines.where(both).limit(200).collect()
+    if not sample:
+        return _nothing(lines), (), ("batch transform: no line with both sides",)
+    in_width = len(next(csv.reader([sample[0]["input"]])))
+    outputs = [str(r["output"]) for r in sample]
+    declared = batch.inference_id
+    ids = declared if declared is not None else has_inference_ids(outputs)
+    out_total = len(next(csv.reader([outputs[0]])))
+    out_width = out_total - (2 if ids else 0)
+    out_parsed, out_wrong = csv_row(F.col("output"), out_total)
+    in_parsed, in_wrong = csv_row(F.col("input"), in_width)
+    reason = F.when(~both, F.lit(MISMATCH)).when(out_wrong | in_wrong, F.lit(WRONG))
+    if ids and declared:
+        good_ids = F.trim(out_parsed[f"c{out_width}"]).rlike(f"^{UUID}$") & F.trim(
+            out_parsed[f"c{out_width + 1}"]
+        ).rlike(f"^{TIME}$")
+        reason = reason.when(~F.coalesce(good_ids, F.lit(False)), F.lit(NO_ID))
+    row = lines.select(out_parsed.alias("o"), in_parsed.alias("i"), reason.alias(REASON),
+                       "input", "output")  # fmt: skip
+    ok = F.col(REASON).isNull()
+    columns = [*(f"o.c{j}" for j in range(out_width)), *(f"i.c{j}" for j in range(in_width))]
+    out = row.select(
+        *(F.when(ok, F.col(c)).alias(f"c{k}") for k, c in enumerate(columns)),
+        F.col(REASON),
+        F.when(~ok, F.concat_ws(" => ", F.coalesce("input", F.lit("<none>")),
+                                F.coalesce("output", F.lit("<none>")))).alias(RAW),
+    )  # fmt: skip
+    names = tuple(f"_c{k}" for k in range(len(columns)))
+    note = (
+        f"batch transform: {len(files)} input object(s) paired with their outputs, "
+        f"{out_width} output and {in_width} input column(s)"
+        + (", inference id and time left out" if ids else "")
+    )
+    return out, names, (note,)
+
+
+def _nothing(lines: DataFrame) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    return lines.select(F.lit(MISMATCH).alias(REASON), F.col("input").alias(RAW))

@@ -14,7 +14,7 @@ from monitor_job.errors import InputDataError, raise_if_stopped
 from monitor_job.runtime.files import text_lines
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 JSON_KEY_SAMPLE = 200
 # Double-quoted fields (with "" escapes) removed before counting the separators.
@@ -38,14 +38,7 @@ def _csv(spark: SparkSession, fmt: DatasetFormat, files: list[str]) -> tuple[Dat
         lines = lines.where(F.col("value") != first_line)
     else:
         names = [f"_c{i}" for i in range(width)]
-    schema = ", ".join(f"c{i} STRING" for i in range(width))
-    parsed = F.from_csv(
-        F.col("value"),
-        schema,
-        {"ignoreLeadingWhiteSpace": "true", "ignoreTrailingWhiteSpace": "true", "escape": '"'},
-    )
-    fields = F.size(F.split(F.regexp_replace("value", QUOTED, ""), ",", -1))
-    wrong = fields != F.lit(width)
+    parsed, wrong = csv_row(F.col("value"), width)
     row = lines.select(F.col("value"), parsed.alias("p"), wrong.alias("wrong"))
     out = row.select(
         *[F.when(~F.col("wrong"), F.col(f"p.c{i}")).alias(f"c{i}") for i in range(width)],
@@ -53,6 +46,19 @@ def _csv(spark: SparkSession, fmt: DatasetFormat, files: list[str]) -> tuple[Dat
         F.when(F.col("wrong"), F.substring("value", 1, 2000)).alias(RAW),
     )
     return out, names
+
+
+def csv_row(line: Column, width: int) -> tuple[Column, Column]:
+    """A CSV line's ``width`` fields (a struct of ``c0..`` strings, Spark's CSV parser), and
+    whether it holds another number of fields (counted outside double quotes)."""
+    schema = ", ".join(f"c{i} STRING" for i in range(width))
+    parsed = F.from_csv(
+        line,
+        schema,
+        {"ignoreLeadingWhiteSpace": "true", "ignoreTrailingWhiteSpace": "true", "escape": '"'},
+    )
+    fields = F.size(F.split(F.regexp_replace(line, QUOTED, ""), ",", -1))
+    return parsed, fields != F.lit(width)
 
 
 def _json_key_order(spark: SparkSession, files: list[str], inferred: list[str]) -> list[str]:

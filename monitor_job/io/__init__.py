@@ -20,5 +20,5 @@ def list_dataset(
     if fmt.batch is not None:
         from monitor_job.io.manifests import resolve
 
-        return resolve(source, fmt.batch.side, start, end)
+        return resolve(source, fmt.batch.sides, start, end)
     return list_input(source, start, end)

@@ -65,6 +65,9 @@ class InputListing:
     stats: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     # What the listing has to say in the run's notes (a batch transform's manifests).
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # A batch transform's output of each of ``files`` (its input objects), when both
+    # sides are read: line i of one is the model's answer to line i of the other.
+    paired: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.stats and len(self.stats) == len(self.files):

@@ -173,12 +173,22 @@ def hour_of(uri: str) -> datetime | None:
     return span[0]
 
 
-def resolve(
-    destination: str, side: str, start: datetime | None, end: datetime | None
-) -> InputListing:
-    """The files that the manifests of ``side`` name, in the window's hours, in a stable
-    order (hour, manifest, entry); what was left out is in the listing's notes. A window
-    without a manifest is an ``EmptyInputError`` naming where it looked."""
+# One manifest's usable objects: (hour, manifest URI, [(file, entry, stat)]).
+_Read = tuple[datetime, str, list[tuple[str, str, tuple[int, int]]]]
+UNPAIRED_OUTPUT = "output manifest matches no input manifest of its hour"
+NO_OUTPUT = "input object without its .out (the transform wrote none for it)"
+
+
+def _side(
+    destination: str,
+    side: str,
+    start: datetime | None,
+    end: datetime | None,
+    objects: _Objects,
+    left: _LeftOut,
+) -> tuple[list[_Read], InputListing]:
+    """The window's manifests of ``side``, read, in (hour, manifest) order; and the
+    listing of their folders."""
     local = not s3.is_s3(destination)
     root = str(Path(destination) / side) if local else s3.join(destination, side)
     if local and not Path(root).is_dir():
@@ -194,24 +204,68 @@ def resolve(
             f"no batch-transform {side} manifest{found.window()} under {root} "
             f"(hour prefixes read: {where})"
         )
+    return [(hour, m, _files(m, local, objects, left)) for hour, m in manifests], found
+
+
+def _pairs(inputs: list[_Read], outputs: list[_Read], left: _LeftOut) -> list[tuple[str, str]]:
+    """Each input object with its ``.out``: the input manifest's output manifest is the one
+    of the same hour with the same name, else the one naming most of its ``<entry>.out``."""
+    used: set[str] = set()
+    pairs: list[tuple[str, str]] = []
+    for hour, manifest, files in inputs:
+        same_hour = [(m, f) for h, m, f in outputs if h == hour and m not in used]
+        name = manifest.rsplit("/", 1)[-1]
+        wanted = {entry + ".out" for _, entry, _ in files}
+        chosen = next(((m, f) for m, f in same_hour if m.rsplit("/", 1)[-1] == name), None)
+        if chosen is None and same_hour:
+            best = max(same_hour, key=lambda mf: sum(e in wanted for _, e, _ in mf[1]))
+            chosen = best if any(e in wanted for _, e, _ in best[1]) else None
+        outs = {} if chosen is None else {entry: uri for uri, entry, _ in chosen[1]}
+        if chosen is not None:
+            used.add(chosen[0])
+        for uri, entry, _ in files:
+            out = outs.get(entry + ".out")
+            if out is None:
+                left.add(NO_OUTPUT, uri)
+            else:
+                pairs.append((uri, out))
+    for _, manifest, _ in outputs:
+        if manifest not in used:
+            left.add(UNPAIRED_OUTPUT, manifest)
+    return pairs
+
+
+def resolve(
+    destination: str, sides: tuple[str, ...], start: datetime | None, end: datetime | None
+) -> InputListing:
+    """The files that the window's manifests of ``sides`` name, in a stable order (hour,
+    manifest, entry). With both sides, the files are the input objects, each paired with
+    its output (``paired``). What was left out is in the listing's notes. A window without
+    a manifest is an ``EmptyInputError`` naming where it looked."""
     objects, left = _Objects(), _LeftOut()
-    files: list[str] = []
-    stats: list[tuple[int, int]] = []
-    for _, manifest in manifests:
-        for uri, _entry, stat in _files(manifest, local, objects, left):
-            files.append(uri)
-            stats.append(stat)
-    notes = (f"batch transform: {len(manifests)} {side} manifest(s)", *left.notes())
+    read = {side: _side(destination, side, start, end, objects, left) for side in sides}
+    found = read[sides[0]][1]
+    paired: tuple[str, ...] = ()
+    if len(sides) == 1:
+        chosen = [(uri, stat) for _, _, files in read[sides[0]][0] for uri, _, stat in files]
+    else:
+        pairs = _pairs(read["input"][0], read["output"][0], left)
+        stat = {uri: st for _, _, files in read["input"][0] for uri, _, st in files}
+        chosen = [(i, stat[i]) for i, _ in pairs]
+        paired = tuple(o for _, o in pairs)
+    counts = ", ".join(f"{len(read[side][0])} {side}" for side in sides)
+    notes = (f"batch transform: {counts} manifest(s)", *left.notes())
     for note in notes[1:]:
         log.warning("%s", note)
     return InputListing(
         source=destination,
-        files=tuple(files),
-        searched=found.searched,
-        pruned=found.pruned,
+        files=tuple(uri for uri, _ in chosen),
+        searched=tuple(h for side in sides for h in read[side][1].searched),
+        pruned=tuple(p for side in sides for p in read[side][1].pruned),
         start=start,
         end=end,
         refused=found.refused,
-        stats=tuple(stats),
+        stats=tuple(st for _, st in chosen),
         notes=notes,
+        paired=paired,
     )

@@ -58,6 +58,28 @@ def spark_s3_scheme(spark: SparkSession) -> tuple[str, str] | None:
     return None
 
 
+def _stage(listing: InputListing, root: Path) -> tuple[list[str], list[str], list[str]]:
+    """(local files, their local pairs, the objects gone before they were read); a pair
+    with a member gone is left out whole."""
+    uris = [*listing.files, *listing.paired]
+    staged = [u for u in uris if s3.is_s3(u)]
+    local, gone = s3.stage(staged, root)
+    gone_set = set(gone)
+    fetched = iter(local)
+    where = {
+        u: (u if not s3.is_s3(u) else None if u in gone_set else next(fetched)) for u in staged
+    }
+    where.update({u: u for u in uris if not s3.is_s3(u)})
+    if not listing.paired:
+        return [where[u] for u in listing.files if where[u] is not None], [], gone  # type: ignore[misc]
+    kept = [
+        (where[i], where[o])
+        for i, o in zip(listing.files, listing.paired, strict=True)
+        if where[i] is not None and where[o] is not None
+    ]
+    return [i for i, _ in kept], [o for _, o in kept], gone  # type: ignore[misc]
+
+
 def _why_staged(spark: SparkSession) -> str:
     if os.environ.get("MONITOR_JOB_S3_READ") == "stage":
         return "MONITOR_JOB_S3_READ=stage"
@@ -66,15 +88,18 @@ def _why_staged(spark: SparkSession) -> str:
 
 @contextmanager
 def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[InputListing]:
-    if not any(s3.is_s3(f) for f in listing.files):
+    if not any(s3.is_s3(f) for f in (*listing.files, *listing.paired)):
         yield listing
         return
     direct = spark_s3_scheme(spark)
     if direct is not None:
         scheme, fs = direct
         log.info("S3 input read directly by Spark's %s filesystem (%s)", scheme, fs)
-        files = tuple(f"{scheme}://{f[len(s3.SCHEME) :]}" for f in listing.files)
-        yield replace(listing, files=files)
+
+        def named(files: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(f"{scheme}://{f[len(s3.SCHEME) :]}" if s3.is_s3(f) else f for f in files)
+
+        yield replace(listing, files=named(listing.files), paired=named(listing.paired))
         return
     if not _local(spark):
         log.warning(
@@ -87,7 +112,7 @@ def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[In
         prefix="monitor-job-input-", dir=os.environ.get("MONITOR_JOB_STAGING_DIR")
     )
     try:
-        local, gone = s3.stage(list(listing.files), Path(root))
+        local, paired, gone = _stage(listing, Path(root))
         for uri in gone:
             log.warning("input object listed but gone before it was read, skipped: %s", uri)
         if gone and not local:
@@ -103,6 +128,8 @@ def readable_by_spark(spark: SparkSession, listing: InputListing) -> Iterator[In
             sum(size for size, _ in stats) / 1e6,
             root,
         )
-        yield replace(listing, files=tuple(local), gone=tuple(gone), stats=stats)
+        yield replace(
+            listing, files=tuple(local), gone=tuple(gone), stats=stats, paired=tuple(paired)
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
