@@ -269,8 +269,7 @@ def test_a_window_without_manifests_and_unsupported_forms(
     assert code == EXIT_CONFIG
     assert "not supported yet" in capsys.readouterr().err
     code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), "s3://x/y",
-                        analysis_type="MODEL_QUALITY", problem_type="Regression",
-                        inference_attribute="0", ground_truth_attribute="1")  # fmt: skip
+                        analysis_type="MODEL_BIAS", analysis_config="/nowhere.json")  # fmt: skip
     assert code == EXIT_CONFIG
     assert "not supported yet" in capsys.readouterr().err
 
@@ -375,3 +374,68 @@ def test_unpaired_lines_and_objects_are_counted(destination, tmp_path, monkeypat
     notes = "\n".join(summary["notes"])
     assert "left out: object named by a manifest is missing" in notes  # the .out deleted
     assert "left out: input object without its .out" in notes
+
+
+@pytest.mark.parametrize("shape", ["joined-jsonl", "csv"])
+def test_model_quality_merges_ground_truth_on_inference_ids(
+    bucket, tmp_path, monkeypatch, shape
+) -> None:
+    """Joined JSON Lines outputs (the prediction under SageMakerOutput, the id beside it) or
+    CSV outputs (the prediction, the probability, then id and time), merged with ground truth
+    on SageMakerInferenceId: every metric equals scikit-learn's on the matched rows."""
+    from tests.model_quality.test_job import binary_rows, close, sklearn_binary
+
+    s3 = boto3.client("s3")
+    frame = binary_rows(400, signal=0.45, seed=9)
+    ids = [str(uuid.uuid4()) for _ in range(len(frame))]
+    when = "2024-03-01T10:05:00Z"
+    if shape == "csv":
+        lines = [
+            f"{r.prediction},{r.probability}, {i},{when}"
+            for r, i in zip(frame.itertuples(), ids, strict=True)
+        ]
+        fmt, prediction, probability = {"csv": {"header": False}}, "0", "1"
+    else:
+        outputs = [{"predicted_label": int(r.prediction), "score": r.probability}
+                   for r in frame.itertuples()]  # fmt: skip
+        lines = [
+            json.dumps({"SageMakerInferenceId": i, "SageMakerInferenceTime": when,
+                        "SageMakerOutput": o, "features": [1.0, 2.0]})
+            for o, i in zip(outputs, ids, strict=True)
+        ]  # fmt: skip
+        fmt, prediction, probability = {"json": {"line": True}}, "predicted_label", "score"
+    put(s3, bucket, "jobs/out/part-0.out", "\n".join(lines) + "\n")
+    put(s3, bucket, "capture/output/2024/03/01/10/m.json",
+        json.dumps([{"prefix": f"s3://{bucket}/jobs/out/"}, "part-0.out"]))  # fmt: skip
+    labelled = frame.iloc[:300]  # ground truth for 300 of the 400
+    truth = [
+        json.dumps({"groundTruthData": {"data": str(r.label), "encoding": "CSV"},
+                    "eventMetadata": {"eventId": i}, "eventVersion": "0"})
+        for r, i in zip(labelled.itertuples(), ids[:300], strict=True)
+    ]  # fmt: skip
+    put(s3, bucket, "truth/2024/03/01/11/labels.jsonl", "\n".join(truth) + "\n")
+    batch = {"batchTransformCapture": {"sides": ["output"], "datasetFormat": fmt}}
+    code, summary, out = run_batch(
+        tmp_path, monkeypatch, json.dumps(batch), f"s3://{bucket}/capture",
+        analysis_type="MODEL_QUALITY", problem_type="BinaryClassification",
+        inference_attribute=prediction, probability_attribute=probability,
+        ground_truth_source=f"s3://{bucket}/truth",
+    )  # fmt: skip
+    assert code == EXIT_OK, (tmp_path / "message").read_text()
+    assert summary["merge"]["matched"] == 300 and summary["merge"]["unmatched_capture"] == 100
+    got = json.loads((out / "statistics.json").read_text())["binary_classification_metrics"]
+    for name, value in sklearn_binary(labelled, labelled["probability"]).items():
+        assert close(got[name]["value"], value), (name, got[name]["value"], value)
+
+
+def test_model_quality_without_inference_ids_is_refused_before_spark(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    batch = {"batchTransformCapture": {"sides": ["output"], "datasetFormat": {"csv": {}},
+                                       "generateInferenceId": False}}  # fmt: skip
+    code, _, _ = run_batch(
+        tmp_path, monkeypatch, json.dumps(batch), "s3://x/y", analysis_type="MODEL_QUALITY",
+        problem_type="Regression", inference_attribute="0", ground_truth_source="s3://x/t",
+    )  # fmt: skip
+    assert code == EXIT_CONFIG
+    assert "GenerateInferenceId" in capsys.readouterr().err

@@ -277,12 +277,11 @@ def config_from_mapping(
     )
     if config.dataset_format.is_runs:
         check_rollup(config)
-    if config.dataset_format.is_batch and config.analysis_type is not AnalysisType.DATA_QUALITY:
-        raise ConfigError(
-            f"dataset_format {config.dataset_format.kind} is read by DATA_QUALITY runs so "
-            f"far; analysis_type={config.analysis_type.value} on a batch transform's capture "
-            "is not supported yet"
-        )
+    if config.dataset_format.is_batch:
+        from monitor_job.contract.batch import check_batch
+
+        check_batch(config)
+        return config
     if config.analysis_type is AnalysisType.MODEL_QUALITY:
         check_model_quality(config)
     if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:
@@ -360,27 +359,12 @@ def check_explainability_input(config: JobConfig) -> None:
 
 def check_model_quality(config: JobConfig) -> None:
     """What a model-quality run needs, checked before Spark starts (CONTRACT §8)."""
-    if config.problem_type is None:
-        raise ConfigError(
-            f"analysis_type=MODEL_QUALITY needs problem_type, one of {', '.join(PROBLEM_TYPES)}"
-        )
+    check_model_quality_attributes(config)
     if config.record_preprocessor_script and not config.dataset_format.is_capture:
         raise ConfigError(
             "record_preprocessor_script for MODEL_QUALITY reads captured records "
             "(sagemakerCaptureJson or sagemakerMergeJson); a labelled table is read by "
             "column names"
-        )
-    needs_prediction = (
-        "inference_attribute"
-        if config.problem_type != "BinaryClassification"
-        else "inference_attribute or probability_attribute"
-    )
-    if config.inference_attribute is None and (
-        config.problem_type != "BinaryClassification" or config.probability_attribute is None
-    ):
-        raise ConfigError(
-            f"problem_type={config.problem_type} needs {needs_prediction} "
-            "(a column name or index, or a JSON path for JSON outputs)"
         )
     fmt = config.dataset_format
     if fmt.is_capture and not fmt.is_merged and config.ground_truth_source is None:
@@ -393,4 +377,24 @@ def check_model_quality(config: JobConfig) -> None:
         raise ConfigError(
             f"model quality on a {fmt.kind} dataset needs ground_truth_attribute "
             "(the label column's name or index)"
+        )
+
+
+def check_model_quality_attributes(config: JobConfig) -> None:
+    """A problem type, and where its prediction is."""
+    if config.problem_type is None:
+        raise ConfigError(
+            f"analysis_type=MODEL_QUALITY needs problem_type, one of {', '.join(PROBLEM_TYPES)}"
+        )
+    needs_prediction = (
+        "inference_attribute"
+        if config.problem_type != "BinaryClassification"
+        else "inference_attribute or probability_attribute"
+    )
+    if config.inference_attribute is None and (
+        config.problem_type != "BinaryClassification" or config.probability_attribute is None
+    ):
+        raise ConfigError(
+            f"problem_type={config.problem_type} needs {needs_prediction} "
+            "(a column name or index, or a JSON path for JSON outputs)"
         )

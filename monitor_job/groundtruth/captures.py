@@ -350,7 +350,25 @@ def labelled_from_captures(
         kept = [PRED, PROB, LABEL, ORDER, *([FEATURES] if features else [])]
         frame = captures.where(F.col(REASON).isNull()).select(*kept)
         return Labelled(frame, failed, skipped, samples, None, (note,), names)
-    labels = read_ground_truth(spark, files if merged else label_files or [], attrs.label).cache()
+    return merged_with_labels(
+        spark, captures, files if merged else label_files or [], attrs, note, names
+    )
+
+
+def merged_with_labels(
+    spark: SparkSession,
+    captures: DataFrame,
+    label_files: list[str],
+    attrs: Attributes,
+    note: str,
+    names: tuple[str | None, ...] = (),
+) -> Labelled:
+    """Predictions (``ID``, ``POS``, ``PRED``, ``PROB``, failures by :data:`REASON`) merged
+    with the ground truth of ``label_files``, failures of both sides counted."""
+    captures = captures.cache()
+    cap_counts, samples = reason_counts(captures)
+    failed, skipped = split_skipped(cap_counts)
+    labels = read_ground_truth(spark, label_files, attrs.label).cache()
     gt_counts, gt_samples = reason_counts(labels)
     failed.update({f"ground truth: {k}": v for k, v in gt_counts.items()})
     frame, counts = merge(captures, labels)

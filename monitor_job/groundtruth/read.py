@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from monitor_job.contract import JobConfig
 from monitor_job.decode.tabular import read_tabular
 from monitor_job.errors import EmptyInputError
+from monitor_job.groundtruth.batch import labelled_from_batch
 from monitor_job.groundtruth.captures import labelled_from_captures
 from monitor_job.groundtruth.records import Attributes, Labelled, labelled_from_table
-from monitor_job.io import list_input
+from monitor_job.io import list_dataset, list_input
 from monitor_job.io.staging import readable_by_spark
 from monitor_job.runtime.files import input_bytes
 from monitor_job.runtime.spark import size_shuffles
@@ -38,14 +39,15 @@ def read_labelled(
         config.features_attribute,
     )
     fmt = config.dataset_format
-    listing = list_input(config.dataset_source, config.start_time, config.end_time)
+    listing = list_dataset(config.dataset_source, fmt, config.start_time, config.end_time)
     log.info("input%s: %s", listing.window(), listing.describe())
     notes = [listing.describe(), *([listing.refusals()] if listing.refused else [])]
+    notes += listing.notes
     if not listing.files:
         raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
     with ExitStack() as stack:
         readable = stack.enter_context(readable_by_spark(spark, listing))
-        if not fmt.is_capture:
+        if not fmt.is_capture and fmt.batch is None:
             size_shuffles(spark, input_bytes(readable.files))
             frame, names = read_tabular(spark, fmt, list(readable.files))
             # Decoded, cached and counted inside: nothing reads the files after this block.
@@ -65,16 +67,20 @@ def read_labelled(
             label_files = list(stack.enter_context(readable_by_spark(spark, truth)).files)
         size_shuffles(spark, input_bytes([*readable.files, *(label_files or [])]))
         # Captures, labels and their join are cached and counted inside: staging may go.
-        labelled = labelled_from_captures(
-            spark,
-            list(readable.files),
-            label_files,
-            attrs,
-            config.start_time,
-            config.end_time,
-            features,
-            config.record_preprocessor_script,
-        )
+        if fmt.batch is not None:  # the transform's outputs (paired with inputs or alone)
+            outputs = list(readable.paired or readable.files)
+            labelled = labelled_from_batch(spark, outputs, label_files or [], attrs, fmt.batch)
+        else:
+            labelled = labelled_from_captures(
+                spark,
+                list(readable.files),
+                label_files,
+                attrs,
+                config.start_time,
+                config.end_time,
+                features,
+                config.record_preprocessor_script,
+            )
     merge = labelled.merge
     if merge is not None:
         log.info("merge: %s", merge.document())

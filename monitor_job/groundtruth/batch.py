@@ -1,0 +1,139 @@
+"""A batch transform's predictions, for model quality: its output records, each with the
+inference id SageMaker gave it (``GenerateInferenceId``), merged with ground truth on that
+id as endpoint captures are on their event id.
+
+JSON Lines outputs: the record's ``SageMakerInferenceId``, and the prediction at the
+``inference_attribute`` / ``probability_attribute`` JMESPaths into the model's output, which
+is ``SageMakerOutput`` when the transform joined its input (``JoinSource=Input``), else the
+record. CSV outputs: the model's values, then the id and the job's start time; the
+attributes are positions among the model's values.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TYPE_CHECKING
+
+from pyspark.sql import functions as F
+
+from monitor_job.contract.formats import BatchFormat
+from monitor_job.decode import jmespaths
+from monitor_job.decode.batch import TIME, UUID, has_inference_ids
+from monitor_job.decode.capture import RAW, REASON
+from monitor_job.decode.sample import sample_lines
+from monitor_job.decode.tabular import csv_row
+from monitor_job.errors import InputDataError
+from monitor_job.groundtruth.captures import merged_with_labels
+from monitor_job.groundtruth.records import (
+    ID,
+    ORDER,
+    POS,
+    PRED,
+    PROB,
+    Attributes,
+    Labelled,
+    column_index,
+)
+from monitor_job.runtime.files import text_lines
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+NO_ID = "no inference id"
+MALFORMED = "malformed JSON line"
+
+
+def _json(lines: DataFrame, attrs: Attributes) -> tuple[DataFrame, str]:
+    record = F.col("value")
+    output = F.coalesce(F.get_json_object(record, "$.SageMakerOutput"), record)
+
+    def pick(attribute: str | None, key: str) -> Column:
+        if attribute is None:
+            return F.lit(None).cast("string")
+        return jmespaths.value(output, attribute, key)
+
+    ident = F.get_json_object(record, "$.SageMakerInferenceId")
+    reason = F.when(F.get_json_object(record, "$").isNull(), F.lit(MALFORMED)).when(
+        ident.isNull(), F.lit(NO_ID)
+    )
+    reason = _missing(reason, pick(attrs.prediction, "inference_attribute"), attrs)
+    rows = lines.select(
+        ident.alias(ID),
+        pick(attrs.prediction, "inference_attribute").alias(PRED),
+        pick(attrs.probability, "probability_attribute").alias(PROB),
+        reason.alias(REASON),
+        record.alias(RAW),
+    )
+    return rows, "batch transform output: JSON Lines, ids SageMakerInferenceId"
+
+
+def _csv(
+    spark: SparkSession, files: list[str], lines: DataFrame, attrs: Attributes
+) -> tuple[DataFrame, str]:
+    sample = sample_lines(spark, files)
+    if not has_inference_ids(sample):
+        raise InputDataError(
+            "batch transform outputs without inference ids (their rows do not end in a UUID "
+            "and an ISO-8601 time): model quality merges ground truth on them; run the "
+            "transform with DataCaptureConfig GenerateInferenceId"
+        )
+    total = len(next(csv.reader([sample[0]])))
+    names = tuple(f"_c{i}" for i in range(total - 2))
+    parsed, wrong = csv_row(F.col("value"), total)
+
+    def pick(attribute: str | None, key: str) -> Column:
+        if attribute is None:
+            return F.lit(None).cast("string")
+        return parsed[f"c{column_index(attribute, names, key)}"]
+
+    ident = F.trim(parsed[f"c{total - 2}"])
+    good = ident.rlike(f"^{UUID}$") & F.trim(parsed[f"c{total - 1}"]).rlike(f"^{TIME}$")
+    reason = F.when(wrong, F.lit("wrong column count")).when(
+        ~F.coalesce(good, F.lit(False)), F.lit(NO_ID)
+    )
+    reason = _missing(reason, pick(attrs.prediction, "inference_attribute"), attrs)
+    rows = lines.select(
+        ident.alias(ID),
+        pick(attrs.prediction, "inference_attribute").alias(PRED),
+        pick(attrs.probability, "probability_attribute").alias(PROB),
+        reason.alias(REASON),
+        F.col("value").alias(RAW),
+    )
+    return rows, f"batch transform output: CSV of {total - 2} value(s), then id and time"
+
+
+def _missing(reason: Column, prediction: Column, attrs: Attributes) -> Column:
+    if attrs.prediction is None:
+        return reason
+    return reason.when(prediction.isNull(), F.lit("missing inference_attribute"))
+
+
+def labelled_from_batch(
+    spark: SparkSession,
+    files: list[str],
+    label_files: list[str],
+    attrs: Attributes,
+    batch: BatchFormat,
+) -> Labelled:
+    """The transform's output records merged with ground truth on their inference ids."""
+    lines = text_lines(spark, files).where(F.trim("value") != "")
+    if batch.data.kind == "json" and batch.data.json_lines:
+        rows, note = _json(lines, attrs)
+    elif batch.data.kind == "csv" and not batch.data.header:
+        rows, note = _csv(spark, files, lines, attrs)
+    else:
+        raise InputDataError(
+            "model quality reads a batch transform's CSV (no header) or JSON Lines outputs so "
+            f"far; got {batch.data.kind}"
+        )
+    order = F.struct(F.input_file_name(), F.monotonically_increasing_id())
+    rows = rows.select(
+        F.col(ID),
+        F.lit(0).alias(POS),
+        PRED,
+        PROB,
+        REASON,
+        F.when(F.col(REASON).isNotNull(), F.col(RAW)).alias(RAW),
+        order.alias(ORDER),
+    )
+    return merged_with_labels(spark, rows, label_files, attrs, note)
