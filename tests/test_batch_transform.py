@@ -21,7 +21,7 @@ import yaml
 
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_CONFIG, EXIT_EMPTY_INPUT, EXIT_OK
-from tests.compare import assert_same_statistics
+from tests.compare import assert_close, assert_same_statistics
 from tests.datasets import mixed_frame
 
 JOBS = {"09": 11, "10": 12, "11": 13}  # start hour -> the frame's seed
@@ -439,3 +439,49 @@ def test_model_quality_without_inference_ids_is_refused_before_spark(
     )  # fmt: skip
     assert code == EXIT_CONFIG
     assert "GenerateInferenceId" in capsys.readouterr().err
+
+
+def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
+    """The inputs of a transform (CSV without a header, named by the analysis config's
+    headers) explained as the same rows in one plain CSV are."""
+    from tests.explainability.models import LINEAR, NAMES, features, write_script
+
+    data = features(80, 2)
+    script = write_script(tmp_path / "linear.py", LINEAR)
+    shap = {"num_samples": 40, "num_clusters": 5}
+    plain_config = tmp_path / "plain.json"
+    plain_config.write_text(json.dumps({"methods": {"shap": shap},
+                                        "predictor": {"predict_script": str(script)}}))  # fmt: skip
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps({"headers": NAMES, "methods": {"shap": shap},
+                                 "predictor": {"predict_script": str(script)}}))  # fmt: skip
+    data.to_csv(tmp_path / "data.csv", index=False)
+    parts = tmp_path / "transform"
+    parts.mkdir()
+    for part in range(2):
+        data.iloc[part * 40 : part * 40 + 40].to_csv(
+            parts / f"p{part}.csv", index=False, header=False
+        )
+    hour = tmp_path / "capture" / "input" / "2024" / "03" / "01" / "10"
+    hour.mkdir(parents=True)
+    (hour / "m.json").write_text(json.dumps([{"prefix": f"{parts}/"}, "p0.csv", "p1.csv"]))
+    plain = [
+        "explain",
+        "--dataset",
+        str(tmp_path / "data.csv"),
+        "--analysis-config",
+        str(plain_config),
+    ]
+    assert main([*plain, "--output", str(tmp_path / "csv")]) == EXIT_OK
+    config = tmp_path / "batch.yaml"
+    config.write_text(yaml.safe_dump({
+        "analysis_type": "MODEL_EXPLAINABILITY",
+        "analysis_config": str(named),
+        "dataset_format": json.loads(batch_format(["input"])),
+        "dataset_source": str(tmp_path / "capture"),
+        "output_path": str(tmp_path / "batch"),
+    }))  # fmt: skip
+    assert main(["run", "--config", str(config)]) == EXIT_OK
+    ours = json.loads((tmp_path / "batch" / "analysis.json").read_text())
+    # the background's centres are exact means, summed over another partition layout
+    assert_close(ours, json.loads((tmp_path / "csv" / "analysis.json").read_text()), 1e-12)

@@ -1,7 +1,8 @@
 """What a run on a batch transform's capture destination needs, checked before Spark
 starts: data quality reads either side (or both, paired); model quality reads the outputs
 and merges ground truth on SageMaker's inference ids, so it needs them and the ground
-truth. Bias and explainability on batch are not built yet, and say so."""
+truth; explainability explains the transform's inputs. Bias on batch is not built yet, and
+says so."""
 
 from __future__ import annotations
 
@@ -21,10 +22,20 @@ def check_batch(config: JobConfig) -> None:
     kind = config.analysis_type
     if kind is AnalysisType.DATA_QUALITY:
         return
+    if kind is AnalysisType.MODEL_EXPLAINABILITY:
+        if config.analysis_config is None:
+            raise ConfigError(f"analysis_type={kind.value} needs analysis_config (its path)")
+        if fmt.batch.sides != ("input",):
+            raise ConfigError(
+                "explainability explains the transform's inputs: dataset_format "
+                f'{fmt.kind} sides must be ["input"]'
+            )
+        return
     if kind is not AnalysisType.MODEL_QUALITY:
         raise ConfigError(
-            f"dataset_format {fmt.kind} is read by DATA_QUALITY and MODEL_QUALITY runs so far; "
-            f"analysis_type={kind.value} on a batch transform's capture is not supported yet"
+            f"dataset_format {fmt.kind} is read by DATA_QUALITY, MODEL_QUALITY and "
+            f"MODEL_EXPLAINABILITY runs so far; analysis_type={kind.value} on a batch "
+            "transform's capture is not supported yet"
         )
     check_model_quality_attributes(config)
     if "output" not in fmt.batch.sides:

@@ -40,7 +40,7 @@ from monitor_job.explainability.documents import (
 from monitor_job.explainability.model import Model
 from monitor_job.explainability.records import Records, read_records, sampled
 from monitor_job.explainability.view import BINS, build_view, distributions
-from monitor_job.io import list_input
+from monitor_job.io import list_dataset
 from monitor_job.io.documents import read_json
 from monitor_job.outputs.finish import finish_run
 from monitor_job.outputs.lifecycle import check_writable, finish_scripts, load_scripts, spark_run
@@ -85,7 +85,9 @@ def run(config: JobConfig) -> Outcome:
         else None
     )
     postprocess = load_scripts(config)
-    listing = list_input(config.dataset_source, config.start_time, config.end_time)
+    listing = list_dataset(
+        config.dataset_source, config.dataset_format, config.start_time, config.end_time
+    )
     if not listing.files:
         raise EmptyInputError(f"no data{listing.window()}: {listing.describe()}")
     check_writable(config)
