@@ -269,9 +269,10 @@ def test_a_window_without_manifests_and_unsupported_forms(
     assert code == EXIT_CONFIG
     assert "not supported yet" in capsys.readouterr().err
     code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), "s3://x/y",
-                        analysis_type="MODEL_BIAS", analysis_config="/nowhere.json")  # fmt: skip
+                        analysis_type="MODEL_BIAS", analysis_config="/nowhere.json",
+                        inference_attribute="0")  # fmt: skip
     assert code == EXIT_CONFIG
-    assert "not supported yet" in capsys.readouterr().err
+    assert "reads JSON Lines outputs joined with their input" in capsys.readouterr().err
 
 
 def test_a_local_destination_through_the_cli_and_yaml(tmp_path) -> None:
@@ -485,3 +486,51 @@ def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
     ours = json.loads((tmp_path / "batch" / "analysis.json").read_text())
     # the background's centres are exact means, summed over another partition layout
     assert_close(ours, json.loads((tmp_path / "csv" / "analysis.json").read_text()), 1e-12)
+
+
+def test_bias_on_joined_json_lines_outputs(bucket, tmp_path, monkeypatch) -> None:
+    """Bias on a transform's joined JSON Lines outputs (the features from the input, the
+    prediction under SageMakerOutput) merged with ground truth on SageMakerInferenceId: the
+    analysis of the same merged records as a labelled CSV, which equals smclarify's
+    (tests/bias/test_job.py)."""
+    import subprocess
+    import sys
+
+    from tests.bias.test_records import CAPTURE_CONFIG, assert_same_metrics, csv_analysis
+
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(repo / "scripts" / "make_sample_data.py"), "--out",
+                    "demo-data"], cwd=tmp_path, check=True, capture_output=True)  # fmt: skip
+    records = pd.read_csv(tmp_path / "demo-data" / "bias" / "window-12h" / "records.csv")
+    records = records.iloc[:1200]
+    ids = [str(uuid.uuid4()) for _ in range(len(records))]
+    lines = [
+        json.dumps({"features": [r.sex, int(r.age), int(r.zip)],
+                    "SageMakerOutput": {"predicted_label": int(r.predicted)},
+                    "SageMakerInferenceId": i, "SageMakerInferenceTime": "2024-03-01T10:05:00Z"})
+        for r, i in zip(records.itertuples(), ids, strict=True)
+    ]  # fmt: skip
+    s3 = boto3.client("s3")
+    put(s3, bucket, "jobs/out/part-0.jsonl.out", "\n".join(lines) + "\n")
+    put(s3, bucket, "capture/output/2024/03/01/10/m.json",
+        json.dumps([{"prefix": f"s3://{bucket}/jobs/out/"}, "part-0.jsonl.out"]))  # fmt: skip
+    kept = records.index % 7 != 3  # some labels never came
+    truth = [
+        json.dumps({"groundTruthData": {"data": str(r.approved), "encoding": "CSV"},
+                    "eventMetadata": {"eventId": i}, "eventVersion": "0"})
+        for r, i, k in zip(records.itertuples(), ids, kept, strict=True) if k
+    ]  # fmt: skip
+    put(s3, bucket, "truth/2024/03/01/10/labels.jsonl", "\n".join(truth) + "\n")
+    batch = {
+        "batchTransformCapture": {"sides": ["output"], "datasetFormat": {"json": {"line": True}}}
+    }
+    code, summary, out = run_batch(
+        tmp_path, monkeypatch, json.dumps(batch), f"s3://{bucket}/capture",
+        analysis_type="MODEL_BIAS", analysis_config=str(CAPTURE_CONFIG),
+        features_attribute="features", inference_attribute="predicted_label",
+        ground_truth_source=f"s3://{bucket}/truth",
+    )  # fmt: skip
+    assert code == EXIT_OK, (tmp_path / "message").read_text()
+    assert summary["merge"]["matched"] == int(kept.sum())
+    expected = csv_analysis(records[kept], tmp_path)
+    assert_same_metrics(json.loads((out / "analysis.json").read_text()), expected)

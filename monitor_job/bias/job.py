@@ -40,7 +40,7 @@ def run(config: JobConfig) -> Outcome:
     )
     with spark_run(config) as (spark, area):
         records = Records()
-        if config.dataset_format.is_capture:
+        if config.dataset_format.is_capture or config.dataset_format.is_batch:
             set_phase("reading and merging captures")
             frame, analysis, records = captured(spark, config, analysis)
             set_phase("counting bias cells")

@@ -1,8 +1,8 @@
 """What a run on a batch transform's capture destination needs, checked before Spark
 starts: data quality reads either side (or both, paired); model quality reads the outputs
 and merges ground truth on SageMaker's inference ids, so it needs them and the ground
-truth; explainability explains the transform's inputs. Bias on batch is not built yet, and
-says so."""
+truth, and bias does the same with each record's features (JSON Lines outputs);
+explainability explains the transform's inputs."""
 
 from __future__ import annotations
 
@@ -31,30 +31,53 @@ def check_batch(config: JobConfig) -> None:
                 f'{fmt.kind} sides must be ["input"]'
             )
         return
-    if kind is not AnalysisType.MODEL_QUALITY:
+    if kind is AnalysisType.MODEL_BIAS:
+        _check_bias(config)
+    else:
+        check_model_quality_attributes(config)
+    _check_merge(config)
+
+
+def _check_bias(config: JobConfig) -> None:
+    fmt = config.dataset_format
+    assert fmt.batch is not None
+    if config.analysis_config is None:
+        raise ConfigError("analysis_type=MODEL_BIAS needs analysis_config (its path)")
+    if config.inference_attribute is None and config.probability_attribute is None:
         raise ConfigError(
-            f"dataset_format {fmt.kind} is read by DATA_QUALITY, MODEL_QUALITY and "
-            f"MODEL_EXPLAINABILITY runs so far; analysis_type={kind.value} on a batch "
-            "transform's capture is not supported yet"
+            "bias on a batch transform needs inference_attribute or probability_attribute "
+            "(JMESPaths into the model's output)"
         )
-    check_model_quality_attributes(config)
+    if fmt.batch.data.kind != "json" or config.features_attribute is None:
+        raise ConfigError(
+            "bias on a batch transform reads JSON Lines outputs joined with their input "
+            "(JoinSource=Input) so far: datasetFormat json, and features_attribute (the "
+            "JMESPath of the features list in the model's input)"
+        )
+
+
+def _check_merge(config: JobConfig) -> None:
+    """Predictions merged with ground truth on SageMaker's inference ids."""
+    fmt = config.dataset_format
+    assert fmt.batch is not None
     if "output" not in fmt.batch.sides:
         raise ConfigError(
-            f"model quality reads the transform's predictions: dataset_format {fmt.kind} "
-            'needs "output" in its sides'
+            f"{config.analysis_type.value} reads the transform's predictions: dataset_format "
+            f'{fmt.kind} needs "output" in its sides'
         )
     if fmt.batch.inference_id is False:
         raise ConfigError(
-            "model quality on a batch transform merges ground truth on SageMaker's inference "
-            "ids: run the transform with DataCaptureConfig GenerateInferenceId (and leave "
-            "generateInferenceId out of dataset_format, or set it true)"
+            "a batch transform's predictions are merged with ground truth on SageMaker's "
+            "inference ids: run the transform with DataCaptureConfig GenerateInferenceId (and "
+            "leave generateInferenceId out of dataset_format, or set it true)"
         )
     if config.ground_truth_source is None:
         raise ConfigError(
-            "model quality on a batch transform needs ground_truth_source (the ground-truth "
+            "a batch transform's predictions need ground_truth_source (the ground-truth "
             "JSONL, yyyy/mm/dd/hh below it, eventId the transform's inference id)"
         )
     if config.record_preprocessor_script:
         raise ConfigError(
-            "record_preprocessor_script is not supported for model quality on a batch transform yet"
+            "record_preprocessor_script is not supported for model quality or bias on a "
+            "batch transform yet"
         )

@@ -25,6 +25,7 @@ from monitor_job.decode.tabular import csv_row
 from monitor_job.errors import InputDataError
 from monitor_job.groundtruth.captures import merged_with_labels
 from monitor_job.groundtruth.records import (
+    FEATURES,
     ID,
     ORDER,
     POS,
@@ -43,9 +44,12 @@ NO_ID = "no inference id"
 MALFORMED = "malformed JSON line"
 
 
-def _json(lines: DataFrame, attrs: Attributes) -> tuple[DataFrame, str]:
+def _json(lines: DataFrame, attrs: Attributes, features: bool) -> tuple[DataFrame, str]:
     record = F.col("value")
     output = F.coalesce(F.get_json_object(record, "$.SageMakerOutput"), record)
+    # the model's input: the record itself when joined (JoinSource=Input), SageMakerInput
+    # when the input was not an object
+    given = F.coalesce(F.get_json_object(record, "$.SageMakerInput"), record)
 
     def pick(attribute: str | None, key: str) -> Column:
         if attribute is None:
@@ -57,12 +61,19 @@ def _json(lines: DataFrame, attrs: Attributes) -> tuple[DataFrame, str]:
         ident.isNull(), F.lit(NO_ID)
     )
     reason = _missing(reason, pick(attrs.prediction, "inference_attribute"), attrs)
+    extra = []
+    if features:
+        assert attrs.features is not None  # checked before Spark starts
+        values = jmespaths.values(given, attrs.features, "features_attribute")
+        reason = reason.when(values.isNull(), F.lit("no features list at features_attribute"))
+        extra.append(values.alias(FEATURES))
     rows = lines.select(
         ident.alias(ID),
         pick(attrs.prediction, "inference_attribute").alias(PRED),
         pick(attrs.probability, "probability_attribute").alias(PROB),
         reason.alias(REASON),
         record.alias(RAW),
+        *extra,
     )
     return rows, "batch transform output: JSON Lines, ids SageMakerInferenceId"
 
@@ -114,19 +125,30 @@ def labelled_from_batch(
     label_files: list[str],
     attrs: Attributes,
     batch: BatchFormat,
+    features: bool = False,
 ) -> Labelled:
-    """The transform's output records merged with ground truth on their inference ids."""
+    """The transform's output records merged with ground truth on their inference ids; with
+    ``features`` (bias), each record's features list too (``FEATURES``)."""
     lines = text_lines(spark, files).where(F.trim("value") != "")
     if batch.data.kind == "json" and batch.data.json_lines:
-        rows, note = _json(lines, attrs)
-    elif batch.data.kind == "csv" and not batch.data.header:
+        rows, note = _json(lines, attrs, features)
+    elif batch.data.kind == "csv" and not batch.data.header and not features:
         rows, note = _csv(spark, files, lines, attrs)
     else:
         raise InputDataError(
-            "model quality reads a batch transform's CSV (no header) or JSON Lines outputs so "
-            f"far; got {batch.data.kind}"
+            "a batch transform's JSON Lines outputs (and, for model quality, CSV outputs "
+            f"without a header) are read so far; got {batch.data.kind}"
         )
     order = F.struct(F.input_file_name(), F.monotonically_increasing_id())
+    width = 0
+    if features:  # every record's list as wide as the first's
+        first = rows.where(F.col(REASON).isNull()).select(F.size(FEATURES)).limit(1).collect()
+        width = int(first[0][0]) if first else 0
+        wrong = F.col(REASON).isNull() & (F.size(FEATURES) != F.lit(width))
+        rows = rows.withColumn(
+            REASON,
+            F.when(wrong, F.lit(f"features list is not {width} values")).otherwise(F.col(REASON)),
+        )
     rows = rows.select(
         F.col(ID),
         F.lit(0).alias(POS),
@@ -135,5 +157,7 @@ def labelled_from_batch(
         REASON,
         F.when(F.col(REASON).isNotNull(), F.col(RAW)).alias(RAW),
         order.alias(ORDER),
+        *([FEATURES] if features else []),
     )
-    return merged_with_labels(spark, rows, label_files, attrs, note)
+    names: tuple[str | None, ...] = (None,) * width
+    return merged_with_labels(spark, rows, label_files, attrs, note, names)

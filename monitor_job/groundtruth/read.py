@@ -69,7 +69,9 @@ def read_labelled(
         # Captures, labels and their join are cached and counted inside: staging may go.
         if fmt.batch is not None:  # the transform's outputs (paired with inputs or alone)
             outputs = list(readable.paired or readable.files)
-            labelled = labelled_from_batch(spark, outputs, label_files or [], attrs, fmt.batch)
+            labelled = labelled_from_batch(
+                spark, outputs, label_files or [], attrs, fmt.batch, features
+            )
         else:
             labelled = labelled_from_captures(
                 spark,
