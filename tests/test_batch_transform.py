@@ -534,3 +534,77 @@ def test_bias_on_joined_json_lines_outputs(bucket, tmp_path, monkeypatch) -> Non
     assert summary["merge"]["matched"] == int(kept.sum())
     expected = csv_analysis(records[kept], tmp_path)
     assert_same_metrics(json.loads((out / "analysis.json").read_text()), expected)
+
+
+def test_joined_json_lines_outputs_put_the_models_output_first(
+    bucket, tmp_path, monkeypatch
+) -> None:
+    """Data quality of joined JSON Lines outputs: SageMakerOutput's fields first, then the
+    input's keys; the inference id and time are not columns. The same statistics as the
+    same values written as plain JSON Lines."""
+    s3 = boto3.client("s3")
+    rows = [{"a": i, "b": f"k{i % 3}"} for i in range(60)]
+    outputs = [{"predicted_label": i % 2, "score": round(i / 60, 4)} for i in range(60)]
+    lines = [
+        json.dumps({**r, "SageMakerOutput": o, "SageMakerInferenceId": str(uuid.uuid4()),
+                    "SageMakerInferenceTime": "2024-03-01T10:05:00Z"})
+        for r, o in zip(rows, outputs, strict=True)
+    ]  # fmt: skip
+    put(s3, bucket, "jobs/out/p.jsonl.out", "\n".join(lines) + "\n")
+    put(s3, bucket, "capture/output/2024/03/01/10/m.json",
+        json.dumps([{"prefix": f"s3://{bucket}/jobs/out/"}, "p.jsonl.out"]))  # fmt: skip
+    batch = {
+        "batchTransformCapture": {"sides": ["output"], "datasetFormat": {"json": {"line": True}}}
+    }
+    code, _, out = run_batch(tmp_path, monkeypatch, json.dumps(batch), f"s3://{bucket}/capture")
+    assert code == EXIT_OK, (tmp_path / "message").read_text()
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text("\n".join(json.dumps({**o, **r}) for r, o in zip(rows, outputs, strict=True)))
+    args = [
+        "baseline",
+        "--dataset",
+        str(plain),
+        "--format",
+        "json",
+        "--output",
+        str(tmp_path / "p"),
+    ]
+    assert main(args) == EXIT_OK
+    ours = json.loads((out / "statistics.json").read_text())
+    assert [f["name"] for f in ours["features"]] == ["predicted_label", "score", "a", "b"]
+    assert_same_statistics(
+        (out / "statistics.json").read_bytes(),
+        (tmp_path / "p" / "statistics.json").read_bytes(),
+        rel=1e-9,
+    )
+
+
+def test_a_preprocessor_gets_what_sagemaker_gives_it_on_batch(tmp_path) -> None:
+    """As AWS's Model Monitor FAQ says: a str for a CSV row, a dict for a JSON record (not
+    a capture record)."""
+    data = tmp_path / "transform"
+    data.mkdir()
+    (data / "p.csv").write_text("".join(f"{i},{i * 10}\n" for i in range(20)))
+    (data / "p.jsonl").write_text("".join(json.dumps({"v": i}) + "\n" for i in range(20)))
+    script = tmp_path / "handler.py"
+    script.write_text(
+        "def preprocess_handler(inference_record):\n"
+        "    if isinstance(inference_record, str):\n"
+        "        return {'doubled': float(inference_record.split(',')[1]) * 2}\n"
+        "    assert isinstance(inference_record, dict), type(inference_record)\n"
+        "    return {'doubled': inference_record['v'] * 2}\n"
+    )
+    for name, data_format in (("p.csv", {"csv": {"header": False}}), ("p.jsonl", {"json": {}})):
+        dest = tmp_path / f"capture-{name}"
+        hour = dest / "input" / "2024" / "03" / "01" / "10"
+        hour.mkdir(parents=True)
+        (hour / "m.json").write_text(json.dumps([{"prefix": f"{data}/"}, name]))
+        fmt = {"batchTransformCapture": {"sides": ["input"], "datasetFormat": data_format}}
+        out = tmp_path / f"out-{name}"
+        args = ["baseline", "--dataset", str(dest), "--dataset-format", json.dumps(fmt),
+                "--preprocessor", str(script), "--output", str(out)]  # fmt: skip
+        assert main(args) == EXIT_OK
+        [feature] = json.loads((out / "statistics.json").read_text())["features"]
+        expected = 190.0 * 2 * (10 if name == "p.csv" else 1) / 20
+        assert feature["name"] == "doubled"
+        assert feature["numerical_statistics"]["mean"] == pytest.approx(expected)

@@ -7,6 +7,9 @@ and the job's start time (ISO-8601 UTC), and gives each JSON record
 not features, so they are not columns. ``generateInferenceId`` in the format says whether
 they are there; unset, a CSV output has them when every sampled row's last two values are a
 UUID and an ISO-8601 time. When they are declared, a row without them fails with a reason.
+A JSON record joined with its input (``JoinSource=Input``) holds the model's output under
+``SageMakerOutput``: its fields are the first columns, as endpoint captures put the output
+first, then the input's keys.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})"
 JSON_IDS = ("SageMakerInferenceId", "SageMakerInferenceTime")
+OUTPUT = "SageMakerOutput"  # the model's output in a record joined with its input
 NO_ID = "no inference id and time at the row's end"
 
 
@@ -46,7 +50,7 @@ def read_batch(
     """(frame of ``c0..`` strings + reason + raw, the columns' names, notes)."""
     from pyspark.sql import functions as F
 
-    frame, names = read_tabular(spark, batch.data, files)
+    frame, names = read_tabular(spark, batch.data, files, first=OUTPUT)
     side = f"batch transform {batch.side}"
     if batch.data.kind == "json":
         kept = [i for i, n in enumerate(names) if n not in JSON_IDS]

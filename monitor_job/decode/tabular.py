@@ -75,9 +75,11 @@ def _json_key_order(spark: SparkSession, files: list[str], inferred: list[str]) 
 
 
 def read_tabular(
-    spark: SparkSession, fmt: DatasetFormat, files: list[str]
+    spark: SparkSession, fmt: DatasetFormat, files: list[str], first: str | None = None
 ) -> tuple[DataFrame, tuple[str, ...]]:
-    """Read the dataset and return (frame with c0.. string columns + reason/raw, names)."""
+    """Read the dataset and return (frame with c0.. string columns + reason/raw, names).
+    ``first``: a JSON column put first, an object's fields as columns of their own (a
+    batch transform's ``SageMakerOutput``)."""
     try:
         if fmt.kind == "csv":
             frame, csv_names = _csv(spark, fmt, files)
@@ -102,9 +104,26 @@ def read_tabular(
         else F.lit(None).cast("string")
     )
     raw = F.col("_corrupt_record") if "_corrupt_record" in df.columns else F.lit(None)
+    columns = [(n, F.col(f"`{n}`")) for n in names]
+    if first is not None and first in names:
+        columns = _first(df, first, names) + [c for c in columns if c[0] != first]
     out = df.select(
-        *[F.col(f"`{n}`").cast("string").alias(f"c{i}") for i, n in enumerate(names)],
+        *[column.cast("string").alias(f"c{i}") for i, (_, column) in enumerate(columns)],
         reason.alias(REASON),
         raw.cast("string").alias(RAW),
     )
-    return out, tuple(names)
+    return out, tuple(n for n, _ in columns)
+
+
+def _first(df: DataFrame, name: str, names: list[str]) -> list[tuple[str, Column]]:
+    """The column ``name`` first; an object's fields as columns of their own (named by the
+    field, or ``name.field`` when a top-level column has that name)."""
+    from pyspark.sql.types import StructType
+
+    kind = df.schema[name].dataType
+    if not isinstance(kind, StructType):
+        return [(name, F.col(f"`{name}`"))]
+    return [
+        (f.name if f.name not in names else f"{name}.{f.name}", F.col(f"`{name}`.`{f.name}`"))
+        for f in kind.fields
+    ]
