@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export MONITOR_JOB_LOG_LEVEL="${MONITOR_JOB_LOG_LEVEL:-WARNING}"
-[ -f demo-data/.version-7 ] || {
+[ -f demo-data/.version-8 ] || {
   rm -rf demo-data
   "$PY" scripts/make_sample_data.py --out demo-data
-  touch demo-data/.version-7
+  touch demo-data/.version-8
 }
 echo "== baseline on demo-data/baseline/dataset.csv (the model's churn probability, then its inputs)"
 "$PY" -m monitor_job run --config configs/demo-baseline.yaml
@@ -27,6 +27,13 @@ echo "== model quality: baseline on demo-data/mq-baseline/validation-predictions
 echo
 echo "== model quality: window 2024-03-01T12:00Z..13:00Z merged with its ground truth (degraded model)"
 "$PY" -m monitor_job run --config configs/demo-mq-monitor.yaml
+echo
+echo "== batch transform: last night's transform (started 02:05Z), each input row paired with its output,"
+echo "   found through its capture destination's manifests, against the data-quality baseline"
+"$PY" -m monitor_job run --config configs/demo-batch-monitor.yaml
+echo
+echo "== batch transform: its predictions merged with the labels that came back by 07:00Z (model quality)"
+"$PY" -m monitor_job run --config configs/demo-batch-mq-monitor.yaml
 echo
 echo "== bias: baseline analysis.json of demo-data/bias/baseline (labels and the model's predictions)"
 "$PY" -m monitor_job bias --dataset demo-data/bias/baseline \

@@ -293,6 +293,54 @@ def explain_data(out: Path, rng: np.random.Generator) -> None:
         )
 
 
+def batch_data(out: Path, rng: np.random.Generator) -> None:
+    """A nightly batch transform started 2024-03-01T02:05Z with DataCaptureConfig
+    (GenerateInferenceId): its input objects (the churn model's inputs, CSV without a
+    header), their .out outputs (the churn probability, the inference id and the job's start
+    time), the capture destination's input and output manifests under the hour it started,
+    and the labels that came back for 80 % of its records, keyed by inference id."""
+    root = (out / "batch").resolve()
+    day = Path("2024") / "03" / "01"
+    started = "2024-03-01T02:05:00Z"
+    labels = []
+    entries = []
+    for part in range(2):
+        frame = training_frame(500, rng)
+        name = f"customers-{part}.csv"
+        entries.append(name)
+        inputs = frame.drop(columns=["churn"])
+        (root / "transform-input").mkdir(parents=True, exist_ok=True)
+        inputs.to_csv(root / "transform-input" / name, index=False, header=False)
+        outputs = []
+        for probability in frame["churn"]:
+            inference_id = str(uuid.UUID(bytes=rng.bytes(16), version=4))
+            outputs.append(f"{probability}, {inference_id},{started}")
+            if rng.uniform() < 0.8:
+                label = int(rng.uniform() < probability)
+                labels.append(
+                    json.dumps(
+                        {
+                            "groundTruthData": {"data": str(label), "encoding": "CSV"},
+                            "eventMetadata": {"eventId": inference_id},
+                            "eventVersion": "0",
+                        }
+                    )
+                )
+        (root / "transform-output").mkdir(parents=True, exist_ok=True)
+        (root / "transform-output" / f"{name}.out").write_text("\n".join(outputs) + "\n")
+    manifest = "6f1c2b9e-0c1a-4d7e-9a51-2f4b7d0e8c11.json"
+    for side, folder, suffix in (
+        ("input", "transform-input", ""),
+        ("output", "transform-output", ".out"),
+    ):
+        hour = root / "capture" / side / day / "02"
+        hour.mkdir(parents=True, exist_ok=True)
+        listed = [{"prefix": f"{root / folder}/"}, *(e + suffix for e in entries)]
+        (hour / manifest).write_text(json.dumps(listed))
+    (root / "ground-truth" / day / "06").mkdir(parents=True, exist_ok=True)
+    (root / "ground-truth" / day / "06" / "labels.jsonl").write_text("\n".join(labels) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-data")
@@ -326,9 +374,10 @@ def main() -> None:
     model_quality_data(out, np.random.default_rng(args.seed + 1))
     bias_data(out, np.random.default_rng(args.seed + 2))
     explain_data(out, np.random.default_rng(args.seed + 3))
+    batch_data(out, np.random.default_rng(args.seed + 4))
     print(
         f"sample data in {out}/ (baseline/dataset.csv, mq-baseline/validation-predictions.csv, "
-        "capture/, mq-capture/, ground-truth/, bias/, explain/)"
+        "capture/, mq-capture/, ground-truth/, bias/, explain/, batch/)"
     )
 
 

@@ -608,3 +608,37 @@ def test_a_preprocessor_gets_what_sagemaker_gives_it_on_batch(tmp_path) -> None:
         expected = 190.0 * 2 * (10 if name == "p.csv" else 1) / 20
         assert feature["name"] == "doubled"
         assert feature["numerical_statistics"]["mean"] == pytest.approx(expected)
+
+
+def test_the_demos_batch_transform_steps(tmp_path, monkeypatch) -> None:
+    """``make demo``'s batch steps on freshly generated sample data: the transform's rows
+    paired and profiled against the data-quality baseline; its predictions merged with the
+    labels on their inference ids."""
+    import subprocess
+    import sys
+
+    from monitor_job.contract.config import KNOWN_KEYS
+
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(repo / "scripts" / "make_sample_data.py"), "--out",
+                    "demo-data"], cwd=tmp_path, check=True, capture_output=True)  # fmt: skip
+    for key in KNOWN_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    steps = ("demo-baseline.yaml", "demo-mq-baseline.yaml", "demo-batch-monitor.yaml",
+             "demo-batch-mq-monitor.yaml")  # fmt: skip
+    for name in steps:
+        text = (repo / "configs" / name).read_text()
+        for top in ("demo-data/", "demo-output/"):
+            text = text.replace(top, f"{tmp_path}/{top}")
+        (tmp_path / name).write_text(text)
+        assert main(["run", "--config", str(tmp_path / name)]) == EXIT_OK, name
+    out = tmp_path / "demo-output"
+    summary = json.loads((out / "batch-monitor-02h" / "monitor-job-summary.json").read_text())
+    assert summary["item_count"] == 1000 and summary["records"]["failed"] == {}
+    stats = json.loads((out / "batch-monitor-02h" / "statistics.json").read_text())
+    assert [f["name"] for f in stats["features"]][:2] == ["churn", "age"]  # output first
+    labels = tmp_path / "demo-data" / "batch" / "ground-truth" / "2024" / "03" / "01" / "06"
+    labelled = len((labels / "labels.jsonl").read_text().splitlines())
+    merged = json.loads((out / "batch-mq-monitor" / "monitor-job-summary.json").read_text())
+    assert merged["merge"]["captured"] == 1000
+    assert merged["merge"]["matched"] == labelled == merged["item_count"]
