@@ -37,8 +37,9 @@ _Tagged.add_multi_constructor("!", _tag)
 def test_the_cloudformation_template_passes_cfn_lint() -> None:
     from cfnlint.api import lint_file
 
-    matches = lint_file(SCHEDULES / "eventbridge-scheduler.cfn.yaml")
-    assert [str(m) for m in matches] == []
+    for name in ("eventbridge-scheduler.cfn.yaml", "eventbridge-batch-scheduler.cfn.yaml"):
+        matches = lint_file(SCHEDULES / name)
+        assert [str(m) for m in matches] == [], name
     text = (
         (SCHEDULES / "eventbridge-scheduler.cfn.yaml")
         .read_text()
@@ -58,13 +59,16 @@ def lint_text(text: str) -> list[str]:
         return [str(m) for m in lint_file(Path(handle.name))]
 
 
-def scheduled_request(schedule: str, scheduled_time: str) -> dict[str, Any]:
-    """The CreateProcessingJob request ``schedule`` sends when Scheduler fires it at
-    ``scheduled_time``, validated against botocore's SageMaker model."""
+def scheduled_request(
+    schedule: str, scheduled_time: str, name: str = "eventbridge-scheduler.cfn.yaml"
+) -> dict[str, Any]:
+    """The CreateProcessingJob request ``schedule`` (of the template ``name``) sends when
+    Scheduler fires it at ``scheduled_time``, validated against botocore's SageMaker
+    model."""
     import botocore.session
     from botocore.validate import validate_parameters
 
-    template = yaml.load((SCHEDULES / "eventbridge-scheduler.cfn.yaml").read_text(), Loader=_Tagged)
+    template = yaml.load((SCHEDULES / name).read_text(), Loader=_Tagged)
     target = template["Resources"][schedule]["Properties"]["Target"]
     assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:sagemaker:createProcessingJob"
     text, _ = target["Input"]["Sub"]
@@ -73,6 +77,7 @@ def scheduled_request(schedule: str, scheduled_time: str) -> dict[str, Any]:
         "${ImageUri}": "123456789012.dkr.ecr.us-east-1.amazonaws.com/monitor-job:1",
         "${InstanceType}": "ml.m5.xlarge",
         "${CaptureS3Uri}": "s3://data/capture/churn/AllTraffic",
+        "${CaptureDestinationS3Uri}": "s3://data/transform-capture",
         "${BaselineS3Uri}": "s3://data/baseline",
         "${OutputS3Uri}": "s3://data/monitoring",
         "${EndpointName}": "churn",
@@ -115,6 +120,24 @@ def test_the_daily_rollup_reads_yesterdays_hourly_runs() -> None:
     assert request["ProcessingJobName"] != hourly["ProcessingJobName"]
 
 
+def test_the_nightly_batch_schedule_reads_the_previous_days_transforms() -> None:
+    """At 03:00: the capture destination's manifests of the previous 24 hours, both sides
+    paired, in the batch namespace (no endpoint)."""
+    request = scheduled_request(
+        "NightlyBatchMonitoring", "2024-03-02T03:00:00Z", "eventbridge-batch-scheduler.cfn.yaml"
+    )
+    config = config_from_mapping(request["Environment"], container_mode=True)
+    assert config.dataset_format.batch is not None
+    assert config.dataset_format.batch.sides == ("input", "output")
+    assert config.dataset_source == "s3://data/transform-capture"
+    assert (config.start_time, config.end_time) == (
+        datetime(2024, 3, 1, 3, tzinfo=timezone.utc),
+        datetime(2024, 3, 2, 3, tzinfo=timezone.utc),
+    )
+    assert config.output_path == "s3://data/monitoring/batch/2024/03/02"
+    assert config.is_monitoring and config.endpoint_name is None
+
+
 def test_the_cronjob_reads_the_previous_hour() -> None:
     manifest = yaml.safe_load((SCHEDULES / "k8s-cronjob.yaml").read_text())
     assert (manifest["apiVersion"], manifest["kind"]) == ("batch/v1", "CronJob")
@@ -150,3 +173,80 @@ def test_the_daily_rollup_cronjob_reads_yesterday() -> None:
     )
     assert env_of(hourly)["output_path"].startswith(config.dataset_source)
     assert not config.output_path.startswith(config.dataset_source)
+
+
+PARAMETERS = {
+    "ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/monitor-job:1",
+    "EndpointName": "churn",
+    "BatchCaptureS3Uri": "s3://data/transform-capture",
+    "BaselineS3Uri": "s3://data/baseline",
+    "ModelQualityBaselineS3Uri": "s3://data/mq-baseline",
+    "GroundTruthS3Uri": "s3://data/ground-truth",
+    "OutputS3Uri": "s3://data/monitoring",
+    "DataBucket": "data",
+    "InstanceType": "ml.m5.xlarge",
+}
+
+
+def _resolve(value: Any, resources: dict[str, Any]) -> Any:
+    """CloudFormation's intrinsic functions of the template, with sample parameters."""
+    if isinstance(value, dict) and len(value) == 1:
+        [(kind, arg)] = value.items()
+        if kind == "Ref":
+            return PARAMETERS[arg]
+        if kind == "Sub":
+            text = str(arg)
+            for key, given in PARAMETERS.items():
+                text = text.replace("${" + key + "}", given)
+            return text
+        if kind == "GetAtt":
+            name, attribute = arg.split(".") if isinstance(arg, str) else arg
+            if attribute == "Arn":
+                return f"arn:aws:iam::123456789012:role/{name}"
+            return _resolve(resources[name]["Properties"][attribute], resources)
+    if isinstance(value, dict):
+        return {k: _resolve(v, resources) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, resources) for v in value]
+    return value
+
+
+def test_the_model_monitor_template_defines_valid_jobs_and_schedules() -> None:
+    """configs/model-monitor.cfn.yaml (for accounts that still have Model Monitor): it
+    passes cfn-lint, and each job definition and schedule is a valid request of the API
+    CloudFormation calls (botocore's validation against the SageMaker model), with this
+    image; the batch one reads a transform's capture destination."""
+    import botocore.session
+    from botocore.validate import validate_parameters
+    from cfnlint.api import lint_file
+
+    path = SCHEDULES.parent / "model-monitor.cfn.yaml"
+    assert [str(m) for m in lint_file(path)] == []
+    template = yaml.load(path.read_text(), Loader=_Tagged)
+    resources = template["Resources"]
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    operations = {
+        "AWS::SageMaker::DataQualityJobDefinition": "CreateDataQualityJobDefinition",
+        "AWS::SageMaker::ModelQualityJobDefinition": "CreateModelQualityJobDefinition",
+        "AWS::SageMaker::MonitoringSchedule": "CreateMonitoringSchedule",
+    }
+    seen: dict[str, int] = {}
+    for resource in resources.values():
+        operation = operations.get(resource["Type"])
+        if operation is None:
+            continue
+        request = _resolve(resource["Properties"], resources)
+        request.pop("EndpointName", None)  # the schedule's own property, not the API's
+        validate_parameters(request, model.operation_model(operation).input_shape)
+        seen[operation] = seen.get(operation, 0) + 1
+        for spec in ("DataQualityAppSpecification", "ModelQualityAppSpecification"):
+            if spec in request:
+                assert request[spec]["ImageUri"] == PARAMETERS["ImageUri"]
+    assert seen == {
+        "CreateDataQualityJobDefinition": 2,
+        "CreateModelQualityJobDefinition": 1,
+        "CreateMonitoringSchedule": 3,
+    }
+    batch = _resolve(resources["BatchDataQuality"]["Properties"], resources)
+    given = batch["DataQualityJobInput"]["BatchTransformInput"]
+    assert given["DataCapturedDestinationS3Uri"] == PARAMETERS["BatchCaptureS3Uri"]
