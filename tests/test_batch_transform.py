@@ -642,3 +642,27 @@ def test_the_demos_batch_transform_steps(tmp_path, monkeypatch) -> None:
     merged = json.loads((out / "batch-mq-monitor" / "monitor-job-summary.json").read_text())
     assert merged["merge"]["captured"] == 1000
     assert merged["merge"]["matched"] == labelled == merged["item_count"]
+
+
+def test_the_readmes_batch_transform_forms(monkeypatch) -> None:
+    """The README's contract block parses to a batch format that pairs both sides, and the
+    SDK's ``BatchTransformInput`` beside it gives a ``DatasetFormat`` the job takes."""
+    from monitor_job.contract import config_from_mapping
+    from monitor_job.contract.formats import parse_dataset_format
+
+    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Batch transform") :]
+    contract, python = re.findall(r"```(?:python)?\n(.*?)```", section, re.S)[:2]
+    env = dict(line.split("=", 1) for line in contract.strip().splitlines())
+    config = config_from_mapping({**env, "output_path": "/tmp/out"}, container_mode=True)
+    assert config.dataset_format.batch is not None
+    assert config.dataset_format.batch.sides == ("input", "output")
+    from sagemaker.model_monitor import BatchTransformInput, MonitoringDatasetFormat
+
+    given = eval(python, {"BatchTransformInput": BatchTransformInput,
+                          "MonitoringDatasetFormat": MonitoringDatasetFormat})  # fmt: skip
+    request = given._to_request_dict()["BatchTransformInput"]
+    assert request["DataCapturedDestinationS3Uri"] == env["dataset_source"]
+    sdk = {"batchTransformCapture": {"sides": ["input"], "datasetFormat": request["DatasetFormat"]}}
+    assert parse_dataset_format(sdk).batch.data == config.dataset_format.batch.data
