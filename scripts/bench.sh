@@ -6,8 +6,10 @@
 # up against memory (scripts/bench_rollup_memory.py, ROLLUP_MEMORY_ARGS), and the data-quality
 # profile on a standalone cluster of small executors (scripts/bench_cluster.py,
 # CLUSTER_BENCH_ARGS), every monitor type's spread over tasks from Spark's event log
-# (scripts/bench_spread.py, SPREAD_BENCH_ARGS), and the S3 requests of Spark's file index
-# against the job's own (scripts/bench_s3_requests.py).
+# (scripts/bench_spread.py, SPREAD_BENCH_ARGS), the S3 requests of Spark's file index
+# against the job's own (scripts/bench_s3_requests.py), and a batch transform's capture
+# read through its manifests against the same records as plain CSV (scripts/bench_batch.py,
+# BATCH_BENCH_ARGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -38,3 +40,6 @@ echo "== every monitor type's spread over tasks (Spark's event log, spark-submit
 echo
 echo "== S3 requests of the input's file index: Spark's own per read, the job's per run"
 .venv/bin/python scripts/bench_s3_requests.py 2>/dev/null
+echo
+echo "== batch transform: the same records through a capture destination's manifests and as plain CSV"
+.venv/bin/python scripts/bench_batch.py ${BATCH_BENCH_ARGS:-} 2>/dev/null
