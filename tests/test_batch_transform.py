@@ -666,3 +666,41 @@ def test_the_readmes_batch_transform_forms(monkeypatch) -> None:
     assert request["DataCapturedDestinationS3Uri"] == env["dataset_source"]
     sdk = {"batchTransformCapture": {"sides": ["input"], "datasetFormat": request["DatasetFormat"]}}
     assert parse_dataset_format(sdk).batch.data == config.dataset_format.batch.data
+
+
+def test_joined_csv_outputs_and_outputs_without_ids(bucket, tmp_path, monkeypatch) -> None:
+    """JoinSource=Input with CSV: each output row is its input row, the prediction, then
+    the id and time; paired, the input's copy is left out (the same statistics as the
+    unjoined pairs). Without GenerateInferenceId an output row is the prediction alone."""
+    s3 = boto3.client("s3")
+    frame = mixed_frame(200, seed=21).select_dtypes("number")
+    rows = csv_rows(frame)
+    predictions = [str(i % 2) for i in range(len(rows))]
+    when = "2024-03-01T10:05:00Z"
+    joined = [f"{r},{p}, {uuid.uuid4()},{when}" for r, p in zip(rows, predictions, strict=True)]
+    put(s3, bucket, "jobs/in/p.csv", "\n".join(rows) + "\n")
+    put(s3, bucket, "joined/p.csv.out", "\n".join(joined) + "\n")
+    put(s3, bucket, "bare/p.csv.out", "\n".join(predictions) + "\n")
+    for name, folder in (("joined", "joined"), ("bare", "bare")):
+        put(s3, bucket, f"{name}/input/2024/03/01/10/m.json",
+            json.dumps([{"prefix": f"s3://{bucket}/jobs/in/"}, "p.csv"]))  # fmt: skip
+        put(s3, bucket, f"{name}/output/2024/03/01/10/m.json",
+            json.dumps([{"prefix": f"s3://{bucket}/{folder}/"}, "p.csv.out"]))  # fmt: skip
+    outs = {}
+    for name in ("joined", "bare"):
+        fmt = batch_format(["input", "output"])
+        code, summary, outs[name] = run_batch(tmp_path, monkeypatch, fmt, f"s3://{bucket}/{name}")
+        assert code == EXIT_OK, (tmp_path / "message").read_text()
+        assert summary["records"]["failed"] == {}
+    notes = json.loads((outs["joined"] / "monitor-job-summary.json").read_text())["notes"]
+    assert any("the input's copy left out" in n for n in notes)
+    assert_same_statistics(
+        (outs["joined"] / "statistics.json").read_bytes(),
+        (outs["bare"] / "statistics.json").read_bytes(),
+        rel=1e-9,
+    )
+    code, _, out = run_batch(tmp_path, monkeypatch, batch_format(["output"]), f"s3://{bucket}/bare")
+    assert code == EXIT_OK
+    assert [f["name"] for f in json.loads((out / "statistics.json").read_text())["features"]] == [
+        "_c0"
+    ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor_job.contract.formats import BatchFormat
 from monitor_job.decode.capture import RAW, REASON
@@ -115,6 +115,10 @@ def read_pairs(
     ids = declared if declared is not None else has_inference_ids(outputs)
     out_total = len(next(csv.reader([outputs[0]])))
     out_width = out_total - (2 if ids else 0)
+    # JoinSource=Input: every sampled output row starts with its input row; the model's
+    # output is what follows it
+    joined = _joined(sample, in_width, out_width)
+    first = in_width if joined else 0
     out_parsed, out_wrong = csv_row(F.col("output"), out_total)
     in_parsed, in_wrong = csv_row(F.col("input"), in_width)
     reason = F.when(~both, F.lit(MISMATCH)).when(out_wrong | in_wrong, F.lit(WRONG))
@@ -126,7 +130,8 @@ def read_pairs(
     row = lines.select(out_parsed.alias("o"), in_parsed.alias("i"), reason.alias(REASON),
                        "input", "output")  # fmt: skip
     ok = F.col(REASON).isNull()
-    columns = [*(f"o.c{j}" for j in range(out_width)), *(f"i.c{j}" for j in range(in_width))]
+    model = (f"o.c{j}" for j in range(first, out_width))
+    columns = [*model, *(f"i.c{j}" for j in range(in_width))]
     out = row.select(
         *(F.when(ok, F.col(c)).alias(f"c{k}") for k, c in enumerate(columns)),
         F.col(REASON),
@@ -136,10 +141,23 @@ def read_pairs(
     names = tuple(f"_c{k}" for k in range(len(columns)))
     note = (
         f"batch transform: {len(files)} input object(s) paired with their outputs, "
-        f"{out_width} output and {in_width} input column(s)"
+        f"{out_width - first} output and {in_width} input column(s)"
+        + (" (outputs joined with their input: the input's copy left out)" if joined else "")
         + (", inference id and time left out" if ids else "")
     )
     return out, names, (note,)
+
+
+def _joined(sample: list[Any], in_width: int, out_width: int) -> bool:
+    """Every sampled output row is its input row followed by at least one value."""
+    if out_width <= in_width:
+        return False
+    for row in sample:
+        given = [v.strip() for v in next(csv.reader([str(row["input"])]), [])]
+        answer = [v.strip() for v in next(csv.reader([str(row["output"])]), [])]
+        if answer[:in_width] != given:
+            return False
+    return True
 
 
 def _nothing(lines: DataFrame) -> DataFrame:
