@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 INPUT_TIME = "2024-03-01T10:15:00Z"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def mixed_frame(rows: int = 500, seed: int = 7) -> pd.DataFrame:
@@ -106,3 +109,24 @@ def numeric_value(column: Column) -> Column:
     return F.when(column.rlike(NUMERIC_REGEX), F.replace(column, F.lit(" "), F.lit(""))).cast(
         "double"
     )
+
+
+def demo_data(root: Path) -> Path:
+    """``make demo``'s sample data, generated fresh under ``root`` (``root/demo-data``)."""
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    return root / "demo-data"
+
+
+def demo_config(root: Path, name: str) -> Path:
+    """The demo's config ``name`` with its relative paths anchored in ``root`` (Spark
+    resolves relative paths against the JVM's working directory, not the test's)."""
+    text = (REPO / "configs" / name).read_text()
+    for top in ("demo-data/", "demo-output/"):
+        text = text.replace(top, f"{root}/{top}")
+    (root / name).write_text(text)
+    return root / name

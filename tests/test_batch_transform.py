@@ -22,7 +22,7 @@ import yaml
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_CONFIG, EXIT_EMPTY_INPUT, EXIT_OK
 from tests.compare import assert_close, assert_same_statistics
-from tests.datasets import mixed_frame
+from tests.datasets import demo_config, demo_data, mixed_frame
 
 JOBS = {"09": 11, "10": 12, "11": 13}  # start hour -> the frame's seed
 TIME = "2024-03-01T{hour}:05:00Z"
@@ -304,6 +304,15 @@ def test_a_local_destination_through_the_cli_and_yaml(tmp_path) -> None:
         stats = json.loads((run / "statistics.json").read_text())
         assert stats["dataset"]["item_count"] == 200
         assert len(stats["features"]) == frame.shape[1]
+    # A manifest names no local file outside the folder that holds the destination.
+    (hour / "etc.json").write_text(json.dumps([{"prefix": "/etc/"}, "passwd"]))
+    (hour / "up.json").write_text(json.dumps([{"prefix": f"{data}/"}, "../../../etc/passwd"]))
+    assert main([*args, "--output", str(tmp_path / "guarded")]) == EXIT_OK
+    summary = json.loads((tmp_path / "guarded" / "monitor-job-summary.json").read_text())
+    assert summary["item_count"] == 200
+    notes = "\n".join(summary["notes"])
+    assert "left out: manifest prefix is outside the destination's folder" in notes
+    assert "left out: manifest entry is not a safe S3 key" in notes
 
 
 def test_the_format_is_parsed_and_bad_ones_named() -> None:
@@ -493,15 +502,9 @@ def test_bias_on_joined_json_lines_outputs(bucket, tmp_path, monkeypatch) -> Non
     prediction under SageMakerOutput) merged with ground truth on SageMakerInferenceId: the
     analysis of the same merged records as a labelled CSV, which equals smclarify's
     (tests/bias/test_job.py)."""
-    import subprocess
-    import sys
-
     from tests.bias.test_records import CAPTURE_CONFIG, assert_same_metrics, csv_analysis
 
-    repo = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, str(repo / "scripts" / "make_sample_data.py"), "--out",
-                    "demo-data"], cwd=tmp_path, check=True, capture_output=True)  # fmt: skip
-    records = pd.read_csv(tmp_path / "demo-data" / "bias" / "window-12h" / "records.csv")
+    records = pd.read_csv(demo_data(tmp_path) / "bias" / "window-12h" / "records.csv")
     records = records.iloc[:1200]
     ids = [str(uuid.uuid4()) for _ in range(len(records))]
     lines = [
@@ -614,24 +617,15 @@ def test_the_demos_batch_transform_steps(tmp_path, monkeypatch) -> None:
     """``make demo``'s batch steps on freshly generated sample data: the transform's rows
     paired and profiled against the data-quality baseline; its predictions merged with the
     labels on their inference ids."""
-    import subprocess
-    import sys
-
     from monitor_job.contract.config import KNOWN_KEYS
 
-    repo = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, str(repo / "scripts" / "make_sample_data.py"), "--out",
-                    "demo-data"], cwd=tmp_path, check=True, capture_output=True)  # fmt: skip
+    demo_data(tmp_path)
     for key in KNOWN_KEYS:
         monkeypatch.delenv(key, raising=False)
     steps = ("demo-baseline.yaml", "demo-mq-baseline.yaml", "demo-batch-monitor.yaml",
              "demo-batch-mq-monitor.yaml")  # fmt: skip
     for name in steps:
-        text = (repo / "configs" / name).read_text()
-        for top in ("demo-data/", "demo-output/"):
-            text = text.replace(top, f"{tmp_path}/{top}")
-        (tmp_path / name).write_text(text)
-        assert main(["run", "--config", str(tmp_path / name)]) == EXIT_OK, name
+        assert main(["run", "--config", str(demo_config(tmp_path, name))]) == EXIT_OK, name
     out = tmp_path / "demo-output"
     summary = json.loads((out / "batch-monitor-02h" / "monitor-job-summary.json").read_text())
     assert summary["item_count"] == 1000 and summary["records"]["failed"] == {}

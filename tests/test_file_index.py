@@ -4,8 +4,6 @@ neither checks nor lists an input path again, however many times a run reads its
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from monitor_job.errors import EXIT_OK
 from monitor_job.io import list_input
 from monitor_job.runtime.files import text_lines
 from monitor_job.runtime.spark import SHUFFLE_AUTO, shuffle_partitions, size_shuffles
+from tests.datasets import demo_config, demo_data
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,30 +56,22 @@ def test_the_lines_are_spark_read_texts_and_nothing_is_listed_again(spark, tmp_p
 def test_each_input_of_a_run_is_indexed_once(spark, tmp_path, monkeypatch) -> None:
     """The demo's steps (data quality, model quality with its ground-truth merge): each
     input listed once by the job and never again by Spark, whatever reads it."""
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-    )
+    demo_data(tmp_path)
     for key in KNOWN_KEYS:
         monkeypatch.delenv(key, raising=False)
     counters = metrics(spark)
     steps = ("demo-baseline.yaml", "demo-monitor-drift.yaml", "demo-mq-baseline.yaml",
              "demo-mq-monitor.yaml")  # fmt: skip
     for name in steps:
-        text = (REPO / "configs" / name).read_text()
-        for top in ("demo-data/", "demo-output/"):
-            text = text.replace(top, f"{tmp_path}/{top}")
-        (tmp_path / name).write_text(text)
-        config = yaml.safe_load(text)
+        path = demo_config(tmp_path, name)
+        config = yaml.safe_load(path.read_text())
         start = parse_timestamp("start_time", config.get("start_time"))
         end = parse_timestamp("end_time", config.get("end_time"))
         listed = len(list_input(config["dataset_source"], start, end).files)
         if "ground_truth_source" in config:
             listed += len(list_input(config["ground_truth_source"], start, end).files)
         counters.reset()
-        assert main(["run", "--config", str(tmp_path / name)]) == EXIT_OK
+        assert main(["run", "--config", str(path)]) == EXIT_OK
         assert counters.METRIC_FILES_DISCOVERED().getCount() == 0, name
         assert counters.METRIC_FILE_CACHE_HITS().getCount() == listed > 0, name
 

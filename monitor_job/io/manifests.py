@@ -39,6 +39,7 @@ SAMPLES = 5
 NOT_A_MANIFEST = 'manifest is not a JSON array starting with {"prefix": ...}'
 TOO_LARGE = f"manifest larger than {MAX_MANIFEST_BYTES} bytes"
 OUTSIDE_S3 = "manifest prefix is not an s3:// URI"
+OUTSIDE_FOLDER = "manifest prefix is outside the destination's folder"
 UNSAFE_ENTRY = "manifest entry is not a safe S3 key"
 MISSING = "object named by a manifest is missing"
 
@@ -127,10 +128,19 @@ class _Objects:
         return self.listed[where]
 
 
+def _inside(path: str, folder: str | None) -> bool:
+    """``path`` resolves (symbolic links followed) into ``folder``."""
+    if folder is None or "\0" in path:
+        return False
+    return os.path.realpath(path).startswith(folder + os.sep)
+
+
 def _files(
-    manifest_uri: str, local_ok: bool, objects: _Objects, left: _LeftOut
+    manifest_uri: str, folder: str | None, objects: _Objects, left: _LeftOut
 ) -> list[tuple[str, str, tuple[int, int]]]:
-    """(file, entry, stat) of each object a manifest names that can be read."""
+    """(file, entry, stat) of each object a manifest names that can be read. ``folder``:
+    for a local destination, the folder holding it, the only place its manifests may name
+    local files in (an untrusted manifest names no other file of this host)."""
     raw = _read(manifest_uri)
     if raw is None:
         left.add(TOO_LARGE, manifest_uri)
@@ -143,19 +153,26 @@ def _files(
         left.add(NOT_A_MANIFEST, manifest_uri)
         return []
     prefix, entries = parsed
-    if not s3.is_s3(prefix) and not (local_ok and (prefix.startswith(("/", "file://")))):
-        left.add(OUTSIDE_S3, f"{manifest_uri}: {prefix[:200]}")
-        return []
+    if not s3.is_s3(prefix):
+        if folder is None or not prefix.startswith(("/", "file://")):
+            left.add(OUTSIDE_S3, f"{manifest_uri}: {prefix[:200]}")
+            return []
+        if not _inside(prefix.removeprefix("file://"), folder):
+            left.add(OUTSIDE_FOLDER, f"{manifest_uri}: {prefix[:200]}")
+            return []
     found = []
     for entry in entries:
         uri = prefix + entry
+        if entry and s3.unsafe_key(entry) is not None:
+            left.add(UNSAFE_ENTRY, f"{manifest_uri}: {entry[:200]}")
+            continue
         if s3.is_s3(uri):
             bucket, key = s3.split_uri(uri)
             if not bucket or not key or s3.unsafe_key(key) is not None:
                 left.add(UNSAFE_ENTRY, f"{manifest_uri}: {entry[:200]}")
                 continue
-        elif ".." in Path(uri.removeprefix("file://")).parts:
-            left.add(UNSAFE_ENTRY, f"{manifest_uri}: {entry[:200]}")
+        elif not _inside(uri.removeprefix("file://"), folder):
+            left.add(OUTSIDE_FOLDER, f"{manifest_uri}: {entry[:200]}")
             continue
         stat = objects.stat(uri)
         if stat is None:
@@ -204,7 +221,8 @@ def _side(
             f"no batch-transform {side} manifest{found.window()} under {root} "
             f"(hour prefixes read: {where})"
         )
-    return [(hour, m, _files(m, local, objects, left)) for hour, m in manifests], found
+    folder = os.path.realpath(Path(destination).parent) if local else None
+    return [(hour, m, _files(m, folder, objects, left)) for hour, m in manifests], found
 
 
 def _pairs(inputs: list[_Read], outputs: list[_Read], left: _LeftOut) -> list[tuple[str, str]]:

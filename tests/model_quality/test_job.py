@@ -698,26 +698,13 @@ def test_sagemaker_model_card_parser_reads_our_statistics(tmp_path, monkeypatch,
 
 def test_demo_model_quality_configs(tmp_path, monkeypatch, spark) -> None:
     """The two model-quality steps of ``make demo``, on freshly generated sample data."""
-    import subprocess
-    import sys
+    from tests.datasets import demo_config, demo_data
 
-    repo = Path(__file__).resolve().parents[2]
-    subprocess.run(
-        [sys.executable, str(repo / "scripts" / "make_sample_data.py"), "--out", "demo-data"],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-    )
+    demo_data(tmp_path)
     for key in KNOWN_KEYS:
         monkeypatch.delenv(key, raising=False)
     for name in ("demo-mq-baseline.yaml", "demo-mq-monitor.yaml"):
-        # The configs' relative paths, anchored in tmp_path (Spark resolves relative paths
-        # against the JVM's working directory, not the test's).
-        text = (repo / "configs" / name).read_text()
-        for top in ("demo-data/", "demo-output/"):
-            text = text.replace(top, f"{tmp_path}/{top}")
-        (tmp_path / name).write_text(text)
-        assert main(["run", "--config", str(tmp_path / name)]) == EXIT_OK
+        assert main(["run", "--config", str(demo_config(tmp_path, name))]) == EXIT_OK
     out = tmp_path / "demo-output" / "mq-monitor-12h"
     summary = read(out / "monitor-job-summary.json")
     labels = (tmp_path / "demo-data" / "ground-truth" / "2024" / "03" / "01" / "12").glob("*")
