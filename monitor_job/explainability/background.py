@@ -82,16 +82,14 @@ def kmeans(features: DataFrame, column: str, width: int, clusters: int, seed: in
     from pyspark.sql import functions as F
     from sklearn.cluster import KMeans
 
-    from monitor_job.runtime.order import counts, order_statistics
+    from monitor_job.runtime.order import smallest
 
     h = F.xxhash64(column, F.lit(seed))
     # the hash's top 53 bits in its own order: a double without rounding
     hashed = features.select(F.col(column).alias("x"), h.alias("h"), F.shiftright(h, 11).alias("d"))
     hashed = hashed.withColumn("d", F.col("d").cast("double"))
     limit = max(50 * clusters, SAMPLE_BYTES // (8 * max(width, 1)))
-    if counts(hashed, ["d"])["d"] > limit:  # the records up to the limit-th smallest hash
-        [cut] = order_statistics(hashed, [("d", limit - 1)])
-        hashed = hashed.where(F.col("d") <= F.lit(cut))
+    hashed = smallest(hashed, "d", limit)  # the records up to the limit-th smallest hash
     drawn = sorted((r["h"], list(r["x"])) for r in hashed.select("h", "x").collect())
     sample = [x for _, x in drawn[:limit]]
     if not sample:

@@ -176,14 +176,13 @@ def sampled(records: Records, size: int | None, seed: int) -> Records:
     exactly by Spark (:mod:`~monitor_job.runtime.order`); no record is collected."""
     from pyspark.sql import functions as F
 
-    from monitor_job.runtime.order import order_statistics
+    from monitor_job.runtime.order import smallest
 
     if size is None or records.count <= size:
         return records
     draw = F.shiftrightunsigned(F.xxhash64(VECTOR, F.lit(seed)), 11).cast("double")
     drawn = records.frame.withColumn(_DRAW, draw)
-    [cut] = order_statistics(drawn, [(_DRAW, size - 1)])
-    frame = drawn.where(F.col(_DRAW) <= F.lit(cut)).drop(_DRAW)
+    frame = smallest(drawn, _DRAW, size, records.count).drop(_DRAW)
     count = frame.count()
     note = (
         f"explained a seeded sample of {count} of {records.count} records "

@@ -119,6 +119,19 @@ def order_statistics(frame: DataFrame, wanted: list[tuple[str, int]]) -> list[fl
     ]
 
 
+def smallest(frame: DataFrame, column: str, n: int, total: int | None = None) -> DataFrame:
+    """The rows whose ``column`` is at most its ``n``-th smallest non-null value (values
+    tied with it included): every row when there are ``n`` or fewer. ``total``: the
+    column's non-null values, when the caller knows them. The cut is found by
+    :func:`order_statistics`; no row is collected."""
+    from pyspark.sql import functions as F
+
+    if (counts(frame, [column])[column] if total is None else total) <= n:
+        return frame
+    [cut] = order_statistics(frame, [(column, n - 1)])
+    return frame.where(F.col(column) <= F.lit(cut))
+
+
 def _neighbours(
     frame: DataFrame, columns: list[str], probabilities: list[float]
 ) -> list[tuple[str, float, float, float]]:
