@@ -24,7 +24,7 @@ from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import csv_row, read_tabular
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})"
@@ -42,6 +42,15 @@ def has_inference_ids(lines: list[str]) -> bool:
         len(r) >= 3 and uuid.fullmatch(r[-2].strip()) and time.fullmatch(r[-1].strip())
         for r in rows
     )
+
+
+def lacks_ids(ident: Column, time: Column) -> Column:
+    """True where a row's id and time values are not a UUID and an ISO-8601 time (or are
+    missing)."""
+    from pyspark.sql import functions as F
+
+    found = F.trim(ident).rlike(f"^{UUID}$") & F.trim(time).rlike(f"^{TIME}$")
+    return ~F.coalesce(found, F.lit(False))
 
 
 def read_batch(
@@ -68,10 +77,7 @@ def read_batch(
     if not found or len(names) < 3:
         return frame, names, (f"{side}: {len(names)} column(s), no inference ids",)
     width = len(names) - 2
-    ids = F.trim(F.col(f"c{width}")).rlike(f"^{UUID}$") & F.trim(F.col(f"c{width + 1}")).rlike(
-        f"^{TIME}$"
-    )
-    bad = F.col(REASON).isNull() & ~F.coalesce(ids, F.lit(False))
+    bad = F.col(REASON).isNull() & lacks_ids(F.col(f"c{width}"), F.col(f"c{width + 1}"))
     reason = F.when(bad, F.lit(NO_ID)).otherwise(F.col(REASON)) if declared else F.col(REASON)
     out = frame.select(
         *(F.when(~bad, F.col(f"c{i}")).alias(f"c{i}") if declared else F.col(f"c{i}")
@@ -123,10 +129,8 @@ def read_pairs(
     in_parsed, in_wrong = csv_row(F.col("input"), in_width)
     reason = F.when(~both, F.lit(MISMATCH)).when(out_wrong | in_wrong, F.lit(WRONG))
     if ids and declared:
-        good_ids = F.trim(out_parsed[f"c{out_width}"]).rlike(f"^{UUID}$") & F.trim(
-            out_parsed[f"c{out_width + 1}"]
-        ).rlike(f"^{TIME}$")
-        reason = reason.when(~F.coalesce(good_ids, F.lit(False)), F.lit(NO_ID))
+        missing = lacks_ids(out_parsed[f"c{out_width}"], out_parsed[f"c{out_width + 1}"])
+        reason = reason.when(missing, F.lit(NO_ID))
     row = lines.select(out_parsed.alias("o"), in_parsed.alias("i"), reason.alias(REASON),
                        "input", "output")  # fmt: skip
     ok = F.col(REASON).isNull()

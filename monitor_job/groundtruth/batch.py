@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from monitor_job.contract.formats import BatchFormat
 from monitor_job.decode import jmespaths
-from monitor_job.decode.batch import TIME, UUID, has_inference_ids
+from monitor_job.decode.batch import has_inference_ids, lacks_ids
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import csv_row
@@ -98,9 +98,8 @@ def _csv(
         return parsed[f"c{column_index(attribute, names, key)}"]
 
     ident = F.trim(parsed[f"c{total - 2}"])
-    good = ident.rlike(f"^{UUID}$") & F.trim(parsed[f"c{total - 1}"]).rlike(f"^{TIME}$")
     reason = F.when(wrong, F.lit("wrong column count")).when(
-        ~F.coalesce(good, F.lit(False)), F.lit(NO_ID)
+        lacks_ids(ident, parsed[f"c{total - 1}"]), F.lit(NO_ID)
     )
     reason = _missing(reason, pick(attrs.prediction, "inference_attribute"), attrs)
     rows = lines.select(
