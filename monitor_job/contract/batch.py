@@ -23,8 +23,6 @@ def check_batch(config: JobConfig) -> None:
     if kind is AnalysisType.DATA_QUALITY:
         return
     if kind is AnalysisType.MODEL_EXPLAINABILITY:
-        if config.analysis_config is None:
-            raise ConfigError(f"analysis_type={kind.value} needs analysis_config (its path)")
         if fmt.batch.sides != ("input",):
             raise ConfigError(
                 "explainability explains the transform's inputs: dataset_format "
@@ -41,8 +39,6 @@ def check_batch(config: JobConfig) -> None:
 def _check_bias(config: JobConfig) -> None:
     fmt = config.dataset_format
     assert fmt.batch is not None
-    if config.analysis_config is None:
-        raise ConfigError("analysis_type=MODEL_BIAS needs analysis_config (its path)")
     if config.inference_attribute is None and config.probability_attribute is None:
         raise ConfigError(
             "bias on a batch transform needs inference_attribute or probability_attribute "

@@ -277,6 +277,10 @@ def config_from_mapping(
     )
     if config.dataset_format.is_runs:
         check_rollup(config)
+    if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:
+        raise ConfigError(
+            f"analysis_type={config.analysis_type.value} needs analysis_config (its path)"
+        )
     if config.dataset_format.is_batch:
         from monitor_job.contract.batch import check_batch
 
@@ -284,10 +288,6 @@ def config_from_mapping(
         return config
     if config.analysis_type is AnalysisType.MODEL_QUALITY:
         check_model_quality(config)
-    if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:
-        raise ConfigError(
-            f"analysis_type={config.analysis_type.value} needs analysis_config (its path)"
-        )
     if config.analysis_type is AnalysisType.MODEL_BIAS:
         check_bias_input(config)
     if config.analysis_type is AnalysisType.MODEL_EXPLAINABILITY:
