@@ -698,3 +698,26 @@ def test_joined_csv_outputs_and_outputs_without_ids(bucket, tmp_path, monkeypatc
     assert [f["name"] for f in json.loads((out / "statistics.json").read_text())["features"]] == [
         "_c0"
     ]
+
+
+def test_a_pair_with_a_member_gone_before_staging_is_left_out_whole(bucket, spark) -> None:
+    """Staged pairs stay pairs: when one of a pair's objects is gone by the time it is read,
+    the pair is skipped (and named), not its other half read alone."""
+    from monitor_job.io.listing import InputListing
+    from monitor_job.io.staging import readable_by_spark
+
+    s3 = boto3.client("s3")
+    for i in range(2):
+        put(s3, bucket, f"in/p{i}.csv", f"{i}\n")
+        put(s3, bucket, f"out/p{i}.csv.out", f"{i}\n")
+    listing = InputListing(
+        source=f"s3://{bucket}",
+        files=tuple(f"s3://{bucket}/in/p{i}.csv" for i in range(2)),
+        paired=tuple(f"s3://{bucket}/out/p{i}.csv.out" for i in range(2)),
+    )
+    s3.delete_object(Bucket=bucket, Key="out/p1.csv.out")
+    with readable_by_spark(spark, listing) as readable:
+        assert readable.gone == (f"s3://{bucket}/out/p1.csv.out",)
+        assert len(readable.files) == len(readable.paired) == 1
+        assert Path(readable.files[0]).read_text() == "0\n"
+        assert Path(readable.paired[0]).read_text() == "0\n"

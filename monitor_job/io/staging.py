@@ -65,19 +65,20 @@ def _stage(listing: InputListing, root: Path) -> tuple[list[str], list[str], lis
     staged = [u for u in uris if s3.is_s3(u)]
     local, gone = s3.stage(staged, root)
     gone_set = set(gone)
-    fetched = iter(local)
-    where = {
-        u: (u if not s3.is_s3(u) else None if u in gone_set else next(fetched)) for u in staged
-    }
-    where.update({u: u for u in uris if not s3.is_s3(u)})
+    fetched = iter(local)  # in the order of ``staged``, without the gone ones
+    where: dict[str, str | None] = {u: u for u in uris}
+    for uri in staged:
+        where[uri] = None if uri in gone_set else next(fetched)
     if not listing.paired:
-        return [where[u] for u in listing.files if where[u] is not None], [], gone  # type: ignore[misc]
+        return [f for u in listing.files if (f := where[u]) is not None], [], gone
     kept = [
-        (where[i], where[o])
-        for i, o in zip(listing.files, listing.paired, strict=True)
-        if where[i] is not None and where[o] is not None
+        (i, o)
+        for i, o in (
+            (where[a], where[b]) for a, b in zip(listing.files, listing.paired, strict=True)
+        )
+        if i is not None and o is not None
     ]
-    return [i for i, _ in kept], [o for _, o in kept], gone  # type: ignore[misc]
+    return [i for i, _ in kept], [o for _, o in kept], gone
 
 
 def _why_staged(spark: SparkSession) -> str:
