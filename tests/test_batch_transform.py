@@ -454,17 +454,13 @@ def test_model_quality_without_inference_ids_is_refused_before_spark(
 def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
     """The inputs of a transform (CSV without a header, named by the analysis config's
     headers) explained as the same rows in one plain CSV are."""
-    from tests.explainability.models import LINEAR, NAMES, features, write_script
+    from tests.explainability.models import LINEAR, NAMES, features, write_config, write_script
 
     data = features(80, 2)
-    script = write_script(tmp_path / "linear.py", LINEAR)
+    model = {"predict_script": str(write_script(tmp_path / "linear.py", LINEAR))}
     shap = {"num_samples": 40, "num_clusters": 5}
-    plain_config = tmp_path / "plain.json"
-    plain_config.write_text(json.dumps({"methods": {"shap": shap},
-                                        "predictor": {"predict_script": str(script)}}))  # fmt: skip
-    named = tmp_path / "named.json"
-    named.write_text(json.dumps({"headers": NAMES, "methods": {"shap": shap},
-                                 "predictor": {"predict_script": str(script)}}))  # fmt: skip
+    plain_config = write_config(tmp_path / "plain.json", model, **shap)
+    named = write_config(tmp_path / "named.json", model, headers=NAMES, **shap)
     data.to_csv(tmp_path / "data.csv", index=False)
     parts = tmp_path / "transform"
     parts.mkdir()

@@ -67,8 +67,18 @@ def write_script(path: Path, source: str) -> Path:
     return path
 
 
-def write_config(path: Path, predictor: dict[str, Any], **shap: Any) -> Path:
-    path.write_text(
-        json.dumps({"version": "1.0", "methods": {"shap": shap}, "predictor": predictor})
-    )
+def write_config(
+    path: Path, predictor: dict[str, Any], headers: list[str] | None = None, **shap: Any
+) -> Path:
+    document: dict[str, Any] = {"version": "1.0", "methods": {"shap": shap}}
+    if headers is not None:
+        document["headers"] = headers
+    path.write_text(json.dumps({**document, "predictor": predictor}))
     return path
+
+
+def script_config(root: Path, source: str, **shap: Any) -> Path:
+    """``root/config.json``: the model of ``source`` (written to ``root/linear.py``) as a
+    predict script, with ``shap``'s ``methods.shap`` settings."""
+    script = write_script(root / "linear.py", source)
+    return write_config(root / "config.json", {"predict_script": str(script)}, **shap)

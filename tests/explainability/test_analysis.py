@@ -22,8 +22,8 @@ from tests.explainability.models import (
     WEIGHTS,
     boosted_model,
     features,
+    script_config,
     write_config,
-    write_script,
 )
 
 
@@ -44,14 +44,7 @@ def local_values(out: Path) -> np.ndarray:
 @pytest.mark.parametrize("agg", ["mean_abs", "median", "mean_sq"])
 def test_linear_model_gives_the_exact_values(spark, tmp_path, agg) -> None:
     data = features(240, 1, scale=[1.0, 2.0, 0.5, 1.0, 0.1])
-    script = write_script(tmp_path / "linear.py", LINEAR)
-    config = write_config(
-        tmp_path / "config.json",
-        {"predict_script": str(script)},
-        num_samples=40,
-        num_clusters=6,
-        agg_method=agg,
-    )
+    config = script_config(tmp_path, LINEAR, num_samples=40, num_clusters=6, agg_method=agg)
     out = explain(tmp_path, data, config, "out")
     x = data.to_numpy()
     # k-means centres weighted by their clusters: the background's mean is the data's

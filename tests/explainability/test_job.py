@@ -17,7 +17,7 @@ from monitor_job.contract import AnalysisType, config_from_mapping
 from monitor_job.contract.config import DEFAULT_ANALYSIS_CONFIG
 from monitor_job.errors import EXIT_BASELINE, EXIT_CONFIG, EXIT_INPUT, EXIT_OK
 from tests.datasets import json_capture_lines, write_lines
-from tests.explainability.models import LINEAR, NAMES, features, write_config, write_script
+from tests.explainability.models import LINEAR, NAMES, features, script_config
 
 SHAP = {"num_samples": 40, "num_clusters": 5}
 REFERENCE = Path(__file__).parents[1] / "fixtures" / "sagemaker"
@@ -25,8 +25,7 @@ REFERENCE = Path(__file__).parents[1] / "fixtures" / "sagemaker"
 
 @pytest.fixture
 def linear_config(tmp_path: Path) -> Path:
-    script = write_script(tmp_path / "linear.py", LINEAR)
-    return write_config(tmp_path / "config.json", {"predict_script": str(script)}, **SHAP)
+    return script_config(tmp_path, LINEAR, **SHAP)
 
 
 def explain(*args: str) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tests.compare import assert_close
-from tests.explainability.models import write_config, write_script
+from tests.explainability.models import script_config
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS, WIDTH = 20_000, 10
@@ -35,14 +35,7 @@ def test_twenty_thousand_records_with_a_one_megabyte_result_limit(tmp_path) -> N
     names = [f"x{i}" for i in range(WIDTH)]
     data = pd.DataFrame(rng.normal(size=(ROWS, WIDTH)).round(6), columns=names)
     data.to_csv(tmp_path / "data.csv", index=False)
-    script = write_script(tmp_path / "linear.py", MODEL)
-    config = write_config(
-        tmp_path / "config.json",
-        {"predict_script": str(script)},
-        num_samples=100,
-        num_clusters=3,
-        agg_method="median",
-    )
+    config = script_config(tmp_path, MODEL, num_samples=100, num_clusters=3, agg_method="median")
     out = tmp_path / "out"
     done = subprocess.run(
         ["bash", str(REPO / "scripts" / "spark-submit.sh"), "--master", "local[2]",
@@ -91,14 +84,8 @@ def test_a_seeded_sample_of_the_records_is_explained(spark, tmp_path) -> None:
     data.to_csv(one / "data.csv", index=False)
     for part in range(4):  # another layout: four files, records in another order
         data.iloc[part::4].to_csv(four / f"part-{part}.csv", index=False)
-    script = write_script(tmp_path / "linear.py", MODEL)
-    config = write_config(
-        tmp_path / "config.json",
-        {"predict_script": str(script)},
-        num_samples=50,
-        num_clusters=3,
-        sample_size=size,
-        seed=11,
+    config = script_config(
+        tmp_path, MODEL, num_samples=50, num_clusters=3, sample_size=size, seed=11
     )
     outs = []
     for dataset in (one, four):
