@@ -12,7 +12,6 @@ import json
 import re
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
 
 import boto3
 import pandas as pd
@@ -23,6 +22,7 @@ from monitor_job.cli import main
 from monitor_job.errors import EXIT_CONFIG, EXIT_EMPTY_INPUT, EXIT_OK
 from tests.compare import assert_close, assert_same_statistics
 from tests.datasets import demo_config, demo_data, mixed_frame
+from tests.test_s3 import requested
 
 JOBS = {"09": 11, "10": 12, "11": 13}  # start hour -> the frame's seed
 TIME = "2024-03-01T{hour}:05:00Z"
@@ -30,19 +30,6 @@ TIME = "2024-03-01T{hour}:05:00Z"
 
 def put(s3, bucket: str, key: str, body: str) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
-
-
-def requested(caplog, bucket: str) -> list[str]:
-    """Every key or list prefix moto's server was asked for (its werkzeug request log)."""
-    out = []
-    for record in caplog.records:
-        m = re.search(r'"(GET|PUT|HEAD|POST) (\S+) HTTP', record.getMessage())
-        if record.name != "werkzeug" or not m or not m.group(2).startswith(f"/{bucket}"):
-            continue
-        url = urlparse(m.group(2))
-        query = parse_qs(url.query)
-        out.append(unquote(query["prefix"][0]) if "prefix" in query else unquote(url.path))
-    return out
 
 
 def csv_rows(frame: pd.DataFrame) -> list[str]:

@@ -28,14 +28,15 @@ def get_json(s3, key: str):
     return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
 
 
-def requested(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """Every key or list prefix moto's server was asked for (its werkzeug request log)."""
+def requested(caplog: pytest.LogCaptureFixture, bucket: str = BUCKET) -> list[str]:
+    """Every key or list prefix of ``bucket`` moto's server was asked for (its werkzeug
+    request log)."""
     out = []
     for record in caplog.records:
         if record.name != "werkzeug":
             continue
         m = re.search(r'"(GET|PUT|HEAD|POST) (\S+) HTTP', record.getMessage())
-        if not m or not m.group(2).startswith(f"/{BUCKET}"):
+        if not m or not m.group(2).startswith(f"/{bucket}"):
             continue
         url = urlparse(m.group(2))
         query = parse_qs(url.query)
