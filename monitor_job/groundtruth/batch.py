@@ -60,7 +60,8 @@ def _json(lines: DataFrame, attrs: Attributes, features: bool) -> tuple[DataFram
     reason = F.when(F.get_json_object(record, "$").isNull(), F.lit(MALFORMED)).when(
         ident.isNull(), F.lit(NO_ID)
     )
-    reason = _missing(reason, pick(attrs.prediction, "inference_attribute"), attrs)
+    prediction = pick(attrs.prediction, "inference_attribute")
+    reason = _missing(reason, prediction, attrs)
     extra = []
     if features:
         assert attrs.features is not None  # checked before Spark starts
@@ -69,7 +70,7 @@ def _json(lines: DataFrame, attrs: Attributes, features: bool) -> tuple[DataFram
         extra.append(values.alias(FEATURES))
     rows = lines.select(
         ident.alias(ID),
-        pick(attrs.prediction, "inference_attribute").alias(PRED),
+        prediction.alias(PRED),
         pick(attrs.probability, "probability_attribute").alias(PROB),
         reason.alias(REASON),
         record.alias(RAW),
@@ -101,10 +102,11 @@ def _csv(
     reason = F.when(wrong, F.lit("wrong column count")).when(
         lacks_ids(ident, parsed[f"c{total - 1}"]), F.lit(NO_ID)
     )
-    reason = _missing(reason, pick(attrs.prediction, "inference_attribute"), attrs)
+    prediction = pick(attrs.prediction, "inference_attribute")
+    reason = _missing(reason, prediction, attrs)
     rows = lines.select(
         ident.alias(ID),
-        pick(attrs.prediction, "inference_attribute").alias(PRED),
+        prediction.alias(PRED),
         pick(attrs.probability, "probability_attribute").alias(PROB),
         reason.alias(REASON),
         F.col("value").alias(RAW),
