@@ -58,3 +58,16 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     return moto_server
+
+
+@pytest.fixture
+def bucket(aws: str) -> str:
+    """An empty bucket of the test's own (the moto server lives for the session);
+    ``test_s3`` has a filled one of its own."""
+    import uuid
+
+    import boto3
+
+    name = f"bucket-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3").create_bucket(Bucket=name)
+    return name

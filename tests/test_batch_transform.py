@@ -37,14 +37,6 @@ def csv_rows(frame: pd.DataFrame) -> list[str]:
 
 
 @pytest.fixture
-def bucket(aws) -> str:
-    """A bucket of the test's own (the moto server lives for the session)."""
-    name = f"batch-{uuid.uuid4().hex[:8]}"
-    boto3.client("s3").create_bucket(Bucket=name)
-    return name
-
-
-@pytest.fixture
 def destination(bucket):
     """Three transform jobs: inputs of 2 parts each, outputs with GenerateInferenceId (the
     id and the job's start time after the prediction), manifests under the start hour."""
@@ -567,11 +559,13 @@ def test_joined_json_lines_outputs_put_the_models_output_first(
 
 def test_a_preprocessor_gets_what_sagemaker_gives_it_on_batch(tmp_path) -> None:
     """As AWS's Model Monitor FAQ says: a str for a CSV row, a dict for a JSON record (not
-    a capture record)."""
+    a capture record); a JSON document (``SplitType=None``) is one record."""
     data = tmp_path / "transform"
     data.mkdir()
     (data / "p.csv").write_text("".join(f"{i},{i * 10}\n" for i in range(20)))
     (data / "p.jsonl").write_text("".join(json.dumps({"v": i}) + "\n" for i in range(20)))
+    (data / "p.json").write_text(json.dumps({"v": 9.5}, indent=2))
+    expected = {"p.csv": 190.0, "p.jsonl": 19.0, "p.json": 19.0}  # the doubled values' mean
     script = tmp_path / "handler.py"
     script.write_text(
         "def preprocess_handler(inference_record):\n"
@@ -580,7 +574,11 @@ def test_a_preprocessor_gets_what_sagemaker_gives_it_on_batch(tmp_path) -> None:
         "    assert isinstance(inference_record, dict), type(inference_record)\n"
         "    return {'doubled': inference_record['v'] * 2}\n"
     )
-    for name, data_format in (("p.csv", {"csv": {"header": False}}), ("p.jsonl", {"json": {}})):
+    for name, data_format in (
+        ("p.csv", {"csv": {"header": False}}),
+        ("p.jsonl", {"json": {}}),
+        ("p.json", {"json": {"line": False}}),
+    ):
         dest = tmp_path / f"capture-{name}"
         hour = dest / "input" / "2024" / "03" / "01" / "10"
         hour.mkdir(parents=True)
@@ -591,9 +589,8 @@ def test_a_preprocessor_gets_what_sagemaker_gives_it_on_batch(tmp_path) -> None:
                 "--preprocessor", str(script), "--output", str(out)]  # fmt: skip
         assert main(args) == EXIT_OK
         [feature] = json.loads((out / "statistics.json").read_text())["features"]
-        expected = 190.0 * 2 * (10 if name == "p.csv" else 1) / 20
         assert feature["name"] == "doubled"
-        assert feature["numerical_statistics"]["mean"] == pytest.approx(expected)
+        assert feature["numerical_statistics"]["mean"] == pytest.approx(expected[name])
 
 
 def test_the_demos_batch_transform_steps(tmp_path, monkeypatch) -> None:

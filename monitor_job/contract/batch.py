@@ -20,6 +20,12 @@ def check_batch(config: JobConfig) -> None:
     fmt = config.dataset_format
     assert fmt.batch is not None
     kind = config.analysis_type
+    if config.record_preprocessor_script and len(fmt.batch.sides) > 1:
+        raise ConfigError(
+            "record_preprocessor_script gets one record of a batch transform's files (a str "
+            'for a CSV row, a dict for a JSON record): dataset_format sides must be ["input"] '
+            'or ["output"]'
+        )
     if kind is AnalysisType.DATA_QUALITY:
         return
     if kind is AnalysisType.MODEL_EXPLAINABILITY:
@@ -44,7 +50,11 @@ def _check_bias(config: JobConfig) -> None:
             "bias on a batch transform needs inference_attribute or probability_attribute "
             "(JMESPaths into the model's output)"
         )
-    if fmt.batch.data.kind != "json" or config.features_attribute is None:
+    if (
+        fmt.batch.data.kind != "json"
+        or not fmt.batch.data.json_lines
+        or config.features_attribute is None
+    ):
         raise ConfigError(
             "bias on a batch transform reads JSON Lines outputs joined with their input "
             "(JoinSource=Input) so far: datasetFormat json, and features_attribute (the "

@@ -17,7 +17,7 @@ RUNS = "monitoringRuns"
 # A batch transform's capture destination: its manifests name the files to read.
 BATCH = "batchTransformCapture"
 BATCH_SIDES = ("input", "output")
-BATCH_KEYS = ("sides", "datasetFormat", "generateInferenceId")
+BATCH_KEYS = ("sides", "datasetFormat", "generateInferenceId", "outputColumns")
 FORMAT_KINDS = (
     "sagemakerCaptureJson",
     "sagemakerMergeJson",
@@ -70,11 +70,14 @@ class DatasetFormat:
 class BatchFormat:
     """``batchTransformCapture``: which side of the transform is read (its input files, or
     its ``.out`` files), their format (``BatchTransformInput.DatasetFormat``), and whether
-    its outputs carry SageMaker's inference id and time (None: found from the data)."""
+    its outputs carry SageMaker's inference id and time (None: found from the data); for
+    CSV outputs, how many values the model writes per row (None: all of a row that is not
+    the input's copy, found by pairing with the input)."""
 
     sides: tuple[str, ...]
     data: DatasetFormat
     inference_id: bool | None = None
+    output_columns: int | None = None
 
     @property
     def side(self) -> str:
@@ -124,18 +127,27 @@ def _batch(opts: Mapping[str, Any]) -> BatchFormat:
             f"dataset_format.{BATCH}.datasetFormat must be one of {list(DATA_KINDS)}; "
             f"got {data.kind!r}"
         )
-    if len(sides) > 1 and (data.kind != "csv" or data.header):
+    documents = data.kind == "json" and not data.json_lines
+    if len(sides) > 1 and not documents and (data.kind != "csv" or data.header):
         raise ConfigError(
             f'dataset_format.{BATCH}.sides ["input", "output"] pairs CSV lines without a '
-            'header so far ({"csv": {"header": false}}); JSON and Parquet pairs, and headers, '
-            "are not supported yet: read one side"
+            'header, or JSON documents ({"json": {"line": false}}), so far; JSON Lines and '
+            "Parquet pairs, and CSV headers, are not supported yet: read one side"
         )
     ids = opts.get("generateInferenceId")
     if ids is not None and not isinstance(ids, bool):
         raise ConfigError(
             f"dataset_format.{BATCH}.generateInferenceId must be true or false; got {ids!r}"
         )
-    return BatchFormat(tuple(sides), data, ids)
+    width = opts.get("outputColumns")
+    if width is not None and (
+        isinstance(width, bool) or not isinstance(width, int) or width < 1 or data.kind != "csv"
+    ):
+        raise ConfigError(
+            f"dataset_format.{BATCH}.outputColumns is the number of values the model writes "
+            f"per CSV row (a positive integer, for CSV outputs); got {width!r}"
+        )
+    return BatchFormat(tuple(sides), data, ids, width)
 
 
 def parse_dataset_format(raw: object) -> DatasetFormat:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from monitor_job.contract import JobConfig
 from monitor_job.decode.capture import RAW, REASON, SKIPPED_REASONS, decode_capture_records
+from monitor_job.decode.documents import SAMPLE_DOCUMENTS
 from monitor_job.decode.layout import column_names, infer_layouts
 from monitor_job.decode.preprocess import handler_columns, run_handler
 from monitor_job.decode.sample import sample_lines
@@ -52,10 +53,15 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
                 "record_preprocessor_script works with sagemakerCaptureJson, csv and json "
                 "datasets, not parquet"
             )
-        spec, names = handler_columns(spark, script, kind, files, listing.source)
-        frame = run_handler(
-            text_lines(spark, files), spec, names, config.start_time, config.end_time
-        )
+        # JSON documents (SplitType=None): a record is a whole file
+        whole = fmt.batch is not None and kind == "json" and not fmt.batch.data.json_lines
+        if whole:
+            lines = spark.read.text(files, wholetext=True)
+            sample = [str(r[0]) for r in lines.limit(SAMPLE_DOCUMENTS).collect()]
+        else:
+            lines, sample = text_lines(spark, files), sample_lines(spark, files)
+        spec, names = handler_columns(script, kind, sample, listing.source)
+        frame = run_handler(lines, spec, names, config.start_time, config.end_time)
         return Decoded(frame, names, (f"preprocess_handler from {script}: columns {list(names)}",))
     if fmt.is_capture:
         sample = sample_lines(spark, files)
@@ -78,8 +84,11 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
         return Decoded(frame, names, (f"capture layout {note}",))
     if fmt.batch is not None:
         from monitor_job.decode.batch import read_batch, read_pairs
+        from monitor_job.decode.documents import read_documents
 
-        if listing.paired:
+        if fmt.batch.data.kind == "json" and not fmt.batch.data.json_lines:
+            frame, names, notes = read_documents(spark, fmt.batch, files, list(listing.paired))
+        elif listing.paired:
             frame, names, notes = read_pairs(spark, fmt.batch, files, list(listing.paired))
         else:
             frame, names, notes = read_batch(spark, fmt.batch, files)

@@ -22,6 +22,7 @@ from monitor_job.contract.formats import BatchFormat
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import csv_row, read_tabular
+from monitor_job.errors import InputDataError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -74,21 +75,50 @@ def read_batch(
         return frame, names, (f"{side}: {len(names)} column(s)",)
     declared = batch.inference_id
     found = declared if declared is not None else has_inference_ids(sample_lines(spark, files))
-    if not found or len(names) < 3:
-        return frame, names, (f"{side}: {len(names)} column(s), no inference ids",)
-    width = len(names) - 2
-    bad = F.col(REASON).isNull() & lacks_ids(F.col(f"c{width}"), F.col(f"c{width + 1}"))
-    reason = F.when(bad, F.lit(NO_ID)).otherwise(F.col(REASON)) if declared else F.col(REASON)
+    ids = bool(found) and len(names) >= 3
+    width = len(names) - (2 if ids else 0)
+    order = model_first(batch, width)
+    bad = (
+        F.col(REASON).isNull() & lacks_ids(F.col(f"c{width}"), F.col(f"c{width + 1}"))
+        if ids and declared
+        else F.lit(False)
+    )
+    reason = F.when(bad, F.lit(NO_ID)).otherwise(F.col(REASON))
+    raw = F.concat_ws(",", *(F.col(f"c{i}") for i in range(len(names))))
     out = frame.select(
-        *(F.when(~bad, F.col(f"c{i}")).alias(f"c{i}") if declared else F.col(f"c{i}")
-          for i in range(width)),
+        *(F.when(~bad, F.col(f"c{i}")).alias(f"c{k}") for k, i in enumerate(order)),
         reason.alias(REASON),
-        (F.when(bad, F.concat_ws(",", *(F.col(f"c{i}") for i in range(width + 2))))
-         .otherwise(F.col(RAW)) if declared else F.col(RAW)).alias(RAW),
-    )  # fmt: skip
-    how = "declared" if declared else "found in every sampled row"
-    note = f"{side}: inference id and time ({how}) left out of the columns"
-    return out, tuple(names[:width]), (note,)
+        F.when(bad, raw).otherwise(F.col(RAW)).alias(RAW),
+    )
+    columns = tuple(names[i] for i in order) if batch.data.header else positional(width)
+    notes = [f"{side}: {width} column(s)"]
+    if ids:
+        how = "declared" if declared else "found in every sampled row"
+        notes.append(f"inference id and time ({how}) left out of the columns")
+    if batch.output_columns is not None:
+        notes.append(
+            f"the model's {batch.output_columns} value(s) first, then the input's copy "
+            "(outputColumns)"
+        )
+    return out, columns, ("; ".join(notes),)
+
+
+def positional(width: int) -> tuple[str, ...]:
+    return tuple(f"_c{k}" for k in range(width))
+
+
+def model_first(batch: BatchFormat, width: int) -> list[int]:
+    """The positions of an output row's values, the model's (the last ``outputColumns``,
+    after the input's copy of a joined row) first."""
+    count = batch.output_columns
+    if count is None:
+        return list(range(width))
+    if count > width:
+        raise InputDataError(
+            f"dataset_format outputColumns is {count}, but the transform's output rows hold "
+            f"{width} value(s) (inference id and time left out)"
+        )
+    return [*range(width - count, width), *range(width - count)]
 
 
 MISMATCH = "input and output line counts differ"
@@ -123,8 +153,12 @@ def read_pairs(
     out_width = out_total - (2 if ids else 0)
     # JoinSource=Input: every sampled output row starts with its input row; the model's
     # output is what follows it
-    joined = _joined(sample, in_width, out_width)
-    first = in_width if joined else 0
+    if batch.output_columns is not None:  # declared: what precedes is the input's copy
+        first = model_first(batch, out_width)[0]
+        joined = first > 0
+    else:
+        joined = _joined(sample, in_width, out_width)
+        first = in_width if joined else 0
     out_parsed, out_wrong = csv_row(F.col("output"), out_total)
     in_parsed, in_wrong = csv_row(F.col("input"), in_width)
     reason = F.when(~both, F.lit(MISMATCH)).when(out_wrong | in_wrong, F.lit(WRONG))

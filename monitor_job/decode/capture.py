@@ -282,18 +282,22 @@ def decode_capture_records(
     end: datetime | None,
     *,
     fast: bool = True,
+    given: str | None = None,
 ) -> tuple[DataFrame, int]:
     """Parse and decode capture lines (column ``value``); return (rows frame, width).
 
     The result has columns ``c0..c{width-1}`` (strings), :data:`REASON` and :data:`RAW`.
     ``fast=False`` sends every record through the general path (tests compare the two).
+    ``given``: a column of ``lines`` holding a reason found before decoding, which wins.
     """
     register(lines.sparkSession)
     register_objects(lines.sparkSession, layouts.values())
     sides = list(layouts)  # endpointOutput first, then endpointInput
     width = sum(layouts[s].width for s in sides)
     rec = lines.select(
-        F.col("value").alias(RAW), capture_record(lines.sparkSession, F.col("value")).alias("_rec")
+        F.col("value").alias(RAW),
+        capture_record(lines.sparkSession, F.col("value")).alias("_rec"),
+        *([F.col(given).alias("_given")] if given else []),
     )
     csv_sides = [side for side in sides if layouts[side].kind == "csv"]
     # A JSON side's text is read by the fast path; a CSV side's only by the general path
@@ -356,7 +360,7 @@ def decode_capture_records(
     reason = F.when(F.col("_fast"), F.col("_fast_reason")).otherwise(
         _general_reason(layouts, start, end)
     )
-    rec = rec.withColumn(REASON, reason)
+    rec = rec.withColumn(REASON, F.coalesce("_given", reason) if given else reason)
 
     if len(sides) == 2:
         a, b = sides

@@ -19,14 +19,20 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def json_path(expression: str, key: str) -> str:
     """The Spark JSON path (``$.a[0].b``) of a JMESPath of names, dots and indexes."""
+    return "$" + _walk(_parsed(expression, key), expression, key)
+
+
+def _parsed(expression: str, key: str) -> dict[str, Any]:
     import jmespath
     from jmespath.exceptions import JMESPathError
 
     try:
-        tree = jmespath.compile(expression).parsed
+        return dict(jmespath.compile(expression).parsed)
     except JMESPathError as err:
         raise ConfigError(f"{key} is not a JMESPath expression: {expression!r} ({err})") from err
 
+
+def _walk(tree: dict[str, Any], expression: str, key: str) -> str:
     def walk(node: dict[str, Any]) -> str:
         kind = node["type"]
         if kind == "field":
@@ -47,7 +53,23 @@ def json_path(expression: str, key: str) -> str:
             f"and [n] indexes (such as data.features or instances[0].features), not {kind}"
         )
 
-    return "$" + walk(tree)
+    return walk(tree)
+
+
+def row_path(expression: str, key: str, rows_at: str | None) -> str:
+    """The Spark JSON path within one row of a JMESPath over a whole batch of rows
+    (``predictions[*].score``: ``$.score`` of each row of ``predictions``; ``[*].score``
+    for a top-level list); an expression without ``[*]`` is already within one row.
+    ``rows_at``: the key holding the rows, None for a top-level list."""
+    tree = _parsed(expression, key)
+    if tree["type"] != "projection":
+        return json_path(expression, key)
+    left, right = tree["children"]
+    over = left.get("value") if left["type"] == "field" else None
+    if left["type"] not in ("field", "identity") or over != rows_at:
+        where = f"{rows_at}[*]" if rows_at else "[*] (a top-level list)"
+        raise ConfigError(f"{key} {expression!r}: the rows are at {where}")
+    return "$" + ("" if right["type"] == "identity" else _walk(right, expression, key))
 
 
 def value(line: Column, expression: str, key: str) -> Column:

@@ -25,7 +25,7 @@ from monitor_job.io.s3 import is_s3, read_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame
     from pyspark.sql import types as T
 
 SCALARS = (str, int, float, bool, type(None))
@@ -183,16 +183,14 @@ def discover_columns(
 
 
 def handler_columns(
-    spark: SparkSession, script: str, kind: str, files: list[str], where: str
+    script: str, kind: str, sample: list[str], where: str
 ) -> tuple[HandlerSpec, tuple[str, ...]]:
     """The handler of ``script`` (imported now: one that cannot be fails the run before
-    anything is read) and the columns it returns for the first lines of ``files``."""
-    from monitor_job.decode.sample import sample_lines
+    anything is read) and the columns it returns for the ``sample`` of first records."""
     from monitor_job.errors import EmptyInputError, InputDataError
 
     spec = HandlerSpec.read(script, kind)
     loaded = spec.load()
-    sample = sample_lines(spark, files)
     if not sample:
         raise EmptyInputError(f"input files under {where} hold no lines")
     names = discover_columns(spec, sample, loaded)

@@ -18,12 +18,13 @@ from pyspark.sql import functions as F
 
 from monitor_job.contract.formats import BatchFormat
 from monitor_job.decode import jmespaths
-from monitor_job.decode.batch import has_inference_ids, lacks_ids
+from monitor_job.decode.batch import has_inference_ids, lacks_ids, model_first, positional
 from monitor_job.decode.capture import RAW, REASON
+from monitor_job.decode.documents import capture_lines, documents, sample_line, sampled
 from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import csv_row
 from monitor_job.errors import InputDataError
-from monitor_job.groundtruth.captures import merged_with_labels
+from monitor_job.groundtruth.captures import merged_with_labels, read_captures
 from monitor_job.groundtruth.records import (
     FEATURES,
     ID,
@@ -80,7 +81,7 @@ def _json(lines: DataFrame, attrs: Attributes, features: bool) -> tuple[DataFram
 
 
 def _csv(
-    spark: SparkSession, files: list[str], lines: DataFrame, attrs: Attributes
+    spark: SparkSession, files: list[str], lines: DataFrame, attrs: Attributes, batch: BatchFormat
 ) -> tuple[DataFrame, str]:
     sample = sample_lines(spark, files)
     if not has_inference_ids(sample):
@@ -90,13 +91,14 @@ def _csv(
             "transform with DataCaptureConfig GenerateInferenceId"
         )
     total = len(next(csv.reader([sample[0]])))
-    names = tuple(f"_c{i}" for i in range(total - 2))
+    names = positional(total - 2)
+    order = model_first(batch, total - 2)  # positions count from the model's first value
     parsed, wrong = csv_row(F.col("value"), total)
 
     def pick(attribute: str | None, key: str) -> Column:
         if attribute is None:
             return F.lit(None).cast("string")
-        return parsed[f"c{column_index(attribute, names, key)}"]
+        return parsed[f"c{order[column_index(attribute, names, key)]}"]
 
     ident = F.trim(parsed[f"c{total - 2}"])
     reason = F.when(wrong, F.lit("wrong column count")).when(
@@ -130,11 +132,13 @@ def labelled_from_batch(
 ) -> Labelled:
     """The transform's output records merged with ground truth on their inference ids; with
     ``features`` (bias), each record's features list too (``FEATURES``)."""
+    if batch.data.kind == "json" and not batch.data.json_lines and not features:
+        return _documents(spark, files, label_files, attrs)
     lines = text_lines(spark, files).where(F.trim("value") != "")
     if batch.data.kind == "json" and batch.data.json_lines:
         rows, note = _json(lines, attrs, features)
     elif batch.data.kind == "csv" and not batch.data.header and not features:
-        rows, note = _csv(spark, files, lines, attrs)
+        rows, note = _csv(spark, files, lines, attrs, batch)
     else:
         raise InputDataError(
             "a batch transform's JSON Lines outputs (and, for model quality, CSV outputs "
@@ -162,3 +166,17 @@ def labelled_from_batch(
     )
     names: tuple[str | None, ...] = (None,) * width
     return merged_with_labels(spark, rows, label_files, attrs, note, names)
+
+
+def _documents(
+    spark: SparkSession, files: list[str], label_files: list[str], attrs: Attributes
+) -> Labelled:
+    """JSON documents (``SplitType=None``): each answer a capture's ``endpointOutput``, its
+    rows at their positions, the id the document's ``SageMakerInferenceId``; the ground
+    truth's rows matched by (id, position) as for a captured batch request."""
+    docs = documents(spark, [("", f) for f in files])
+    sample = [sample_line(d, paired=False) for d in sampled(docs)]
+    lines = capture_lines(docs, paired=False)
+    rows, note, _ = read_captures(spark, lines, sample, attrs, None, None, merged=False)
+    note = f"batch transform output: JSON documents, ids SageMakerInferenceId; {note}"
+    return merged_with_labels(spark, rows, label_files, attrs, note)

@@ -26,7 +26,7 @@ from monitor_job.decode.capture import (
     window_reasons,
 )
 from monitor_job.decode.layout import SideLayout
-from monitor_job.decode.sample import SAMPLE_LINES
+from monitor_job.decode.sample import SAMPLE_LINES, sample_lines
 from monitor_job.errors import ConfigError, InputDataError
 from monitor_job.groundtruth.handler import handler_captures
 from monitor_job.groundtruth.layouts import features_layout, sample_layout
@@ -100,6 +100,16 @@ def label_attribute(layout: SideLayout, attribute: str | None) -> str | None:
     return attribute
 
 
+def row_attribute(attribute: str | None, layout: SideLayout, key: str) -> str | None:
+    """An attribute over a JSON batch of rows (``predictions[*].score``) as the path within
+    each row (``$.score``); others as they are."""
+    if attribute is None or layout.kind != "json" or "[*]" not in attribute:
+        return attribute
+    if layout.shape != "elements":
+        raise ConfigError(f"{key} {attribute!r}: the model's answers are not lists of rows")
+    return jmespaths.row_path(attribute, key, layout.batch_key)
+
+
 def _reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:
     return payload_reasons(
         chain,
@@ -113,7 +123,8 @@ def _reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:
 
 def read_captures(
     spark: SparkSession,
-    files: list[str],
+    lines: DataFrame,
+    sample: list[str],
     attrs: Attributes,
     start: datetime | None,
     end: datetime | None,
@@ -123,13 +134,13 @@ def read_captures(
     """Capture (or merged) lines -> rows (``ID``, ``POS``, ``PRED``, ``PROB``[, ``LABEL``]
     [, ``FEATURES``: the endpointInput row at the same position]), failed records kept as
     one row with :data:`REASON`; and the endpointInput layout when ``features``."""
-    out_layout = sample_layout(spark, files, "endpointOutput")
+    out_layout = sample_layout(sample, "endpointOutput")
     if out_layout is None:
         raise InputDataError(
             f"cannot decode endpointOutput in any of the first {SAMPLE_LINES} records "
             "(expected CSV, JSON or BASE64 payloads)"
         )
-    gt_layout = sample_layout(spark, files, "groundTruthData") if merged else None
+    gt_layout = sample_layout(sample, "groundTruthData") if merged else None
     if merged and gt_layout is None:
         raise InputDataError(
             f"no decodable groundTruthData in the first {SAMPLE_LINES} merged records"
@@ -137,9 +148,9 @@ def read_captures(
     in_layout = None
     if features:
         in_layout = (
-            sample_layout(spark, files, "endpointInput")
+            sample_layout(sample, "endpointInput")
             if attrs.features is None
-            else features_layout(spark, files, attrs.features)
+            else features_layout(sample, attrs.features)
         )
     if features and in_layout is None:
         raise InputDataError(
@@ -150,8 +161,10 @@ def read_captures(
     register(spark)
     if in_layout is not None:
         register_objects(spark, [in_layout])
-    rec = text_lines(spark, files).select(
+    given = F.col("reason") if "reason" in lines.columns else F.lit(None).cast("string")
+    rec = lines.select(
         F.col("value").alias(RAW),
+        given.alias("_given"),
         F.from_json("value", schema).alias("_rec"),
         F.struct(F.input_file_name(), F.monotonically_increasing_id()).alias(ORDER),
     )
@@ -175,7 +188,7 @@ def read_captures(
     event_id = F.coalesce(
         F.col("_rec.eventMetadata.inferenceId"), F.col("_rec.eventMetadata.eventId")
     )
-    chain = F.when(
+    chain = F.when(F.col("_given").isNotNull(), F.col("_given")).when(
         F.col("_rec").isNull()
         | (F.col("_rec.captureData").isNull() & F.col("_rec.eventMetadata").isNull()),
         F.lit("malformed JSON line"),
@@ -208,14 +221,16 @@ def read_captures(
     if in_layout is not None:
         keep.append(F.col("_e_in"))
     exploded = rec.select(F.posexplode(rows).alias(POS, "_e"), *keep)
+    prediction = row_attribute(attrs.prediction, out_layout, "inference_attribute")
+    probability = row_attribute(attrs.probability, out_layout, "probability_attribute")
     select = [
         F.col(ID),
         F.col(POS),
-        F.expr(value_sql("_e", out_layout, attrs.prediction, "inference_attribute")).alias(PRED)
-        if attrs.prediction is not None
+        F.expr(value_sql("_e", out_layout, prediction, "inference_attribute")).alias(PRED)
+        if prediction is not None
         else F.lit(None).cast("string").alias(PRED),
-        F.expr(value_sql("_e", out_layout, attrs.probability, "probability_attribute")).alias(PROB)
-        if attrs.probability is not None
+        F.expr(value_sql("_e", out_layout, probability, "probability_attribute")).alias(PROB)
+        if probability is not None
         else F.lit(None).cast("string").alias(PROB),
         F.col(REASON),
         F.col(RAW),
@@ -241,7 +256,7 @@ def read_captures(
 
 def read_ground_truth(spark: SparkSession, files: list[str], label: str | None) -> DataFrame:
     """Ground-truth JSONL -> rows (``ID``, ``POS``, ``LABEL``) with :data:`REASON`."""
-    layout = sample_layout(spark, files, "groundTruthData")
+    layout = sample_layout(sample_lines(spark, files), "groundTruthData")
     if layout is None:
         raise InputDataError(
             f"no decodable groundTruthData in the first {SAMPLE_LINES} ground-truth records"
@@ -341,7 +356,16 @@ def labelled_from_captures(
         captures, note = handler_captures(spark, files, script, attrs, start, end, merged)
         in_layout = None
     else:
-        captures, note, in_layout = read_captures(spark, files, attrs, start, end, merged, features)
+        captures, note, in_layout = read_captures(
+            spark,
+            text_lines(spark, files),
+            sample_lines(spark, files),
+            attrs,
+            start,
+            end,
+            merged,
+            features,
+        )
     names = in_layout.names if in_layout is not None else ()
     captures = captures.cache()
     cap_counts, samples = reason_counts(captures)

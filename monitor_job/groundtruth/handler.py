@@ -18,6 +18,7 @@ from pyspark.sql import types as T
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.preprocess import POS as HANDLER_POS
 from monitor_job.decode.preprocess import handler_columns, run_handler
+from monitor_job.decode.sample import sample_lines
 from monitor_job.errors import ConfigError
 from monitor_job.groundtruth.records import (
     ID,
@@ -61,7 +62,7 @@ def handler_captures(
 ) -> tuple[DataFrame, str]:
     """Capture (or merged) lines through the handler -> rows (``ID``, ``POS``, ``PRED``,
     ``PROB``) with :data:`REASON`, :data:`RAW` and ``ORDER``, like ``read_captures``."""
-    spec, names = handler_columns(spark, script, "capture", files, "the captures")
+    spec, names = handler_columns(script, "capture", sample_lines(spark, files), "the captures")
     prediction = _column(names, attrs.prediction, "inference_attribute")
     probability = _column(names, attrs.probability, "probability_attribute")
     meta = "$.eventMetadata"

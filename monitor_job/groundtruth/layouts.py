@@ -4,20 +4,15 @@ input, the ground truth; or the features list a JMESPath finds in each request."
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from monitor_job.decode import jmespaths
 from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
-from monitor_job.decode.sample import sample_lines
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
 
 
-def sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayout | None:
+def sample_layout(lines: list[str], pick: str) -> SideLayout | None:
     """Layout of the first decodable payload at ``pick`` (``endpointInput``,
-    ``endpointOutput`` or ``groundTruthData``) among the first lines."""
-    for line in sample_lines(spark, files):
+    ``endpointOutput`` or ``groundTruthData``) among the sampled capture lines."""
+    for line in lines:
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, TypeError):
@@ -34,13 +29,13 @@ def sample_layout(spark: SparkSession, files: list[str], pick: str) -> SideLayou
     return None
 
 
-def features_layout(spark: SparkSession, files: list[str], expression: str) -> SideLayout | None:
+def features_layout(lines: list[str], expression: str) -> SideLayout | None:
     """The width of the features list at ``expression`` (``features_attribute``, a
     JMESPath) in the first captured JSON request that has one: one row per request."""
     import jmespath
 
     jmespaths.json_path(expression, "features_attribute")  # one this job reads
-    for line in sample_lines(spark, files):
+    for line in lines:
         try:
             side = json.loads(line)["captureData"]["endpointInput"]
             found = jmespath.search(expression, json.loads(payload_text(side) or "null"))
