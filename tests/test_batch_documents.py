@@ -101,6 +101,34 @@ def test_json_documents_equal_the_same_rows_as_csv(
     assert any('rows in ["predictions"]' in n for n in summary["notes"]), summary["notes"]
 
 
+def test_json_lines_pairs_equal_the_same_rows_as_csv(bucket, tmp_path, monkeypatch, plain) -> None:
+    """JSON Lines inputs paired with their outputs (``SplitType=Line``): line *i* of the
+    answers with line *i* of the requests, as a captured request and its answer; an answer
+    line with no request is counted by reason."""
+    s3 = boto3.client("s3")
+    for n, (features, answers) in enumerate(_parts(5)):
+        requests = [json.dumps({"features": f}) for f in features]
+        lines = [json.dumps({**a, "SageMakerInferenceId": str(uuid.uuid4()),
+                             "SageMakerInferenceTime": WHEN}) for a in answers]  # fmt: skip
+        if n == 0:
+            lines.append(json.dumps({"score": 0.5, "predicted_label": 1}))  # one line too many
+        put(s3, bucket, f"jobs/in/p{n}.jsonl", "\n".join(requests) + "\n")
+        put(s3, bucket, f"jobs/out/p{n}.jsonl.out", "\n".join(lines) + "\n")
+    for side, prefix, suffix in (("input", "in", ""), ("output", "out", ".out")):
+        names = [f"p{n}.jsonl{suffix}" for n in range(PARTS)]
+        manifest = [{"prefix": f"s3://{bucket}/jobs/{prefix}/"}, *names]
+        put(s3, bucket, f"capture/{side}/2024/03/01/10/m.json", json.dumps(manifest))
+    fmt = {"sides": ["input", "output"], "datasetFormat": {"json": {"line": True}}}
+    code, summary, out = run_batch(tmp_path, monkeypatch,
+                                   json.dumps({"batchTransformCapture": fmt}),
+                                   f"s3://{bucket}/capture")  # fmt: skip
+    assert code == EXIT_OK, (tmp_path / "message").read_text()
+    assert summary["records"]["failed"] == {"input and output line counts differ": 1}
+    stats = json.loads((out / "statistics.json").read_text())
+    assert [f["name"] for f in stats["features"]] == NAMES
+    assert_same_statistics((out / "statistics.json").read_bytes(), plain.read_bytes(), rel=1e-9)
+
+
 def test_answers_alone_and_what_cannot_be_read(bucket, tmp_path, monkeypatch) -> None:
     """Unjoined answers read alone are the model's columns only. An answer that is not one
     JSON document (JSON Lines), and a pair whose answer has fewer rows than its request,
@@ -208,22 +236,6 @@ def test_a_declared_output_width_splits_joined_csv_read_alone(
     )
     code, _, _ = run_batch(tmp_path, monkeypatch, batch(["output"], outputColumns=9), source)
     assert code != EXIT_OK  # wider than the rows: one clear line, not a guess
-
-
-@pytest.mark.parametrize(
-    ("fmt", "more", "words"),
-    [
-        ({"csv": {}}, {"outputColumns": 0}, "outputColumns"),
-        ({"json": {"line": False}}, {"outputColumns": 1}, "outputColumns"),
-    ],
-)
-def test_bad_output_widths_are_refused_before_spark(
-    tmp_path, monkeypatch, capsys, fmt, more, words
-) -> None:
-    batch = {"batchTransformCapture": {"sides": ["output"], "datasetFormat": fmt, **more}}
-    code, _, _ = run_batch(tmp_path, monkeypatch, json.dumps(batch), "s3://x/y")
-    assert code == EXIT_CONFIG
-    assert words in capsys.readouterr().err
 
 
 def test_what_documents_do_not_support_is_refused_before_spark(

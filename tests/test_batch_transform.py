@@ -241,10 +241,10 @@ def test_a_window_without_manifests_and_unsupported_forms(
     code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), source, **late)
     assert code == EXIT_EMPTY_INPUT
     assert "no batch-transform input manifest" in capsys.readouterr().err
-    pairs_of_json = json.dumps(
-        {"batchTransformCapture": {"sides": ["input", "output"], "datasetFormat": {"json": {}}}}
+    pairs_of_parquet = json.dumps(
+        {"batchTransformCapture": {"sides": ["input", "output"], "datasetFormat": {"parquet": {}}}}
     )
-    code, _, _ = run_batch(tmp_path, monkeypatch, pairs_of_json, "s3://x/y")
+    code, _, _ = run_batch(tmp_path, monkeypatch, pairs_of_parquet, "s3://x/y")
     assert code == EXIT_CONFIG
     assert "not supported yet" in capsys.readouterr().err
     code, _, _ = run_batch(tmp_path, monkeypatch, batch_format(["input"]), "s3://x/y",
@@ -304,12 +304,17 @@ def test_the_format_is_parsed_and_bad_ones_named() -> None:
     assert parsed.is_batch and parsed.batch is not None
     assert parsed.batch.side == "output" and parsed.batch.inference_id is False
     assert parsed.batch.data.kind == "csv" and parsed.batch.data.header is True
+    declared = {"datasetFormat": {"csv": {}}, "outputColumns": 2}
+    assert parse_dataset_format({"batchTransformCapture": declared}).batch.output_columns == 2
     for bad, named in (
         ({"sides": ["inputs"], "datasetFormat": {"csv": {}}}, "sides must be"),
         ({"sides": ["input"]}, "datasetFormat is required"),
         ({"datasetFormat": {"sagemakerCaptureJson": {}}}, "must be one of"),
         ({"datasetFormat": {"csv": {}}, "side": ["input"]}, "unknown key(s) ['side']"),
         ({"datasetFormat": {"csv": {}}, "generateInferenceId": "yes"}, "true or false"),
+        ({"datasetFormat": {"csv": {}}, "outputColumns": 0}, "outputColumns is the number"),
+        ({"datasetFormat": {"csv": {}}, "outputColumns": True}, "outputColumns is the number"),
+        ({"datasetFormat": {"json": {}}, "outputColumns": 1}, "outputColumns is the number"),
     ):
         with pytest.raises(ConfigError, match=re.escape(named)):
             parse_dataset_format({"batchTransformCapture": bad})

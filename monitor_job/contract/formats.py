@@ -127,12 +127,11 @@ def _batch(opts: Mapping[str, Any]) -> BatchFormat:
             f"dataset_format.{BATCH}.datasetFormat must be one of {list(DATA_KINDS)}; "
             f"got {data.kind!r}"
         )
-    documents = data.kind == "json" and not data.json_lines
-    if len(sides) > 1 and not documents and (data.kind != "csv" or data.header):
+    if len(sides) > 1 and (data.kind == "parquet" or data.header):
         raise ConfigError(
             f'dataset_format.{BATCH}.sides ["input", "output"] pairs CSV lines without a '
-            'header, or JSON documents ({"json": {"line": false}}), so far; JSON Lines and '
-            "Parquet pairs, and CSV headers, are not supported yet: read one side"
+            "header, JSON Lines, or JSON documents, so far; Parquet pairs and CSV headers are "
+            "not supported yet: read one side"
         )
     ids = opts.get("generateInferenceId")
     if ids is not None and not isinstance(ids, bool):

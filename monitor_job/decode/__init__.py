@@ -86,7 +86,7 @@ def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing
         from monitor_job.decode.batch import read_batch, read_pairs
         from monitor_job.decode.documents import read_documents
 
-        if fmt.batch.data.kind == "json" and not fmt.batch.data.json_lines:
+        if fmt.batch.data.kind == "json" and (listing.paired or not fmt.batch.data.json_lines):
             frame, names, notes = read_documents(spark, fmt.batch, files, list(listing.paired))
         elif listing.paired:
             frame, names, notes = read_pairs(spark, fmt.batch, files, list(listing.paired))

@@ -10,6 +10,9 @@ object), and pairs row *i* of the answer with row *i* of the request. SageMaker'
 an output joined with its input (``JoinSource=Input``) holds the answer at
 ``SageMakerOutput`` and the input's copy beside it (read as the input when the input objects
 are not read themselves).
+
+JSON Lines inputs paired with their outputs (``SplitType=Line``) are read the same way, a
+pair of lines for a pair of documents.
 """
 
 from __future__ import annotations
@@ -31,16 +34,17 @@ SAMPLE_DOCUMENTS = 5
 INPUT, OUTPUT = "endpointInput", "endpointOutput"
 
 
-def documents(spark: SparkSession, pairs: list[tuple[str, str]]) -> DataFrame:
+def documents(spark: SparkSession, pairs: list[tuple[str, str]], lines: bool = False) -> DataFrame:
     """One row per document (or pair of an input and its output, either "" when not read):
     ``input``, ``output``, ``copy`` (a joined output's input), ``id``, ``time``; ``reason``
-    and ``raw`` (an excerpt, or the name) when it cannot be read."""
+    and ``raw`` (an excerpt, or the name) when it cannot be read. With ``lines``, one row per
+    pair of lines (JSON Lines in step) instead."""
     from pyspark.sql import DataFrame as Frame
 
     listed = "".join(f"{i}\0{o}\0" for i, o in pairs)
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    found = jvm.monitorjob.aggregates.Documents.read(spark._jsparkSession, listed, LIMIT)
+    found = jvm.monitorjob.aggregates.Documents.read(spark._jsparkSession, listed, LIMIT, lines)
     return Frame(found, spark)
 
 
@@ -110,7 +114,8 @@ def read_documents(
         pairs = [("", f) for f in files]
     else:
         pairs = [(f, "") for f in files]
-    docs = documents(spark, pairs)
+    lines = batch.data.json_lines
+    docs = documents(spark, pairs, lines)
     sample = sampled(docs)
     indices = _indices(batch, sample)
     layouts = infer_layouts([sample_line(d, bool(paired)) for d in sample], indices)
@@ -124,14 +129,16 @@ def read_documents(
             "other shapes"
         )
     ordered: dict[str, SideLayout] = {i: layouts[i] for i in indices}
-    lines = capture_lines(docs, bool(paired))
-    frame, _ = decode_capture_records(lines, ordered, None, None, given="reason")
+    frame, _ = decode_capture_records(
+        capture_lines(docs, bool(paired)), ordered, None, None, given="reason"
+    )
     names = column_names(ordered.values())
     shapes = ", ".join(
         f"{'answers' if i == OUTPUT else 'requests'}: {_shape(lay)} x{lay.width}"
         for i, lay in ordered.items()
     )
-    note = f"batch transform: {len(files)} JSON document(s) read whole ({shapes})"
+    what = "JSON Lines file(s) paired line by line" if lines else "JSON document(s) read whole"
+    note = f"batch transform: {len(files)} {what} ({shapes})"
     return frame, names, (note,)
 
 

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -42,14 +44,17 @@ public final class Documents {
   static final String OUTPUT = "SageMakerOutput";
   static final String INPUT = "SageMakerInput";
   static final int RAW = 1000;
+  static final String MISMATCH = "input and output line counts differ";
 
   private Documents() {}
 
   /**
    * The documents of {@code listed} ({@code input \0 output \0} per pair, either name empty
-   * when that side is not read), each at most {@code limit} characters.
+   * when that side is not read), each at most {@code limit} characters; with {@code lines},
+   * each pair's lines in step instead (JSON Lines, {@code SplitType=Line}), a line on one side
+   * only failing with {@link #MISMATCH}.
    */
-  public static Dataset<Row> read(SparkSession spark, String listed, long limit) {
+  public static Dataset<Row> read(SparkSession spark, String listed, long limit, boolean lines) {
     String[] fields = listed.split("\0", -1);
     if (fields.length % 2 != 1 || !fields[fields.length - 1].isEmpty()) {
       throw new IllegalArgumentException("a listing of pairs is input and output per pair");
@@ -70,13 +75,16 @@ public final class Documents {
             .parallelize(ids, Math.max(1, ids.size()))
             .mapPartitions(
                 part -> {
-                  List<Row> out = new ArrayList<>();
-                  while (part.hasNext()) {
-                    int id = part.next();
-                    String[] pair = pairs.get(id);
-                    out.add(document(conf.value(), id, pair[0], pair[1], limit));
+                  if (!part.hasNext()) {
+                    return Collections.emptyIterator();
                   }
-                  return out.isEmpty() ? Collections.emptyIterator() : out.iterator();
+                  int id = part.next();
+                  String[] pair = pairs.get(id);
+                  if (lines) {
+                    return new Answers(new PairedLines.Lines(conf.value(), id, pair[0], pair[1]));
+                  }
+                  Row row = document(conf.value(), id, pair[0], pair[1], limit);
+                  return Collections.singletonList(row).iterator();
                 });
     StructType schema =
         new StructType()
@@ -106,17 +114,25 @@ public final class Documents {
     if (answer == null) {
       return failed(pair, output, "document larger than " + limit + " characters");
     }
-    ObjectMapper mapper =
-        new ObjectMapper(Json.SPARK_DEFAULTS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    return answered(mapper(), pair, given, answer, "output is not one JSON document");
+  }
+
+  static ObjectMapper mapper() {
+    return new ObjectMapper(Json.SPARK_DEFAULTS)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /** The request and the model's answer, SageMaker's additions taken out of the answer. */
+  static Row answered(
+      ObjectMapper mapper, int pair, String given, String answer, String malformed) {
     JsonNode doc;
     try {
       doc = mapper.readTree(answer);
     } catch (JsonProcessingException err) {
-      return failed(pair, excerpt(answer), "output is not one JSON document");
+      return failed(pair, excerpt(answer), malformed);
     }
     if (doc == null || doc.isMissingNode()) {
-      return failed(pair, excerpt(answer), "output is not one JSON document");
+      return failed(pair, excerpt(answer), malformed);
     }
     if (!doc.isObject()) {
       return RowFactory.create(pair, null, given, answer, null, null, null, null);
@@ -142,6 +158,55 @@ public final class Documents {
 
   private static String excerpt(String text) {
     return text.length() <= RAW ? text : text.substring(0, RAW) + "...";
+  }
+
+  /** Paired lines as rows of {@link #read}; lines blank on both sides skipped. */
+  private static final class Answers implements Iterator<Row> {
+    private final Iterator<Row> lines;
+    private final ObjectMapper mapper = mapper();
+    private Row next;
+
+    Answers(Iterator<Row> lines) {
+      this.lines = lines;
+      advance();
+    }
+
+    private void advance() {
+      next = null;
+      while (next == null && lines.hasNext()) {
+        Row line = lines.next();
+        int pair = line.getInt(0);
+        String input = line.getString(2);
+        String output = line.getString(3);
+        if (blank(input) && blank(output)) {
+          continue;
+        }
+        if (input == null || output == null) {
+          next = failed(pair, excerpt(input != null ? input : output), MISMATCH);
+        } else {
+          next = answered(mapper, pair, input, output, "malformed JSON line");
+        }
+      }
+    }
+
+    private static boolean blank(String text) {
+      return text == null || text.trim().isEmpty();
+    }
+
+    @Override
+    public boolean hasNext() {
+      return next != null;
+    }
+
+    @Override
+    public Row next() {
+      if (next == null) {
+        throw new NoSuchElementException();
+      }
+      Row row = next;
+      advance();
+      return row;
+    }
   }
 
   /** The file's whole text, or null when it holds more than {@code limit} characters. */

@@ -91,7 +91,7 @@ public final class PairedLines {
   }
 
   /** Both files' lines in step; the readers are closed at the end or with the task. */
-  private static final class Lines implements Iterator<Row> {
+  static final class Lines implements Iterator<Row> {
     private final int pair;
     private final BufferedReader input;
     private final BufferedReader output;
