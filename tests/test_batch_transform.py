@@ -251,7 +251,7 @@ def test_a_window_without_manifests_and_unsupported_forms(
                         analysis_type="MODEL_BIAS", analysis_config="/nowhere.json",
                         inference_attribute="0")  # fmt: skip
     assert code == EXIT_CONFIG
-    assert "reads JSON Lines outputs joined with their input" in capsys.readouterr().err
+    assert "reads outputs joined with their input" in capsys.readouterr().err
 
 
 def test_a_local_destination_through_the_cli_and_yaml(tmp_path) -> None:
@@ -477,20 +477,24 @@ def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
     assert_close(ours, json.loads((tmp_path / "csv" / "analysis.json").read_text()), 1e-12)
 
 
-def test_bias_on_joined_json_lines_outputs(bucket, tmp_path, monkeypatch) -> None:
-    """Bias on a transform's joined JSON Lines outputs (the features from the input, the
-    prediction under SageMakerOutput) merged with ground truth on SageMakerInferenceId: the
-    analysis of the same merged records as a labelled CSV, which equals smclarify's
-    (tests/bias/test_job.py)."""
+@pytest.mark.parametrize("shape", ["jsonl", "csv"])
+def test_bias_on_joined_outputs(bucket, tmp_path, monkeypatch, shape) -> None:
+    """Bias on a transform's outputs joined with their input, merged with ground truth on
+    SageMakerInferenceId: JSON Lines (the features from the input, the prediction under
+    SageMakerOutput) or CSV (the input's copy, then the model's outputColumns, then the id
+    and time). The analysis of the same merged records as a labelled CSV, which equals
+    smclarify's (tests/bias/test_job.py)."""
     from tests.bias.test_records import CAPTURE_CONFIG, assert_same_metrics, csv_analysis
 
     records = pd.read_csv(demo_data(tmp_path) / "bias" / "window-12h" / "records.csv")
     records = records.iloc[:1200]
     ids = [str(uuid.uuid4()) for _ in range(len(records))]
+    when = "2024-03-01T10:05:00Z"
     lines = [
         json.dumps({"features": [r.sex, int(r.age), int(r.zip)],
                     "SageMakerOutput": {"predicted_label": int(r.predicted)},
-                    "SageMakerInferenceId": i, "SageMakerInferenceTime": "2024-03-01T10:05:00Z"})
+                    "SageMakerInferenceId": i, "SageMakerInferenceTime": when})
+        if shape == "jsonl" else f"{r.sex},{int(r.age)},{int(r.zip)},{int(r.predicted)},{i},{when}"
         for r, i in zip(records.itertuples(), ids, strict=True)
     ]  # fmt: skip
     s3 = boto3.client("s3")
@@ -504,14 +508,17 @@ def test_bias_on_joined_json_lines_outputs(bucket, tmp_path, monkeypatch) -> Non
         for r, i, k in zip(records.itertuples(), ids, kept, strict=True) if k
     ]  # fmt: skip
     put(s3, bucket, "truth/2024/03/01/10/labels.jsonl", "\n".join(truth) + "\n")
-    batch = {
-        "batchTransformCapture": {"sides": ["output"], "datasetFormat": {"json": {"line": True}}}
-    }
+    if shape == "jsonl":
+        fmt: dict = {"datasetFormat": {"json": {"line": True}}}
+        attributes = {"features_attribute": "features", "inference_attribute": "predicted_label"}
+    else:
+        fmt = {"datasetFormat": {"csv": {"header": False}}, "outputColumns": 1}
+        attributes = {"inference_attribute": "0"}
+    batch = {"batchTransformCapture": {"sides": ["output"], **fmt}}
     code, summary, out = run_batch(
         tmp_path, monkeypatch, json.dumps(batch), f"s3://{bucket}/capture",
         analysis_type="MODEL_BIAS", analysis_config=str(CAPTURE_CONFIG),
-        features_attribute="features", inference_attribute="predicted_label",
-        ground_truth_source=f"s3://{bucket}/truth",
+        ground_truth_source=f"s3://{bucket}/truth", **attributes,
     )  # fmt: skip
     assert code == EXIT_OK, (tmp_path / "message").read_text()
     assert summary["merge"]["matched"] == int(kept.sum())

@@ -1,8 +1,9 @@
 """What a run on a batch transform's capture destination needs, checked before Spark
 starts: data quality reads either side (or both, paired); model quality reads the outputs
 and merges ground truth on SageMaker's inference ids, so it needs them and the ground
-truth, and bias does the same with each record's features (JSON Lines outputs);
-explainability explains the transform's inputs."""
+truth, and bias does the same with each record's features (outputs joined with their
+input: JSON Lines, or CSV with ``outputColumns``); explainability explains the transform's
+inputs."""
 
 from __future__ import annotations
 
@@ -50,15 +51,15 @@ def _check_bias(config: JobConfig) -> None:
             "bias on a batch transform needs inference_attribute or probability_attribute "
             "(JMESPaths into the model's output)"
         )
-    if (
-        fmt.batch.data.kind != "json"
-        or not fmt.batch.data.json_lines
-        or config.features_attribute is None
-    ):
+    data = fmt.batch.data
+    json_lines = data.kind == "json" and data.json_lines and config.features_attribute
+    joined_csv = data.kind == "csv" and not data.header and fmt.batch.output_columns
+    if not (json_lines or joined_csv):
         raise ConfigError(
-            "bias on a batch transform reads JSON Lines outputs joined with their input "
-            "(JoinSource=Input) so far: datasetFormat json, and features_attribute (the "
-            "JMESPath of the features list in the model's input)"
+            "bias on a batch transform reads outputs joined with their input (JoinSource="
+            'Input) so far: JSON Lines ({"json": {"line": true}}) with features_attribute '
+            "(the JMESPath of the features list in the model's input), or CSV without a "
+            "header with outputColumns (the model's values after the input's copy)"
         )
 
 

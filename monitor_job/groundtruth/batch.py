@@ -81,7 +81,12 @@ def _json(lines: DataFrame, attrs: Attributes, features: bool) -> tuple[DataFram
 
 
 def _csv(
-    spark: SparkSession, files: list[str], lines: DataFrame, attrs: Attributes, batch: BatchFormat
+    spark: SparkSession,
+    files: list[str],
+    lines: DataFrame,
+    attrs: Attributes,
+    batch: BatchFormat,
+    features: bool,
 ) -> tuple[DataFrame, str]:
     sample = sample_lines(spark, files)
     if not has_inference_ids(sample):
@@ -106,12 +111,23 @@ def _csv(
     )
     prediction = pick(attrs.prediction, "inference_attribute")
     reason = _missing(reason, prediction, attrs)
+    extra = []
+    if features:  # a joined row's input copy (what precedes the declared outputColumns)
+        assert batch.output_columns is not None  # checked before Spark starts
+        copy = order[batch.output_columns :]
+        if not copy:
+            raise InputDataError(
+                f"bias needs the input's copy in each output row (JoinSource=Input); the rows "
+                f"hold {total - 2} value(s), the model's outputColumns {batch.output_columns}"
+            )
+        extra.append(F.array(*(parsed[f"c{i}"] for i in copy)).alias(FEATURES))
     rows = lines.select(
         ident.alias(ID),
         prediction.alias(PRED),
         pick(attrs.probability, "probability_attribute").alias(PROB),
         reason.alias(REASON),
         F.col("value").alias(RAW),
+        *extra,
     )
     return rows, f"batch transform output: CSV of {total - 2} value(s), then id and time"
 
@@ -137,12 +153,12 @@ def labelled_from_batch(
     lines = text_lines(spark, files).where(F.trim("value") != "")
     if batch.data.kind == "json" and batch.data.json_lines:
         rows, note = _json(lines, attrs, features)
-    elif batch.data.kind == "csv" and not batch.data.header and not features:
-        rows, note = _csv(spark, files, lines, attrs, batch)
+    elif batch.data.kind == "csv" and not batch.data.header:
+        rows, note = _csv(spark, files, lines, attrs, batch, features)
     else:
         raise InputDataError(
-            "a batch transform's JSON Lines outputs (and, for model quality, CSV outputs "
-            f"without a header) are read so far; got {batch.data.kind}"
+            "a batch transform's JSON Lines outputs, JSON documents and CSV outputs without a "
+            f"header are read so far; got {batch.data.kind}"
         )
     order = F.struct(F.input_file_name(), F.monotonically_increasing_id())
     width = 0
