@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def check_batch(config: JobConfig) -> None:
-    from monitor_job.contract.config import AnalysisType, check_model_quality_attributes
+    from monitor_job.contract.checks import check_model_quality_attributes
+    from monitor_job.contract.config import AnalysisType
 
     fmt = config.dataset_format
     assert fmt.batch is not None
