@@ -3,12 +3,20 @@ input, checked before Spark starts (CONTRACT §8)."""
 
 from __future__ import annotations
 
+import logging
+
 from monitor_job.contract.config import CLARIFY_TYPES, PROBLEM_TYPES, AnalysisType, JobConfig
 from monitor_job.errors import ConfigError
 
 
 def check_config(config: JobConfig) -> None:
     """Each analysis type's needs (a ConfigError names what is missing)."""
+    if config.exclude_features and config.analysis_type is not AnalysisType.DATA_QUALITY:
+        logging.getLogger("monitor_job").warning(
+            "exclude_features_attribute applies to data quality; a %s run reads its columns "
+            "from its own attributes and does not use it",
+            config.analysis_type.value,
+        )
     if config.dataset_format.is_runs:
         check_rollup(config)
     if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:

@@ -50,6 +50,7 @@ KNOWN_KEYS = frozenset(
         "problem_type",
         "inference_attribute",
         "features_attribute",
+        "exclude_features_attribute",
         "probability_attribute",
         "probability_threshold_attribute",
         "ground_truth_attribute",
@@ -112,6 +113,9 @@ class JobConfig:
     # Where a captured JSON request holds its features (SageMaker's EndpointInput
     # FeaturesAttribute, a JMESPath): bias on captures.
     features_attribute: str | None = None
+    # Columns left out of a data-quality analysis (EndpointInput / BatchTransformInput
+    # ExcludeFeaturesAttribute): names or 0-based indices.
+    exclude_features: tuple[str, ...] = ()
     probability_attribute: str | None = None
     probability_threshold_attribute: float | None = None
     ground_truth_attribute: str | None = None
@@ -166,6 +170,17 @@ def _choice(env: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str |
     if raw is not None and raw not in choices:
         raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {raw!r}")
     return raw
+
+
+def _names(env: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """A comma-separated list of column names or indices (at most 10,000)."""
+    text = _text(env, key)
+    if text is None:
+        return ()
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if len(names) > 10_000:
+        raise ConfigError(f"{key} names {len(names)} columns; at most 10000")
+    return names
 
 
 def _float(env: Mapping[str, Any], key: str, default: float | None) -> float | None:
@@ -255,6 +270,7 @@ def config_from_mapping(
         problem_type=_choice(env, "problem_type", PROBLEM_TYPES),
         inference_attribute=_text(env, "inference_attribute"),
         features_attribute=_text(env, "features_attribute"),
+        exclude_features=_names(env, "exclude_features_attribute"),
         probability_attribute=_text(env, "probability_attribute"),
         probability_threshold_attribute=_float(env, "probability_threshold_attribute", None),
         ground_truth_attribute=_text(env, "ground_truth_attribute"),

@@ -36,6 +36,12 @@ def add_commands(commands: Commands) -> None:
         p.add_argument("--output", required=True, help="output directory")
         p.add_argument("--preprocessor", help="script defining preprocess_handler")
         p.add_argument("--postprocessor", help="script defining postprocess_handler")
+        p.add_argument(
+            "--exclude-features",
+            metavar="NAMES",
+            help="columns left out of the analysis: names or 0-based indices, comma-separated "
+            "(exclude_features_attribute)",
+        )
     mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
     mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
     add_window_options(mon, "also PutMetricData to CloudWatch (the metrics file is always written)")
@@ -71,6 +77,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
         "output_path": args.output,
         "record_preprocessor_script": args.preprocessor,
         "post_analytics_processor_script": args.postprocessor,
+        "exclude_features_attribute": args.exclude_features,
     }
     if args.command == "monitor":
         env.update(**_baseline_files(args), **window_settings(args))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor_job.contract import JobConfig
+from monitor_job.contract import AnalysisType, JobConfig
 from monitor_job.decode.capture import RAW, REASON, SKIPPED_REASONS, decode_capture_records
 from monitor_job.decode.documents import SAMPLE_DOCUMENTS
 from monitor_job.decode.layout import column_names, infer_layouts
@@ -39,7 +39,43 @@ class Decoded:
 
 
 def decode_dataset(spark: SparkSession, config: JobConfig, listing: InputListing) -> Decoded:
-    """Decode the listed files according to ``dataset_format`` (and the handler, if any)."""
+    """Decode the listed files according to ``dataset_format`` (and the handler, if any),
+    without the columns ``exclude_features_attribute`` names (data quality)."""
+    decoded = _decoded(spark, config, listing)
+    if config.exclude_features and config.analysis_type is AnalysisType.DATA_QUALITY:
+        return excluded(decoded, config.exclude_features)
+    return decoded
+
+
+def excluded(decoded: Decoded, names: tuple[str, ...]) -> Decoded:
+    """The decoded columns but those named (by name, or by 0-based index); a name that is
+    not a column fails the run, naming the columns there are."""
+    from pyspark.sql import functions as F
+
+    gone: set[int] = set()
+    for name in names:
+        if name in decoded.names:
+            gone.add(decoded.names.index(name))
+        elif name.isdigit() and int(name) < len(decoded.names):
+            gone.add(int(name))
+        else:
+            shown = ", ".join(decoded.names[:50]) + (" ..." if len(decoded.names) > 50 else "")
+            raise InputDataError(
+                f"exclude_features_attribute names {name[:100]!r}, which is not a column "
+                f"(the columns: {shown}; or an index below {len(decoded.names)})"
+            )
+    kept = [i for i in range(len(decoded.names)) if i not in gone]
+    if not kept:
+        raise InputDataError("exclude_features_attribute leaves no column to analyse")
+    frame = decoded.frame.select(
+        *(F.col(f"c{i}").alias(f"c{k}") for k, i in enumerate(kept)), REASON, RAW
+    )
+    left = ", ".join(decoded.names[i] for i in sorted(gone))
+    note = f"exclude_features_attribute: {len(gone)} column(s) left out ({left})"
+    return Decoded(frame, tuple(decoded.names[i] for i in kept), (*decoded.notes, note))
+
+
+def _decoded(spark: SparkSession, config: JobConfig, listing: InputListing) -> Decoded:
     fmt = config.dataset_format
     files = list(listing.files)
     if not files:

@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from monitor_job.cli import main
 from monitor_job.contract import config_from_mapping
 from monitor_job.data_quality.job import run_baseline
-from monitor_job.errors import EXIT_OK
+from monitor_job.errors import EXIT_INPUT, EXIT_OK
 from monitor_job.outputs.area import OutputArea
 from tests.datasets import (
     csv_capture_lines,
@@ -234,3 +234,19 @@ def test_job_count_does_not_grow_with_columns(spark, tmp_path) -> None:
         counts[width] = len(sc.statusTracker().getJobIdsForGroup(group))
     assert counts[20] <= 8, counts
     assert counts[20] == counts[5], counts
+
+
+def test_excluded_features_are_left_out(spark, tmp_path, frame, capsys) -> None:
+    """``exclude_features_attribute`` (SageMaker's ExcludeFeaturesAttribute: names or
+    0-based indices, comma-separated) leaves those columns out; the others keep their names
+    and equal pandas. A name that is not a column fails with the columns listed."""
+    data = write_csv(frame, tmp_path / "in" / "d.csv")
+    out = tmp_path / "out"
+    args = ["baseline", "--dataset", str(data), "--output", str(out)]
+    assert main([*args, "--exclude-features", f" {frame.columns[1]}, 0"]) == EXIT_OK
+    kept = frame.drop(columns=list(frame.columns[:2]))
+    assert_matches_pandas(read(out, "statistics.json"), kept, list(kept.columns))
+    summary = read(out, "monitor-job-summary.json")
+    assert any("2 column(s) left out" in n for n in summary["notes"]), summary["notes"]
+    assert main([*args, "--exclude-features", "nosuch"]) == EXIT_INPUT
+    assert f"not a column (the columns: {frame.columns[0]}," in capsys.readouterr().err
