@@ -9,12 +9,14 @@ model quality merges ground truth on (id, position), equal to scikit-learn."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
 import boto3
 import numpy as np
 import pytest
+import yaml
 
 from monitor_job.cli import main
 from monitor_job.errors import EXIT_CONFIG, EXIT_OK
@@ -158,10 +160,10 @@ def test_answers_alone_and_what_cannot_be_read(bucket, tmp_path, monkeypatch) ->
 
 
 def test_model_quality_on_json_documents(bucket, tmp_path, monkeypatch) -> None:
-    """``predictions[*].predicted_label`` and ``predictions[*].score`` (JMESPaths over the
-    answer's rows); ground truth per document, its rows in the request's order, merged on
-    (SageMakerInferenceId, position), a label per line as for a captured batch request:
-    every metric equals scikit-learn's on the matched rows."""
+    """The README's example: ``predictions[*].predicted_label`` and ``predictions[*].score``
+    (JMESPaths over the answer's rows); ground truth per document, its rows in the
+    request's order, merged on (SageMakerInferenceId, position), a label per line as for a
+    captured batch request: every metric equals scikit-learn's on the matched rows."""
     from tests.model_quality.test_job import close, sklearn_binary
 
     s3 = boto3.client("s3")
@@ -175,12 +177,14 @@ def test_model_quality_on_json_documents(bucket, tmp_path, monkeypatch) -> None:
         for n in range(2)
     ]  # fmt: skip
     put(s3, bucket, "truth/2024/03/01/11/labels.jsonl", "\n".join(truth) + "\n")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("Model quality on a transform's JSON documents") :]
+    given = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    attributes = {k: given[k] for k in ("analysis_type", "problem_type", "inference_attribute",
+                                        "probability_attribute")}  # fmt: skip
     code, summary, out = run_batch(
-        tmp_path, monkeypatch, _documents(["output"]), f"s3://{bucket}/capture",
-        analysis_type="MODEL_QUALITY", problem_type="BinaryClassification",
-        inference_attribute="predictions[*].predicted_label",
-        probability_attribute="predictions[*].score",
-        ground_truth_source=f"s3://{bucket}/truth",
+        tmp_path, monkeypatch, json.dumps(given["dataset_format"]), f"s3://{bucket}/capture",
+        ground_truth_source=f"s3://{bucket}/truth", **attributes,
     )  # fmt: skip
     assert code == EXIT_OK, (tmp_path / "message").read_text()
     assert summary["merge"]["matched"] == 2 * ROWS
