@@ -10,6 +10,10 @@ input row (what the paired read gives).
 
   input        batchTransformCapture sides [input]            against the plain inputs
   both         sides [input, output], each line with its .out  against the plain joined rows
+  jsonl        the same rows as JSON Lines, paired line by line against the joined rows as
+                                                               flat JSON Lines
+  documents    the same rows as JSON documents (SplitType=None: {"instances": [...]} in,
+               {"predictions": [...]} out), paired                against the same flat JSON Lines
 
     .venv/bin/python scripts/bench_batch.py [--records 1000000] [--repeats 3]
 """
@@ -71,6 +75,55 @@ def ensure_data(records: int) -> Path:
     return root
 
 
+def ensure_json(root: Path) -> None:
+    """The CSV objects' rows as JSON Lines pairs and as JSON documents (under
+    capture-jsonl/ and capture-documents/), made once from the CSV files."""
+    if (root / "_JSON_DONE").is_file():
+        return
+    for kind in ("jsonl", "documents"):
+        for folder in ("in", "out"):
+            (root / f"{kind}-{folder}").mkdir(parents=True, exist_ok=True)
+    (root / "plain-json").mkdir(exist_ok=True)
+    names = sorted(p.name for p in (root / "in").iterdir())
+    for name in names:
+        rows = [line.split(",") for line in (root / "in" / name).read_text().splitlines()]
+        outputs = [
+            line.split(",") for line in (root / "out" / f"{name}.out").read_text().splitlines()
+        ]
+        requests = [{"features": [float(v) for v in r[:20]] + r[20:]} for r in rows]
+        answers = [{"score": float(o[0])} for o in outputs]
+        ident = {
+            "SageMakerInferenceId": outputs[0][1].strip(),
+            "SageMakerInferenceTime": outputs[0][2],
+        }
+        base = name.removesuffix(".csv")
+        (root / "jsonl-in" / f"{base}.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in requests)
+        )
+        (root / "jsonl-out" / f"{base}.jsonl.out").write_text(
+            "".join(json.dumps({**a, **ident}) + "\n" for a in answers)
+        )
+        (root / "documents-in" / f"{base}.json").write_text(json.dumps({"instances": requests}))
+        flat = [
+            {"score": a["score"], **{f"f{i}": v for i, v in enumerate(r["features"])}}
+            for a, r in zip(answers, requests, strict=True)
+        ]
+        (root / "plain-json" / f"{base}.jsonl").write_text(
+            "".join(json.dumps(f) + "\n" for f in flat)
+        )
+        (root / "documents-out" / f"{base}.json.out").write_text(
+            json.dumps({"predictions": answers, **ident})
+        )
+    for kind, suffix in (("jsonl", ".jsonl"), ("documents", ".json")):
+        for side, folder, more in (("input", "in", ""), ("output", "out", ".out")):
+            hour = root / f"capture-{kind}" / side / "2024" / "03" / "01" / "02"
+            hour.mkdir(parents=True, exist_ok=True)
+            entries = [n.removesuffix(".csv") + suffix + more for n in names]
+            listed = [{"prefix": f"{root / f'{kind}-{folder}'}/"}, *entries]
+            (hour / "manifest.json").write_text(json.dumps(listed))
+    (root / "_JSON_DONE").touch()
+
+
 def run(*args: str) -> float:
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
@@ -94,15 +147,24 @@ def main() -> None:
         given = ["--dataset-format", json.dumps(fmt)] if fmt else ["--no-header"]
         return run("baseline", "--dataset", str(source), *given, "--output", str(out / name))
 
-    batch = {"input": ["input"], "both": ["input", "output"]}
+    ensure_json(root)
+    both = ["input", "output"]
+    batch = {  # sides, data format, capture destination
+        "input": (["input"], FORMAT, "capture"),
+        "both": (both, FORMAT, "capture"),
+        "jsonl": (both, {"json": {"line": True}}, "capture-jsonl"),
+        "documents": (both, {"json": {"line": False}}, "capture-documents"),
+    }
     plain = {"input": root / "plain-input", "both": root / "plain-joined"}
+    plain.update({k: root / "plain-json" for k in ("jsonl", "documents")})
     baseline("warm-up", plain["input"])
     times: dict[str, list[float]] = {f"{k}-{m}": [] for k in batch for m in ("batch", "plain")}
     for _ in range(args.repeats):
-        for kind, sides in batch.items():
-            fmt = {"batchTransformCapture": {"sides": sides, "datasetFormat": FORMAT}}
-            times[f"{kind}-batch"].append(baseline(f"{kind}-batch", root / "capture", fmt))
-            times[f"{kind}-plain"].append(baseline(f"{kind}-plain", plain[kind]))
+        for kind, (sides, data, capture) in batch.items():
+            fmt = {"batchTransformCapture": {"sides": sides, "datasetFormat": data}}
+            times[f"{kind}-batch"].append(baseline(f"{kind}-batch", root / capture, fmt))
+            json_plain = {"json": {"line": True}} if kind in ("jsonl", "documents") else None
+            times[f"{kind}-plain"].append(baseline(f"{kind}-plain", plain[kind], json_plain))
     for kind in batch:
         counts = {
             m: json.loads((out / f"{kind}-{m}" / "statistics.json").read_text())["dataset"]
@@ -111,7 +173,8 @@ def main() -> None:
         assert counts["batch"] == counts["plain"], counts
         b, p = (statistics.median(times[f"{kind}-{m}"]) for m in ("batch", "plain"))
         print(
-            f"{args.records:,} records, {kind:5s}: batch {b:.1f} s, plain CSV {p:.1f} s, "
+            f"{args.records:,} records, {kind:9s}: batch {b:.1f} s, "
+            f"plain {'JSON Lines' if kind in ('jsonl', 'documents') else 'CSV'} {p:.1f} s, "
             f"x {b / p:.2f} (medians of {args.repeats}; "
             f"batch {', '.join(f'{t:.1f}' for t in times[f'{kind}-batch'])}; "
             f"plain {', '.join(f'{t:.1f}' for t in times[f'{kind}-plain'])})"

@@ -100,7 +100,10 @@ def test_json_documents_equal_the_same_rows_as_csv(
     assert [f["name"] for f in stats["features"]] == NAMES
     assert stats["dataset"]["item_count"] == PARTS * ROWS
     assert_same_statistics((out / "statistics.json").read_bytes(), plain.read_bytes(), rel=1e-9)
-    assert any('rows in ["predictions"]' in n for n in summary["notes"]), summary["notes"]
+    where = "answers at SageMakerOutput.predictions[*]" if joined else "answers at predictions[*]"
+    assert any(f"{where}: 2 column(s), requests at instances[*]" in n for n in summary["notes"]), (
+        summary["notes"]
+    )
 
 
 def test_json_lines_pairs_equal_the_same_rows_as_csv(bucket, tmp_path, monkeypatch, plain) -> None:
@@ -133,8 +136,8 @@ def test_json_lines_pairs_equal_the_same_rows_as_csv(bucket, tmp_path, monkeypat
 
 def test_answers_alone_and_what_cannot_be_read(bucket, tmp_path, monkeypatch) -> None:
     """Unjoined answers read alone are the model's columns only. An answer that is not one
-    JSON document (JSON Lines), and a pair whose answer has fewer rows than its request,
-    are counted by reason with a sample; the other documents' rows are all read."""
+    JSON document (JSON Lines) fails whole; an answer one record short of its request fails
+    that record; each is counted by reason with a sample, the other records are read."""
     s3 = boto3.client("s3")
     parts = _parts(6)
     _destination(s3, bucket, parts, joined=False)
@@ -152,11 +155,11 @@ def test_answers_alone_and_what_cannot_be_read(bucket, tmp_path, monkeypatch) ->
     records = summary["records"]
     assert records["failed"] == {
         "output is not one JSON document": 1,
-        "output/input row count mismatch": 1,
+        "input and output record counts differ": 1,
     }, records
     samples = {s["reason"]: s["record"] for s in records["failed_samples"]}
     assert samples["output is not one JSON document"].startswith('{"predictions": []}\n')
-    assert summary["item_count"] == ROWS  # the first pair's rows; the two others failed whole
+    assert summary["item_count"] == ROWS + ROWS - 1  # the second pair failed whole
 
 
 def test_model_quality_on_json_documents(bucket, tmp_path, monkeypatch) -> None:
@@ -262,3 +265,35 @@ def test_what_documents_do_not_support_is_refused_before_spark(
                            record_preprocessor_script=str(script))  # fmt: skip
     assert code == EXIT_CONFIG
     assert "one record" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ([{"a": 1}, {"a": 2}], [(None, '{"a":1}'), (None, '{"a":2}')]),
+        ({"predictions": [0.1, 0.2], "SageMakerInferenceId": "x"},
+         [(None, "[0.1]"), (None, "[0.2]")]),
+        ({"SageMakerInferenceId": "x", "label": 1, "score": 0.3},
+         [(None, '{"label":1,"score":0.3}')]),
+        ({"SageMakerInput": [[1, 2], [3, 4]], "SageMakerOutput": [{"s": 1}, {"s": 2}],
+          "SageMakerInferenceTime": WHEN}, [("[1,2]", '{"s":1}'), ("[3,4]", '{"s":2}')]),
+        ({"instances": [{"features": [1]}], "SageMakerOutput": {"predictions": [{"s": 1}]}},
+         [('{"features":[1]}', '{"s":1}')]),
+    ],
+)  # fmt: skip
+def test_where_a_documents_records_are(spark, tmp_path, document, expected) -> None:
+    """An answer read alone: a top-level list of records, one key holding values (each a
+    one-value record), the whole document (SageMaker's additions left out), a joined answer
+    with ``SageMakerInput`` or with the input's copy beside it; the id and time on every
+    record."""
+    from monitor_job.decode.documents import document_records
+
+    path = tmp_path / "p.json.out"
+    path.write_text(json.dumps(document, indent=1))
+    rows, _ = document_records(spark, [str(path)], [], "output")
+    got = [(r["input"], r["output"]) for r in rows.orderBy("position").collect()]
+    assert got == expected
+    marks = rows.select("id", "time", "reason").distinct().collect()
+    ident = document.get("SageMakerInferenceId") if isinstance(document, dict) else None
+    when = document.get("SageMakerInferenceTime") if isinstance(document, dict) else None
+    assert [tuple(m) for m in marks] == [(ident, when, None)]

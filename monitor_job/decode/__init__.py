@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from monitor_job.contract import AnalysisType, JobConfig
 from monitor_job.decode.capture import RAW, REASON, SKIPPED_REASONS, decode_capture_records
-from monitor_job.decode.documents import SAMPLE_DOCUMENTS
 from monitor_job.decode.layout import column_names, infer_layouts
 from monitor_job.decode.preprocess import handler_columns, run_handler
 from monitor_job.decode.sample import sample_lines
@@ -27,6 +26,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["RAW", "REASON", "SKIPPED_REASONS", "Decoded", "decode_dataset"]
+
+SAMPLE_WHOLE = 5  # whole JSON documents a handler's columns are found from
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _decoded(spark: SparkSession, config: JobConfig, listing: InputListing) -> D
         whole = fmt.batch is not None and kind == "json" and not fmt.batch.data.json_lines
         if whole:
             lines = spark.read.text(files, wholetext=True)
-            sample = [str(r[0]) for r in lines.limit(SAMPLE_DOCUMENTS).collect()]
+            sample = [str(r[0]) for r in lines.limit(SAMPLE_WHOLE).collect()]
         else:
             lines, sample = text_lines(spark, files), sample_lines(spark, files)
         spec, names = handler_columns(script, kind, sample, listing.source)

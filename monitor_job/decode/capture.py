@@ -102,21 +102,6 @@ def side_text_sql(side: str) -> str:
     return payload_text_sql(f"_rec.captureData.{side}")
 
 
-def _object_row_sql(element: str, layout: SideLayout) -> str:
-    """array<string> of one JSON object element, columns in the sampled key order."""
-    parts = []
-    for key in layout.keys:
-        ref = f"from_json({element}, 'map<string,string>')[{_q(key.name)}]"
-        if key.list_length:
-            parts.append(
-                f"transform(sequence(0, {key.list_length - 1}), "
-                f"i -> get(from_json({ref}, 'array<string>'), i))"
-            )
-        else:
-            parts.append(f"array({ref})")
-    return parts[0] if len(parts) == 1 else f"concat({', '.join(parts)})"
-
-
 def object_function(layout: SideLayout) -> str:
     """SQL name of the JSON-object reader of ``layout``'s keys (see
     :func:`register_objects`)."""
@@ -125,9 +110,10 @@ def object_function(layout: SideLayout) -> str:
 
 
 def register_objects(spark: SparkSession, layouts: Iterable[SideLayout]) -> None:
-    """Register the JSON-object reader of every object-shaped layout on this session."""
+    """Register the JSON-object reader of every layout of objects (one object, or a batch of
+    them) on this session."""
     for layout in layouts:
-        if layout.kind == "json" and layout.shape == "object":
+        if layout.kind == "json" and (layout.shape == "object" or layout.element == "object"):
             register_json_row(
                 spark,
                 object_function(layout),
@@ -151,8 +137,8 @@ def rows_sql(text: str, layout: SideLayout) -> str:
         elements = f"from_json({text}, 'map<string,array<string>>')[{_q(layout.batch_key)}]"
     else:
         elements = f"from_json({text}, 'array<string>')"
-    if layout.element == "object":
-        return f"transform({elements}, e -> {_object_row_sql('e', layout)})"
+    if layout.element == "object":  # each element read in one pass, in the sampled key order
+        return f"transform({elements}, e -> {object_function(layout)}(e))"
     if layout.element == "list":
         return f"transform({elements}, e -> from_json(e, 'array<string>'))"
     return f"transform({elements}, e -> array(e))"

@@ -1,60 +1,144 @@
 """A batch transform's JSON documents (``{"json": {"line": false}}``, ``SplitType=None``):
-each input object was one request and each ``.out`` its answer, so a pair of documents is
-read as one endpoint capture is (``Documents.java`` reads each whole, in one task).
+each input object was one request and each ``.out`` its answer, read as endpoint captures
+are, record by record.
 
-The input document is the capture's ``endpointInput``, the model's answer its
-``endpointOutput``: the capture decoder splits them into rows as it splits a captured
-request (``{"instances": [...]}``, ``{"predictions": [...]}``, a list of records, one
-object), and pairs row *i* of the answer with row *i* of the request. SageMaker's
-``SageMakerInferenceId`` and ``SageMakerInferenceTime`` are the capture's event id and time;
-an output joined with its input (``JoinSource=Input``) holds the answer at
-``SageMakerOutput`` and the input's copy beside it (read as the input when the input objects
-are not read themselves).
+Where a document's records are follows the capture decoder's rules for a captured request
+(:func:`monitor_job.decode.layout.json_layout`): the elements of a top-level list of
+records, of the one key holding a list (``{"instances": [...]}``, ``{"predictions":
+[...]}``), or the whole document as one record. The driver decides it from the first
+document's outline; ``DocumentRecords.java`` streams each pair of documents in one task,
+record *i* of the answer with record *i* of the request, one record at a time (memory flat
+in a document's size). Each pair of records is one capture line (the request its
+``endpointInput``, the answer its ``endpointOutput``), decoded by the capture decoder.
+SageMaker's ``SageMakerInferenceId`` and ``SageMakerInferenceTime`` are every record's event
+id and time, and its position in the document tells its ground truth's row; an answer
+joined with its input (``JoinSource=Input``) holds the answer at ``SageMakerOutput`` and the
+input's copy beside it (or at ``SageMakerInput``), read as the request when the input
+objects are not read themselves.
 
 JSON Lines inputs paired with their outputs (``SplitType=Line``) are read the same way, a
-pair of lines for a pair of documents.
+pair of lines for a pair of records (``JsonLinePairs.java``).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor_job.contract.formats import BatchFormat
 from monitor_job.decode.capture import decode_capture_records
-from monitor_job.decode.layout import SideLayout, column_names, infer_layouts
+from monitor_job.decode.jmespaths import row_path
+from monitor_job.decode.layout import FEATURES_KEY, SideLayout, column_names, infer_layouts
 from monitor_job.errors import InputDataError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-# SageMaker's largest request (MaxPayloadInMB), in characters: a document is one request.
-LIMIT = 100 * 1024 * 1024
-SAMPLE_DOCUMENTS = 5
+SAMPLE_RECORDS = 200
+OUTLINED = 5  # documents outlined at most, for one that can be read
 INPUT, OUTPUT = "endpointInput", "endpointOutput"
+ANSWER, GIVEN = "SageMakerOutput", "SageMakerInput"
+ADDED = ("SageMakerInferenceId", "SageMakerInferenceTime", ANSWER, GIVEN)
+VALUES = ("scalar", "none")  # a list's first element: a value, or none
 
 
-def documents(spark: SparkSession, pairs: list[tuple[str, str]], lines: bool = False) -> DataFrame:
-    """One row per document (or pair of an input and its output, either "" when not read):
-    ``input``, ``output``, ``copy`` (a joined output's input), ``id``, ``time``; ``reason``
-    and ``raw`` (an excerpt, or the name) when it cannot be read. With ``lines``, one row per
-    pair of lines (JSON Lines in step) instead."""
+def outline(spark: SparkSession, files: list[str]) -> dict[str, Any]:
+    """The top level of the first readable of the first documents (``DocumentRecords``)."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    found: dict[str, Any] = {"type": "none"}
+    for name in files[:OUTLINED]:
+        found = json.loads(
+            jvm.monitorjob.aggregates.DocumentRecords.outline(spark._jsparkSession, name)
+        )
+        if found.get("type") not in ("broken", "none"):
+            break
+    return found
+
+
+def records_path(node: dict[str, Any], keys: tuple[str, ...] = ()) -> str:
+    """Where the records are in the value at ``keys`` (outlined by ``node``): ``*`` and the
+    keys of a list of records, or ``1`` and the keys of the one record."""
+    kind = node.get("type")
+    if kind == "array" and node.get("first") not in VALUES:
+        return "\0".join(("*", *keys))  # a list of records; a top-level list of values is one
+    if kind == "object":
+        fields = [f for f in node.get("fields", []) if f.get("name") not in ADDED]
+        if len(fields) == 1 and fields[0].get("type") == "array":
+            name = str(fields[0]["name"])
+            if not (name == FEATURES_KEY and fields[0].get("first") in VALUES):
+                return "\0".join(("*", *keys, name))
+    return "\0".join(("1", *keys))
+
+
+def answer_paths(node: dict[str, Any]) -> tuple[str, str]:
+    """(the answer's records, the joined input copy's records or "") of an ``.out``."""
+    fields = {str(f.get("name")): f for f in node.get("fields", [])}
+    if ANSWER not in fields:
+        return records_path(node), ""
+    if GIVEN in fields:
+        copy = records_path(fields[GIVEN], (GIVEN,))
+    else:
+        copy = records_path(node)
+    return records_path(fields[ANSWER], (ANSWER,)), copy
+
+
+def document_records(
+    spark: SparkSession, files: list[str], paired: list[str], side: str, requests: bool = True
+) -> tuple[DataFrame, dict[str, str]]:
+    """Each record (or pair of records) as a row (``DocumentRecords.read``), and the capture
+    sides they give with where their records are, the answer first. ``files`` are the
+    ``side``'s documents, ``paired`` their answers; with ``requests`` false an answer's
+    joined copy is not read."""
     from pyspark.sql import DataFrame as Frame
 
+    if paired:
+        pairs = list(zip(files, paired, strict=True))
+        in_path = records_path(outline(spark, files))
+        out_path, _ = answer_paths(outline(spark, paired))
+    elif side == "output":
+        pairs = [("", f) for f in files]
+        out_path, in_path = answer_paths(outline(spark, files))
+    else:
+        pairs = [(f, "") for f in files]
+        in_path, out_path = records_path(outline(spark, files)), ""
+    in_path = in_path if requests else ""
     listed = "".join(f"{i}\0{o}\0" for i, o in pairs)
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    found = jvm.monitorjob.aggregates.Documents.read(spark._jsparkSession, listed, LIMIT, lines)
-    return Frame(found, spark)
+    found = jvm.monitorjob.aggregates.DocumentRecords.read(
+        spark._jsparkSession, listed, in_path, out_path
+    )
+    sides = {name: path for name, path in ((OUTPUT, out_path), (INPUT, in_path)) if path}
+    return Frame(found, spark), sides
 
 
-def capture_lines(docs: DataFrame, paired: bool) -> DataFrame:
-    """Each document (or pair) as one capture line (``value``), with the reader's
-    ``reason``; a document that failed there is its ``raw``."""
+def described(path: str) -> str:
+    """`` at predictions[*]`` (a list of records), `` at SageMakerOutput`` (one record), ""
+    (the whole document, or a line)."""
+    if not path:
+        return ""
+    kind, *keys = path.split("\0")
+    where = ".".join(keys) + ("[*]" if kind == "*" else "")
+    return f" at {where}" if where else ""
+
+
+def row_attribute(attribute: str | None, path: str, key: str) -> str | None:
+    """An attribute over a document's answer (``predictions[*].score``, a JMESPath into the
+    model's output) as the JSON path within each of its records (``$.score``); ``$[0]``
+    for a record that is one value. Within the record already when it is the whole answer."""
+    if attribute is None or not path.startswith("*") or "[*]" not in attribute:
+        return attribute
+    keys = [k for k in path.split("\0")[1:] if k != ANSWER]
+    within = row_path(attribute, key, keys[-1] if keys else None)
+    return "$[0]" if within == "$" else within
+
+
+def capture_lines(rows: DataFrame) -> DataFrame:
+    """Each pair of records as one capture line (``value``), with the reader's ``reason``
+    and the record's ``position``; a record that failed there is its ``raw``."""
     from pyspark.sql import Column
     from pyspark.sql import functions as F
-
-    given = F.col("input") if paired else F.coalesce("input", "copy")
 
     def side(text: Column) -> Column:
         return F.when(
@@ -62,7 +146,7 @@ def capture_lines(docs: DataFrame, paired: bool) -> DataFrame:
         )
 
     record = F.struct(
-        F.struct(side(given).alias(INPUT), side(F.col("output")).alias(OUTPUT)).alias(
+        F.struct(side(F.col("input")).alias(INPUT), side(F.col("output")).alias(OUTPUT)).alias(
             "captureData"
         ),
         F.struct(F.col("id").alias("eventId"), F.col("time").alias("inferenceTime")).alias(
@@ -71,79 +155,54 @@ def capture_lines(docs: DataFrame, paired: bool) -> DataFrame:
         F.lit("0").alias("eventVersion"),
     )
     value = F.when(F.col("reason").isNull(), F.to_json(record)).otherwise(F.col("raw"))
-    return docs.select(value.alias("value"), "reason")
+    position = F.col("position") if "position" in rows.columns else F.lit(0).cast("long")
+    return rows.select(value.alias("value"), "reason", position.alias("position"))
 
 
-def sampled(docs: DataFrame) -> list[dict[str, object]]:
-    """The first documents read without a reason."""
+def sampled_lines(lines: DataFrame) -> list[str]:
+    """The first capture lines read without a reason."""
     from pyspark.sql import functions as F
 
-    found = docs.where(F.col("reason").isNull()).limit(SAMPLE_DOCUMENTS).collect()
-    return [r.asDict() for r in found]
-
-
-def sample_line(doc: dict[str, object], paired: bool) -> str:
-    """A sampled document as :func:`capture_lines` writes it, for the layouts."""
-    given = doc["input"] if paired or doc["input"] is not None else doc["copy"]
-    sides = {
-        name: {"data": text, "encoding": "JSON"}
-        for name, text in ((INPUT, given), (OUTPUT, doc["output"]))
-        if text is not None
-    }
-    return json.dumps({"captureData": sides, "eventMetadata": {"eventId": doc["id"]}})
-
-
-def _indices(batch: BatchFormat, sample: list[dict[str, object]]) -> tuple[str, ...]:
-    """The capture sides read: the answer first, then the request (either alone when only
-    one is there)."""
-    if len(batch.sides) > 1:
-        return (OUTPUT, INPUT)
-    if batch.side == "input":
-        return (INPUT,)
-    joined = any(d.get("copy") is not None for d in sample)
-    return (OUTPUT, INPUT) if joined else (OUTPUT,)
+    found = lines.where(F.col("reason").isNull()).limit(SAMPLE_RECORDS).collect()
+    return [str(r["value"]) for r in found]
 
 
 def read_documents(
     spark: SparkSession, batch: BatchFormat, files: list[str], paired: list[str]
 ) -> tuple[DataFrame, tuple[str, ...], tuple[str, ...]]:
     """(frame of ``c0..`` strings + reason + raw, the columns' names, notes)."""
-    if paired:
-        pairs = list(zip(files, paired, strict=True))
-    elif batch.side == "output":
-        pairs = [("", f) for f in files]
+    from pyspark.sql import DataFrame as Frame
+
+    if batch.data.json_lines:  # JSON Lines pairs, line by line
+        listed = "".join(f"{i}\0{o}\0" for i, o in zip(files, paired, strict=True))
+        jvm = spark.sparkContext._jvm
+        assert jvm is not None
+        rows = Frame(
+            jvm.monitorjob.aggregates.JsonLinePairs.read(spark._jsparkSession, listed), spark
+        )
+        paths = {OUTPUT: "", INPUT: ""}
     else:
-        pairs = [(f, "") for f in files]
-    lines = batch.data.json_lines
-    docs = documents(spark, pairs, lines)
-    sample = sampled(docs)
-    indices = _indices(batch, sample)
-    layouts = infer_layouts([sample_line(d, bool(paired)) for d in sample], indices)
+        rows, paths = document_records(spark, files, paired, batch.side)
+    indices = tuple(paths)
+    lines = capture_lines(rows)
+    sample = sampled_lines(lines)
+    layouts = infer_layouts(sample, indices)
     missing = [i for i in indices if i not in layouts]
     if missing:
         sides = " and ".join("the answers" if i == OUTPUT else "the requests" for i in missing)
         raise InputDataError(
-            f"batch transform JSON documents: no rows found in {sides} of the first "
-            f"{len(sample)} document(s) (expected a list of records, one key holding one such "
-            'as {"instances": [...]}, or one object); use a record_preprocessor_script for '
-            "other shapes"
+            f"batch transform JSON: no tabular records in {sides} of the first "
+            f"{len(sample)} (expected objects of values, lists of values, or one key holding "
+            'a list of them such as {"instances": [...]}); use a record_preprocessor_script '
+            "for other shapes"
         )
     ordered: dict[str, SideLayout] = {i: layouts[i] for i in indices}
-    frame, _ = decode_capture_records(
-        capture_lines(docs, bool(paired)), ordered, None, None, given="reason"
-    )
+    frame, _ = decode_capture_records(lines, ordered, None, None, given="reason")
     names = column_names(ordered.values())
     shapes = ", ".join(
-        f"{'answers' if i == OUTPUT else 'requests'}: {_shape(lay)} x{lay.width}"
+        f"{'answers' if i == OUTPUT else 'requests'}{described(paths[i])}: {lay.width} column(s)"
         for i, lay in ordered.items()
     )
-    what = "JSON Lines file(s) paired line by line" if lines else "JSON document(s) read whole"
-    note = f"batch transform: {len(files)} {what} ({shapes})"
+    what = "JSON Lines file(s) paired line by line" if batch.data.json_lines else "JSON document(s)"
+    note = f"batch transform: {len(files)} {what}, record by record ({shapes})"
     return frame, names, (note,)
-
-
-def _shape(layout: SideLayout) -> str:
-    if layout.shape != "elements":
-        return f"one {layout.shape}"
-    where = f"[{json.dumps(layout.batch_key)}]" if layout.batch_key else "a list"
-    return f"rows in {where}"

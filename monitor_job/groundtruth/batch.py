@@ -12,6 +12,7 @@ attributes are positions among the model's values.
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
@@ -20,7 +21,12 @@ from monitor_job.contract.formats import BatchFormat
 from monitor_job.decode import jmespaths
 from monitor_job.decode.batch import has_inference_ids, lacks_ids, model_first, positional
 from monitor_job.decode.capture import RAW, REASON
-from monitor_job.decode.documents import capture_lines, documents, sample_line, sampled
+from monitor_job.decode.documents import (
+    capture_lines,
+    document_records,
+    row_attribute,
+    sampled_lines,
+)
 from monitor_job.decode.sample import sample_lines
 from monitor_job.decode.tabular import csv_row
 from monitor_job.errors import InputDataError
@@ -187,12 +193,18 @@ def labelled_from_batch(
 def _documents(
     spark: SparkSession, files: list[str], label_files: list[str], attrs: Attributes
 ) -> Labelled:
-    """JSON documents (``SplitType=None``): each answer a capture's ``endpointOutput``, its
-    rows at their positions, the id the document's ``SageMakerInferenceId``; the ground
-    truth's rows matched by (id, position) as for a captured batch request."""
-    docs = documents(spark, [("", f) for f in files])
-    sample = [sample_line(d, paired=False) for d in sampled(docs)]
-    lines = capture_lines(docs, paired=False)
-    rows, note, _ = read_captures(spark, lines, sample, attrs, None, None, merged=False)
+    """JSON documents (``SplitType=None``): each answer's records at their positions, the id
+    the document's ``SageMakerInferenceId``; the ground truth's rows matched by (id,
+    position) as for a captured batch request."""
+    rows, paths = document_records(spark, files, [], "output", requests=False)
+    answers = paths["endpointOutput"]
+    attrs = replace(
+        attrs,
+        prediction=row_attribute(attrs.prediction, answers, "inference_attribute"),
+        probability=row_attribute(attrs.probability, answers, "probability_attribute"),
+    )
+    lines = capture_lines(rows)
+    sample = sampled_lines(lines)
+    captures, note, _ = read_captures(spark, lines, sample, attrs, None, None, merged=False)
     note = f"batch transform output: JSON documents, ids SageMakerInferenceId; {note}"
-    return merged_with_labels(spark, rows, label_files, attrs, note)
+    return merged_with_labels(spark, captures, label_files, attrs, note)

@@ -162,9 +162,12 @@ def read_captures(
     if in_layout is not None:
         register_objects(spark, [in_layout])
     given = F.col("reason") if "reason" in lines.columns else F.lit(None).cast("string")
+    # a record's position in its document (batch transform JSON documents: a line each)
+    at = F.col("position") if "position" in lines.columns else F.lit(0).cast("long")
     rec = lines.select(
         F.col("value").alias(RAW),
         given.alias("_given"),
+        at.alias("_at"),
         F.from_json("value", schema).alias("_rec"),
         F.struct(F.input_file_name(), F.monotonically_increasing_id()).alias(ORDER),
     )
@@ -215,7 +218,7 @@ def read_captures(
         F.array(F.lit(None).cast("string"))
     )
     raw = F.when(F.col(REASON).isNotNull() & ~F.col(REASON).isin(*SKIPPED_REASONS), F.col(RAW))
-    keep = [event_id.alias(ID), F.col(REASON), raw.alias(RAW), F.col(ORDER)]
+    keep = [event_id.alias(ID), F.col(REASON), raw.alias(RAW), F.col(ORDER), F.col("_at")]
     if gt_layout is not None:
         keep.append(F.col("_e_gt"))
     if in_layout is not None:
@@ -225,7 +228,7 @@ def read_captures(
     probability = row_attribute(attrs.probability, out_layout, "probability_attribute")
     select = [
         F.col(ID),
-        F.col(POS),
+        (F.col(POS) + F.col("_at")).cast("int").alias(POS),
         F.expr(value_sql("_e", out_layout, prediction, "inference_attribute")).alias(PRED)
         if prediction is not None
         else F.lit(None).cast("string").alias(PRED),

@@ -26,19 +26,17 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * A batch transform's JSON documents ({@code SplitType=None}: one request per object, one
- * answer per {@code .out}), each read whole by one task.
+ * A batch transform's JSON Lines inputs paired with their outputs ({@code SplitType=Line}):
+ * each pair of objects read by one task, line <i>i</i> of each in step ({@link PairedLines}).
  *
- * <p>A row per pair of the listing (an input object, its output, or both): the input's text
- * as it is; the output's with SageMaker's additions taken out of it. {@code
- * SageMakerInferenceId} and {@code SageMakerInferenceTime} (GenerateInferenceId) become the
- * row's id and time; with {@code JoinSource=Input} the model's answer is {@code
- * SageMakerOutput}, and the input's copy is {@code SageMakerInput} (an input that was not an
- * object) or the rest of the document. A document larger than the bound, or an output that
- * is not one JSON document, is a row with its reason and, as {@code raw}, the document's
- * first characters (its name when it is too large).
+ * <p>A row per pair of lines: the input's line as it is; the output's with SageMaker's
+ * additions taken out of it. {@code SageMakerInferenceId} and {@code SageMakerInferenceTime}
+ * (GenerateInferenceId) become the row's id and time; with {@code JoinSource=Input} the
+ * model's answer is {@code SageMakerOutput} (the input's copy beside it is not kept: the
+ * input line is read). An output line that is not one JSON value, or a line on one side
+ * only, is a row with its reason and, as {@code raw}, the line's first characters.
  */
-public final class Documents {
+public final class JsonLinePairs {
   static final String ID = "SageMakerInferenceId";
   static final String TIME = "SageMakerInferenceTime";
   static final String OUTPUT = "SageMakerOutput";
@@ -46,15 +44,13 @@ public final class Documents {
   static final int RAW = 1000;
   static final String MISMATCH = "input and output line counts differ";
 
-  private Documents() {}
+  private JsonLinePairs() {}
 
   /**
-   * The documents of {@code listed} ({@code input \0 output \0} per pair, either name empty
-   * when that side is not read), each at most {@code limit} characters; with {@code lines},
-   * each pair's lines in step instead (JSON Lines, {@code SplitType=Line}), a line on one side
-   * only failing with {@link #MISMATCH}.
+   * The lines of {@code listed} ({@code input \0 output \0} per pair), each pair's in step,
+   * a line on one side only failing with {@link #MISMATCH}.
    */
-  public static Dataset<Row> read(SparkSession spark, String listed, long limit, boolean lines) {
+  public static Dataset<Row> read(SparkSession spark, String listed) {
     String[] fields = listed.split("\0", -1);
     if (fields.length % 2 != 1 || !fields[fields.length - 1].isEmpty()) {
       throw new IllegalArgumentException("a listing of pairs is input and output per pair");
@@ -80,11 +76,7 @@ public final class Documents {
                   }
                   int id = part.next();
                   String[] pair = pairs.get(id);
-                  if (lines) {
-                    return new Answers(new PairedLines.Lines(conf.value(), id, pair[0], pair[1]));
-                  }
-                  Row row = document(conf.value(), id, pair[0], pair[1], limit);
-                  return Collections.singletonList(row).iterator();
+                  return new Answers(new PairedLines.Lines(conf.value(), id, pair[0], pair[1]));
                 });
     StructType schema =
         new StructType()
@@ -92,29 +84,10 @@ public final class Documents {
             .add("raw", DataTypes.StringType, true)
             .add("input", DataTypes.StringType, true)
             .add("output", DataTypes.StringType, true)
-            .add("copy", DataTypes.StringType, true)
             .add("id", DataTypes.StringType, true)
             .add("time", DataTypes.StringType, true)
             .add("reason", DataTypes.StringType, true);
     return spark.createDataFrame(rows, schema);
-  }
-
-  static Row document(Configuration conf, int pair, String input, String output, long limit) {
-    String given = null;
-    if (!input.isEmpty()) {
-      given = text(conf, input, limit);
-      if (given == null) {
-        return failed(pair, input, "document larger than " + limit + " characters");
-      }
-    }
-    if (output.isEmpty()) {
-      return RowFactory.create(pair, null, given, null, null, null, null, null);
-    }
-    String answer = text(conf, output, limit);
-    if (answer == null) {
-      return failed(pair, output, "document larger than " + limit + " characters");
-    }
-    return answered(mapper(), pair, given, answer, "output is not one JSON document");
   }
 
   static ObjectMapper mapper() {
@@ -135,25 +108,21 @@ public final class Documents {
       return failed(pair, excerpt(answer), malformed);
     }
     if (!doc.isObject()) {
-      return RowFactory.create(pair, null, given, answer, null, null, null, null);
+      return RowFactory.create(pair, null, given, answer, null, null, null);
     }
     ObjectNode object = (ObjectNode) doc;
     JsonNode id = object.remove(ID);
     JsonNode time = object.remove(TIME);
     JsonNode model = object.remove(OUTPUT);
-    String copy = null;
-    if (model != null) {
-      JsonNode inputCopy = object.remove(INPUT);
-      copy = Json.write(inputCopy != null ? inputCopy : object);
-    }
+    object.remove(INPUT);
     String kept = model != null ? Json.write(model) : Json.write(object);
     return RowFactory.create(
-        pair, null, given, kept, copy, id == null ? null : id.asText(),
+        pair, null, given, kept, id == null ? null : id.asText(),
         time == null ? null : time.asText(), null);
   }
 
   private static Row failed(int pair, String raw, String reason) {
-    return RowFactory.create(pair, raw, null, null, null, null, null, reason);
+    return RowFactory.create(pair, raw, null, null, null, null, reason);
   }
 
   private static String excerpt(String text) {
@@ -207,23 +176,5 @@ public final class Documents {
       advance();
       return row;
     }
-  }
-
-  /** The file's whole text, or null when it holds more than {@code limit} characters. */
-  static String text(Configuration conf, String name, long limit) {
-    StringBuilder out = new StringBuilder();
-    char[] buffer = new char[1 << 16];
-    try (BufferedReader reader = PairedLines.open(conf, name)) {
-      int n;
-      while ((n = reader.read(buffer)) > 0) {
-        if (out.length() + (long) n > limit) {
-          return null;
-        }
-        out.append(buffer, 0, n);
-      }
-    } catch (IOException err) {
-      throw new UncheckedIOException(err);
-    }
-    return out.toString();
   }
 }

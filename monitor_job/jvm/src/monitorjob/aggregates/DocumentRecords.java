@@ -1,0 +1,465 @@
+package monitorjob.aggregates;
+
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.util.TaskCompletionListener;
+
+/**
+ * A batch transform's JSON documents ({@code SplitType=None}: each input object one request,
+ * its {@code .out} the answer), streamed record by record: one task per pair of documents,
+ * one record of each held at a time, so memory does not grow with a document's size.
+ *
+ * <p>Where a document's records are is a <i>path</i> the driver chose from the first
+ * document's {@link #outline}: {@code *} then the keys down to a list whose elements are the
+ * records ({@code "*\0instances"}, {@code "*"} for a top-level list), or {@code 1} then the
+ * keys of the one value that is the record ({@code "1"}: the whole document, SageMaker's
+ * additions left out). A scalar record is written as a one-value list.
+ *
+ * <p>A row per record position: (pair, position, input, output, id, time, reason, raw). The
+ * answer's {@code SageMakerInferenceId} and {@code SageMakerInferenceTime} are every row's
+ * id and time (found by a first pass over the answer, which also checks it is one JSON
+ * document). The request's records come from the input object, or, when only the answers are
+ * read, from the joined answer's copy of the input (its own path). A record on one side only
+ * fails with {@link #MISMATCH}; a document that breaks fails once with its reason.
+ */
+public final class DocumentRecords {
+  static final String MISMATCH = "input and output record counts differ";
+  static final Set<String> ADDED =
+      Set.of(JsonLinePairs.ID, JsonLinePairs.TIME, JsonLinePairs.OUTPUT, JsonLinePairs.INPUT);
+  private static final int OUTLINE_FIELDS = 1000;
+
+  private DocumentRecords() {}
+
+  /**
+   * The records of {@code listed} ({@code input \0 output \0} per pair, "" for a side not
+   * read): the request's at {@code inputPath} (in the input object, or in the answer when no
+   * input object is listed), the answer's at {@code outputPath}; "" for a side not read.
+   */
+  public static Dataset<Row> read(
+      SparkSession spark, String listed, String inputPath, String outputPath) {
+    String[] fields = listed.split("\0", -1);
+    if (fields.length % 2 != 1 || !fields[fields.length - 1].isEmpty()) {
+      throw new IllegalArgumentException("a listing of pairs is input and output per pair");
+    }
+    List<String[]> pairs = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 0; i + 1 < fields.length; i += 2) {
+      ids.add(pairs.size());
+      pairs.add(new String[] {fields[i], fields[i + 1]});
+    }
+    SerializableConfiguration conf =
+        new SerializableConfiguration(spark.sessionState().newHadoopConf());
+    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaRDD<Row> rows =
+        context
+            .parallelize(ids, Math.max(1, ids.size()))
+            .mapPartitions(
+                part -> {
+                  if (!part.hasNext()) {
+                    return Collections.emptyIterator();
+                  }
+                  int id = part.next();
+                  String[] pair = pairs.get(id);
+                  return new Pair(conf.value(), id, pair[0], pair[1], inputPath, outputPath);
+                });
+    StructType schema =
+        new StructType()
+            .add("pair", DataTypes.IntegerType, false)
+            .add("position", DataTypes.LongType, false)
+            .add("input", DataTypes.StringType, true)
+            .add("output", DataTypes.StringType, true)
+            .add("id", DataTypes.StringType, true)
+            .add("time", DataTypes.StringType, true)
+            .add("reason", DataTypes.StringType, true)
+            .add("raw", DataTypes.StringType, true);
+    return spark.createDataFrame(rows, schema);
+  }
+
+  /**
+   * The top level of a document, read on the driver without holding it: its type and, for
+   * an object, each field's name, type, and (for a list) its first element's type; {@code
+   * SageMakerOutput} and {@code SageMakerInput} outlined a level deeper. JSON text.
+   */
+  public static String outline(SparkSession spark, String file) {
+    Configuration conf = spark.sessionState().newHadoopConf();
+    try (BufferedReader reader = PairedLines.open(conf, file);
+        JsonParser parser = Json.SPARK_DEFAULTS.createParser(reader)) {
+      JsonToken token = parser.nextToken();
+      return Json.write(token == null ? Map.of("type", "none") : outlined(parser, token, 2));
+    } catch (IOException err) {
+      return Json.write(Map.of("type", "broken"));
+    }
+  }
+
+  private static Map<String, Object> outlined(JsonParser parser, JsonToken token, int depth)
+      throws IOException {
+    Map<String, Object> node = new LinkedHashMap<>();
+    node.put("type", kind(token));
+    if (token == JsonToken.START_ARRAY) {
+      JsonToken first = parser.nextToken();
+      node.put("first", first == JsonToken.END_ARRAY ? "none" : kind(first));
+      if (first != JsonToken.END_ARRAY) {
+        parser.skipChildren();
+        skipRest(parser);
+      }
+    } else if (token == JsonToken.START_OBJECT) {
+      List<Map<String, Object>> fields = new ArrayList<>();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.getCurrentName();
+        JsonToken value = parser.nextToken();
+        if (fields.size() < OUTLINE_FIELDS && depth > 1 && ADDED.contains(name)) {
+          Map<String, Object> inner = outlined(parser, value, depth - 1);
+          inner.put("name", name);
+          fields.add(inner);
+          continue;
+        }
+        if (fields.size() < OUTLINE_FIELDS) {
+          Map<String, Object> field = new LinkedHashMap<>();
+          field.put("name", name);
+          field.put("type", kind(value));
+          if (value == JsonToken.START_ARRAY) {
+            JsonToken first = parser.nextToken();
+            field.put("first", first == JsonToken.END_ARRAY ? "none" : kind(first));
+            if (first != JsonToken.END_ARRAY) {
+              parser.skipChildren();
+              skipRest(parser);
+            }
+          } else {
+            parser.skipChildren();
+          }
+          fields.add(field);
+        } else {
+          parser.skipChildren();
+        }
+      }
+      node.put("fields", fields);
+    }
+    return node;
+  }
+
+  /** Past the end of the list the parser is in (its first element read). */
+  private static void skipRest(JsonParser parser) throws IOException {
+    JsonToken token;
+    while ((token = parser.nextToken()) != JsonToken.END_ARRAY && token != null) {
+      parser.skipChildren();
+    }
+  }
+
+  private static String kind(JsonToken token) {
+    if (token == null) {
+      return "none";
+    }
+    switch (token) {
+      case START_OBJECT:
+        return "object";
+      case START_ARRAY:
+        return "array";
+      default:
+        return "scalar";
+    }
+  }
+
+  /** One pair's rows, both sides in step. */
+  private static final class Pair implements Iterator<Row> {
+    private final int pair;
+    private final List<Records> open = new ArrayList<>();
+    private Records input;
+    private Records output;
+    private String id;
+    private String time;
+    private long position;
+    private Row next;
+    private boolean done;
+
+    Pair(
+        Configuration conf,
+        int pair,
+        String inputName,
+        String outputName,
+        String inputPath,
+        String outputPath) {
+      this.pair = pair;
+      TaskContext task = TaskContext.get();
+      if (task != null) {
+        task.addTaskCompletionListener((TaskCompletionListener) context -> close());
+      }
+      if (!outputName.isEmpty()) {
+        String broken = check(conf, outputName);
+        if (broken != null) {
+          next = failed("output is not one JSON document", broken);
+          done = true;
+          return;
+        }
+        if (!outputPath.isEmpty()) {
+          output = opened(new Records(conf, outputName, outputPath, "output"));
+        }
+      }
+      if (!inputPath.isEmpty()) {
+        String from = inputName.isEmpty() ? outputName : inputName;
+        input = opened(new Records(conf, from, inputPath, "input"));
+      }
+      advance();
+    }
+
+    private Records opened(Records records) {
+      open.add(records);
+      return records;
+    }
+
+    /** Null, or the answer's first characters when it is not one JSON document. */
+    private String check(Configuration conf, String name) {
+      try (BufferedReader reader = PairedLines.open(conf, name);
+          JsonParser parser = Json.SPARK_DEFAULTS.createParser(reader)) {
+        JsonToken token = parser.nextToken();
+        if (token == null) {
+          return "";
+        }
+        if (token == JsonToken.START_OBJECT) {
+          while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.getCurrentName();
+            JsonToken value = parser.nextToken();
+            if (value.isScalarValue() && field.equals(JsonLinePairs.ID)) {
+              id = parser.getText();
+            } else if (value.isScalarValue() && field.equals(JsonLinePairs.TIME)) {
+              time = parser.getText();
+            } else {
+              parser.skipChildren();
+            }
+          }
+        } else {
+          parser.skipChildren();
+        }
+        return parser.nextToken() == null ? null : excerpt(conf, name);
+      } catch (IOException err) {
+        return excerpt(conf, name);
+      }
+    }
+
+    private void advance() {
+      if (done) {
+        next = null;
+        return;
+      }
+      String request = input == null ? null : input.next();
+      String answer = output == null ? null : output.next();
+      for (Records side : new Records[] {input, output}) {
+        if (side != null && side.error != null) {
+          next = failed(side.error, side.raw);
+          done = true;
+          return;
+        }
+      }
+      boolean inputEnded = input != null && request == null;
+      boolean outputEnded = output != null && answer == null;
+      if ((input == null || inputEnded) && (output == null || outputEnded)) {
+        next = null;
+        done = true;
+        close();
+        return;
+      }
+      if (inputEnded || outputEnded) {
+        String raw = request != null ? request : answer;
+        next = RowFactory.create(pair, position++, null, null, id, time, MISMATCH, raw);
+        return;
+      }
+      next = RowFactory.create(pair, position++, request, answer, id, time, null, null);
+    }
+
+    private Row failed(String reason, String raw) {
+      return RowFactory.create(pair, position, null, null, id, time, reason, raw);
+    }
+
+    private void close() {
+      for (Records records : open) {
+        records.close();
+      }
+      open.clear();
+    }
+
+    @Override
+    public boolean hasNext() {
+      return next != null;
+    }
+
+    @Override
+    public Row next() {
+      if (next == null) {
+        throw new NoSuchElementException();
+      }
+      Row row = next;
+      if (done) {
+        next = null;
+        close();
+      } else {
+        advance();
+      }
+      return row;
+    }
+  }
+
+  static String excerpt(Configuration conf, String name) {
+    char[] buffer = new char[JsonLinePairs.RAW];
+    try (BufferedReader reader = PairedLines.open(conf, name)) {
+      int n = reader.read(buffer);
+      return n <= 0 ? "" : new String(buffer, 0, n);
+    } catch (IOException err) {
+      return name;
+    }
+  }
+
+  /** The records at a path of one document, one at a time. */
+  static final class Records implements Closeable {
+    private final BufferedReader reader;
+    private final JsonParser parser;
+    private final String side;
+    private final boolean list;
+    private final boolean root;
+    private boolean done;
+    String error;
+    String raw;
+
+    Records(Configuration conf, String name, String path, String side) {
+      this.side = side;
+      String[] keys = path.split("\0", -1);
+      this.list = keys[0].equals("*");
+      this.root = keys.length == 1;
+      try {
+        reader = PairedLines.open(conf, name);
+        parser = Json.SPARK_DEFAULTS.createParser(reader);
+      } catch (IOException err) {
+        throw new UncheckedIOException(err);
+      }
+      try {
+        JsonToken token = parser.nextToken();
+        for (int i = 1; i < keys.length && error == null; i++) {
+          token = field(token, keys[i]);
+        }
+        if (error == null && token == null) {
+          fail("no JSON document in the " + side, "");
+        } else if (error == null && list && token != JsonToken.START_ARRAY) {
+          fail("no list of records at " + where(keys) + " in the " + side, "");
+        }
+      } catch (IOException err) {
+        fail(side + " is not one JSON document", "");
+      }
+      if (error != null) {
+        raw = excerpt(conf, name);
+      }
+    }
+
+    private static String where(String[] keys) {
+      return keys.length == 1 ? "its top level" : String.join(".", List.of(keys).subList(1, keys.length));
+    }
+
+    /** The value of field {@code key} of the object at {@code token}, or an error. */
+    private JsonToken field(JsonToken token, String key) throws IOException {
+      if (token != JsonToken.START_OBJECT) {
+        fail("no object holding " + key + " in the " + side, "");
+        return null;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.getCurrentName();
+        JsonToken value = parser.nextToken();
+        if (name.equals(key)) {
+          return value;
+        }
+        parser.skipChildren();
+      }
+      fail("no " + key + " in the " + side, "");
+      return null;
+    }
+
+    private void fail(String reason, String text) {
+      error = reason;
+      raw = text;
+      done = true;
+    }
+
+    /** The next record's JSON text; null at the end, or on an error (then set). */
+    String next() {
+      if (done) {
+        return null;
+      }
+      try {
+        if (!list) {
+          done = true;
+          return written(root && parser.currentToken() == JsonToken.START_OBJECT);
+        }
+        JsonToken token = parser.nextToken();
+        if (token == JsonToken.END_ARRAY || token == null) {
+          done = true;
+          return null;
+        }
+        return written(false);
+      } catch (IOException err) {
+        fail(side + " is not one JSON document", "");
+        return null;
+      }
+    }
+
+    /** The current value as JSON text: a scalar as a one-value list; SageMaker's additions
+     * left out of a whole document. */
+    private String written(boolean whole) throws IOException {
+      StringWriter out = new StringWriter();
+      try (JsonGenerator generator = Json.SPARK_DEFAULTS.createGenerator(out)) {
+        if (parser.currentToken().isScalarValue()) {
+          generator.writeStartArray();
+          generator.copyCurrentEvent(parser);
+          generator.writeEndArray();
+        } else if (whole) {
+          generator.writeStartObject();
+          while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.getCurrentName();
+            parser.nextToken();
+            if (ADDED.contains(name)) {
+              parser.skipChildren();
+            } else {
+              generator.writeFieldName(name);
+              generator.copyCurrentStructure(parser);
+            }
+          }
+          generator.writeEndObject();
+        } else {
+          generator.copyCurrentStructure(parser);
+        }
+      }
+      return out.toString();
+    }
+
+    @Override
+    public void close() {
+      try {
+        parser.close();
+        reader.close();
+      } catch (IOException err) {
+        throw new UncheckedIOException(err);
+      }
+    }
+  }
+}
