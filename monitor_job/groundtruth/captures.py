@@ -29,7 +29,7 @@ from monitor_job.decode.layout import SideLayout
 from monitor_job.decode.sample import SAMPLE_LINES, sample_lines
 from monitor_job.errors import ConfigError, InputDataError
 from monitor_job.groundtruth.handler import handler_captures
-from monitor_job.groundtruth.layouts import features_layout, sample_layout
+from monitor_job.groundtruth.layouts import features_layout, row_attribute, sample_layout
 from monitor_job.groundtruth.records import (
     FEATURES,
     ID,
@@ -98,16 +98,6 @@ def label_attribute(layout: SideLayout, attribute: str | None) -> str | None:
     if layout.kind == "csv" and attribute is not None and not POSITIONAL.match(attribute):
         return None
     return attribute
-
-
-def row_attribute(attribute: str | None, layout: SideLayout, key: str) -> str | None:
-    """An attribute over a JSON batch of rows (``predictions[*].score``) as the path within
-    each row (``$.score``); others as they are."""
-    if attribute is None or layout.kind != "json" or "[*]" not in attribute:
-        return attribute
-    if layout.shape != "elements":
-        raise ConfigError(f"{key} {attribute!r}: the model's answers are not lists of rows")
-    return jmespaths.row_path(attribute, key, layout.batch_key)
 
 
 def _reasons(chain: Column, s: str, text: str, elems: str, name: str) -> Column:

@@ -7,6 +7,7 @@ import json
 
 from monitor_job.decode import jmespaths
 from monitor_job.decode.layout import SideLayout, payload_kind, payload_text, side_layout
+from monitor_job.errors import ConfigError
 
 
 def sample_layout(lines: list[str], pick: str) -> SideLayout | None:
@@ -58,3 +59,13 @@ def _scalar_layout(side: dict[str, object]) -> SideLayout | None:
     if isinstance(value, (dict, list)):
         return None
     return SideLayout("json", 1, (None,), shape="scalar")
+
+
+def row_attribute(attribute: str | None, layout: SideLayout, key: str) -> str | None:
+    """An attribute over a JSON batch of rows (``predictions[*].score``) as the path within
+    each row (``$.score``); others as they are."""
+    if attribute is None or layout.kind != "json" or "[*]" not in attribute:
+        return attribute
+    if layout.shape != "elements":
+        raise ConfigError(f"{key} {attribute!r}: the model's answers are not lists of rows")
+    return jmespaths.row_path(attribute, key, layout.batch_key)

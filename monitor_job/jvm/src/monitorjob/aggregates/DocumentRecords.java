@@ -1,10 +1,7 @@
 package monitorjob.aggregates;
 
 import java.io.BufferedReader;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -14,7 +11,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import org.apache.hadoop.conf.Configuration;
@@ -188,9 +184,9 @@ public final class DocumentRecords {
   /** One pair's rows, both sides in step. */
   private static final class Pair implements Iterator<Row> {
     private final int pair;
-    private final List<Records> open = new ArrayList<>();
-    private Records input;
-    private Records output;
+    private final List<JsonRecords> open = new ArrayList<>();
+    private JsonRecords input;
+    private JsonRecords output;
     private String id;
     private String time;
     private long position;
@@ -217,17 +213,17 @@ public final class DocumentRecords {
           return;
         }
         if (!outputPath.isEmpty()) {
-          output = opened(new Records(conf, outputName, outputPath, "output"));
+          output = opened(new JsonRecords(conf, outputName, outputPath, "output"));
         }
       }
       if (!inputPath.isEmpty()) {
         String from = inputName.isEmpty() ? outputName : inputName;
-        input = opened(new Records(conf, from, inputPath, "input"));
+        input = opened(new JsonRecords(conf, from, inputPath, "input"));
       }
       advance();
     }
 
-    private Records opened(Records records) {
+    private JsonRecords opened(JsonRecords records) {
       open.add(records);
       return records;
     }
@@ -255,9 +251,9 @@ public final class DocumentRecords {
         } else {
           parser.skipChildren();
         }
-        return parser.nextToken() == null ? null : excerpt(conf, name);
+        return parser.nextToken() == null ? null : JsonRecords.excerpt(conf, name);
       } catch (IOException err) {
-        return excerpt(conf, name);
+        return JsonRecords.excerpt(conf, name);
       }
     }
 
@@ -268,7 +264,7 @@ public final class DocumentRecords {
       }
       String request = input == null ? null : input.next();
       String answer = output == null ? null : output.next();
-      for (Records side : new Records[] {input, output}) {
+      for (JsonRecords side : new JsonRecords[] {input, output}) {
         if (side != null && side.error != null) {
           next = failed(side.error, side.raw);
           done = true;
@@ -296,7 +292,7 @@ public final class DocumentRecords {
     }
 
     private void close() {
-      for (Records records : open) {
+      for (JsonRecords records : open) {
         records.close();
       }
       open.clear();
@@ -323,143 +319,4 @@ public final class DocumentRecords {
     }
   }
 
-  static String excerpt(Configuration conf, String name) {
-    char[] buffer = new char[JsonLinePairs.RAW];
-    try (BufferedReader reader = PairedLines.open(conf, name)) {
-      int n = reader.read(buffer);
-      return n <= 0 ? "" : new String(buffer, 0, n);
-    } catch (IOException err) {
-      return name;
-    }
-  }
-
-  /** The records at a path of one document, one at a time. */
-  static final class Records implements Closeable {
-    private final BufferedReader reader;
-    private final JsonParser parser;
-    private final String side;
-    private final boolean list;
-    private final boolean root;
-    private boolean done;
-    String error;
-    String raw;
-
-    Records(Configuration conf, String name, String path, String side) {
-      this.side = side;
-      String[] keys = path.split("\0", -1);
-      this.list = keys[0].equals("*");
-      this.root = keys.length == 1;
-      try {
-        reader = PairedLines.open(conf, name);
-        parser = Json.SPARK_DEFAULTS.createParser(reader);
-      } catch (IOException err) {
-        throw new UncheckedIOException(err);
-      }
-      try {
-        JsonToken token = parser.nextToken();
-        for (int i = 1; i < keys.length && error == null; i++) {
-          token = field(token, keys[i]);
-        }
-        if (error == null && token == null) {
-          fail("no JSON document in the " + side, "");
-        } else if (error == null && list && token != JsonToken.START_ARRAY) {
-          fail("no list of records at " + where(keys) + " in the " + side, "");
-        }
-      } catch (IOException err) {
-        fail(side + " is not one JSON document", "");
-      }
-      if (error != null) {
-        raw = excerpt(conf, name);
-      }
-    }
-
-    private static String where(String[] keys) {
-      return keys.length == 1 ? "its top level" : String.join(".", List.of(keys).subList(1, keys.length));
-    }
-
-    /** The value of field {@code key} of the object at {@code token}, or an error. */
-    private JsonToken field(JsonToken token, String key) throws IOException {
-      if (token != JsonToken.START_OBJECT) {
-        fail("no object holding " + key + " in the " + side, "");
-        return null;
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String name = parser.getCurrentName();
-        JsonToken value = parser.nextToken();
-        if (name.equals(key)) {
-          return value;
-        }
-        parser.skipChildren();
-      }
-      fail("no " + key + " in the " + side, "");
-      return null;
-    }
-
-    private void fail(String reason, String text) {
-      error = reason;
-      raw = text;
-      done = true;
-    }
-
-    /** The next record's JSON text; null at the end, or on an error (then set). */
-    String next() {
-      if (done) {
-        return null;
-      }
-      try {
-        if (!list) {
-          done = true;
-          return written(root && parser.currentToken() == JsonToken.START_OBJECT);
-        }
-        JsonToken token = parser.nextToken();
-        if (token == JsonToken.END_ARRAY || token == null) {
-          done = true;
-          return null;
-        }
-        return written(false);
-      } catch (IOException err) {
-        fail(side + " is not one JSON document", "");
-        return null;
-      }
-    }
-
-    /** The current value as JSON text: a scalar as a one-value list; SageMaker's additions
-     * left out of a whole document. */
-    private String written(boolean whole) throws IOException {
-      StringWriter out = new StringWriter();
-      try (JsonGenerator generator = Json.SPARK_DEFAULTS.createGenerator(out)) {
-        if (parser.currentToken().isScalarValue()) {
-          generator.writeStartArray();
-          generator.copyCurrentEvent(parser);
-          generator.writeEndArray();
-        } else if (whole) {
-          generator.writeStartObject();
-          while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.getCurrentName();
-            parser.nextToken();
-            if (ADDED.contains(name)) {
-              parser.skipChildren();
-            } else {
-              generator.writeFieldName(name);
-              generator.copyCurrentStructure(parser);
-            }
-          }
-          generator.writeEndObject();
-        } else {
-          generator.copyCurrentStructure(parser);
-        }
-      }
-      return out.toString();
-    }
-
-    @Override
-    public void close() {
-      try {
-        parser.close();
-        reader.close();
-      } catch (IOException err) {
-        throw new UncheckedIOException(err);
-      }
-    }
-  }
 }
