@@ -163,7 +163,7 @@ def test_answers_alone_and_what_cannot_be_read(bucket, tmp_path, monkeypatch) ->
 
 
 def test_model_quality_on_json_documents(bucket, tmp_path, monkeypatch) -> None:
-    """The README's example: ``predictions[*].predicted_label`` and ``predictions[*].score``
+    """The docs' example: ``predictions[*].predicted_label`` and ``predictions[*].score``
     (JMESPaths over the answer's rows); ground truth per document, its rows in the
     request's order, merged on (SageMakerInferenceId, position), a label per line as for a
     captured batch request: every metric equals scikit-learn's on the matched rows."""
@@ -180,8 +180,8 @@ def test_model_quality_on_json_documents(bucket, tmp_path, monkeypatch) -> None:
         for n in range(2)
     ]  # fmt: skip
     put(s3, bucket, "truth/2024/03/01/11/labels.jsonl", "\n".join(truth) + "\n")
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme[readme.index("Model quality on a transform's JSON documents") :]
+    page = (Path(__file__).resolve().parents[1] / "docs" / "BATCH-TRANSFORM.md").read_text()
+    section = page[page.index("Model quality on a transform's JSON documents") :]
     given = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
     attributes = {k: given[k] for k in ("analysis_type", "problem_type", "inference_attribute",
                                         "probability_attribute")}  # fmt: skip

@@ -630,15 +630,15 @@ def test_the_demos_batch_transform_steps(tmp_path, monkeypatch) -> None:
     assert merged["merge"]["matched"] == labelled == merged["item_count"]
 
 
-def test_the_readmes_batch_transform_forms(monkeypatch) -> None:
-    """The README's contract block parses to a batch format that pairs both sides, and the
-    SDK's ``BatchTransformInput`` beside it gives a ``DatasetFormat`` the job takes."""
+def test_the_docs_batch_transform_forms(monkeypatch) -> None:
+    """The batch-transform page's contract block parses to a batch format that pairs both
+    sides, and the SDK's ``BatchTransformInput`` beside it gives a ``DatasetFormat`` the job
+    takes."""
     from monitor_job.contract import config_from_mapping
     from monitor_job.contract.formats import parse_dataset_format
 
     monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme[readme.index("## Batch transform") :]
+    section = (Path(__file__).resolve().parents[1] / "docs" / "BATCH-TRANSFORM.md").read_text()
     contract, python = re.findall(r"```(?:python)?\n(.*?)```", section, re.S)[:2]
     env = dict(line.split("=", 1) for line in contract.strip().splitlines())
     config = config_from_mapping({**env, "output_path": "/tmp/out"}, container_mode=True)

@@ -1,6 +1,6 @@
 """The six data-quality checks: a window profile against baseline statistics + constraints.
 
-Semantics (README "Monitoring checks" has the table):
+Semantics (docs/MONITOR-TYPES.md, "Data quality: monitoring runs", has the table):
 
 * ``data_type_check``: the share of the window's *present* values whose Deequ type matches
   the baseline ``inferred_type`` (an integer matches Fractional) is below

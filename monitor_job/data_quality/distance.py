@@ -4,7 +4,7 @@ All inputs are bounded summaries (a KLL sketch of at most a few thousand items, 
 categorical counts of at most :data:`MAX_CATEGORICAL_VALUES` values), so these run on the
 driver after the single pass over the data; nothing here touches records.
 
-Formulas (documented in the README, tested against numpy/scipy):
+Formulas (documented in docs/MONITOR-TYPES.md, tested against numpy/scipy):
 
 * numerical, ``Simple``: L-infinity between the two CDFs rebuilt from the KLL sketches.
   Each item at compactor level ``i`` has weight ``2**i``; ``rank(x)`` is the summed weight
