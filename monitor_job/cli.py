@@ -35,6 +35,7 @@ from monitor_job.errors import (
 )
 from monitor_job.monitor_type import Commands
 from monitor_job.monitors import MONITORS, by_analysis_type
+from monitor_job.outputs import prometheus
 from monitor_job.outputs.console import print_outcome
 from monitor_job.outputs.summary import Outcome
 from monitor_job.runtime.privileges import settle_user
@@ -225,6 +226,8 @@ def _main(argv: Sequence[str] | None) -> int:
             log.exception("unexpected failure")
         print(line, file=sys.stderr)
         write_message(message_target(config, not argv), line)
+        if config is not None:  # the failure to a Pushgateway too, when one is named
+            prometheus.push(config, (), 0, code)
         return code
     log.info("%s", outcome.message)
     write_message(message_target(config, not argv), outcome.message)

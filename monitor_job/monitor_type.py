@@ -51,6 +51,9 @@ def add_window_options(
     parser.add_argument("--endpoint", help="endpoint name (CloudWatch dimension)")
     parser.add_argument("--schedule", help="monitoring schedule name (CloudWatch dimension)")
     parser.add_argument("--publish-metrics", action="store_true", help=publish_help)
+    parser.add_argument(
+        "--prometheus-pushgateway", metavar="URL", help="also push the metrics to this Pushgateway"
+    )
 
 
 def window_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,6 +64,7 @@ def window_settings(args: argparse.Namespace) -> dict[str, Any]:
         "sagemaker_endpoint_name": args.endpoint,
         "sagemaker_monitoring_schedule_name": args.schedule,
         "publish_cloudwatch_metrics": "Enabled" if args.publish_metrics else None,
+        "prometheus_pushgateway": args.prometheus_pushgateway,
     }
 
 

@@ -6,6 +6,7 @@ SageMaker environment-contract keys and hands it to :func:`config_from_mapping`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,7 @@ KNOWN_KEYS = frozenset(
         "categorical_drift_method",
         "cloudwatch_metrics_directory",
         "cloudwatch_namespace",
+        "prometheus_pushgateway",
         "output_message_file",
         "max_bad_record_share",
         "failed_record_samples",
@@ -124,6 +126,8 @@ class JobConfig:
     categorical_drift_method: str | None = None
     cloudwatch_metrics_directory: str = DEFAULT_METRICS_DIR
     cloudwatch_namespace: str | None = None
+    # A Prometheus Pushgateway's URL: the run's metrics and outcome pushed there too.
+    prometheus_pushgateway: str | None = None
     output_message_file: str | None = None
     max_bad_record_share: float = 0.1
     # Samples of failed records (raw payloads, perhaps personal data) in the log, the
@@ -181,6 +185,14 @@ def _names(env: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if len(names) > 10_000:
         raise ConfigError(f"{key} names {len(names)} columns; at most 10000")
     return names
+
+
+def _url(env: Mapping[str, Any], key: str) -> str | None:
+    """An http(s) URL of at most 2048 characters."""
+    text = _text(env, key)
+    if text is not None and (len(text) > 2048 or not re.match(r"^https?://[^\s/]+", text)):
+        raise ConfigError(f"{key} must be an http:// or https:// URL; got {text[:100]!r}")
+    return text
 
 
 def _float(env: Mapping[str, Any], key: str, default: float | None) -> float | None:
@@ -279,6 +291,7 @@ def config_from_mapping(
         categorical_drift_method=_choice(env, "categorical_drift_method", DRIFT_METHODS),
         cloudwatch_metrics_directory=_text(env, "cloudwatch_metrics_directory") or default_metrics,
         cloudwatch_namespace=_text(env, "cloudwatch_namespace"),
+        prometheus_pushgateway=_url(env, "prometheus_pushgateway"),
         output_message_file=_text(env, "output_message_file") or default_message,
         max_bad_record_share=share,
         failed_record_samples=_switch(env, "failed_record_samples", True),

@@ -142,8 +142,8 @@ class Metrics:
 
     summary: dict[str, Any]
     files: list[str]
-    target: MetricTarget | None = None  # None: nothing to publish here
-    lines: Sequence[dict[str, Any]] = ()
+    target: MetricTarget | None = None  # None: nothing to publish to CloudWatch here
+    lines: Sequence[dict[str, Any]] = ()  # the metrics file's lines (also for a Pushgateway)
 
     def publish(self) -> MetricsPublishError | None:
         """PutMetricData, its outcome recorded in :attr:`summary`; a failure returned, to
@@ -184,9 +184,9 @@ def emit(
         return Metrics(summary, [])
     files = [write_metrics_file(directory, lines)]
     if not config.publish_cloudwatch_metrics:
-        return Metrics(summary, files)
+        return Metrics(summary, files, None, lines)
     if config.sagemaker_processing:
         summary["put_metric_data"] = {"status": "left to SageMaker (BYOC metrics file)"}
-        return Metrics(summary, files)
+        return Metrics(summary, files, None, lines)
     summary["put_metric_data"] = {"status": PENDING}
     return Metrics(summary, files, target, lines)

@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor_job.contract import JobConfig
 from monitor_job.errors import raise_if_stopped
+from monitor_job.outputs import prometheus
 from monitor_job.outputs.area import OutputArea
 from monitor_job.outputs.cloudwatch import Metrics
 from monitor_job.outputs.summary import SUMMARY_FILE, Outcome, summary_document
@@ -43,7 +44,8 @@ def finish_run(
     """The end of a run, in the order that makes its files one set: report.html beside the
     files already written; the summary last, listing every file of the set with its size
     and SHA-256; the set published (on S3, the summary uploaded last); then, and only then,
-    the metrics published (``metrics``), and the summary stored again with their outcome. A
+    the metrics published (``metrics``; to a Pushgateway too when one is named), and the
+    summary stored again with their outcome. A
     report that cannot be built is a warning and a note in the summary: the JSON files and
     metrics the alarms read are complete. A publish failure is raised last."""
     set_phase("writing the report")
@@ -67,11 +69,16 @@ def finish_run(
     [stored] = area.write({SUMMARY_FILE: dumps(summary)})
     area.publish(last=stored)
     outcome = replace(outcome, files=tuple(files))
-    if metrics is None or metrics.target is None:
-        return outcome
-    failure = metrics.publish()
-    summary["cloudwatch"] = metrics.summary
-    area.publish(only=area.write({SUMMARY_FILE: dumps(summary)}))
+    failure = None
+    published = metrics is not None and metrics.target is not None
+    if metrics is not None and metrics.target is not None:
+        failure = metrics.publish()
+        summary["cloudwatch"] = metrics.summary
+    pushed = prometheus.push(config, metrics.lines if metrics else (), outcome.violations)
+    if pushed is not None:
+        summary["prometheus"] = pushed
+    if published or pushed is not None:
+        area.publish(only=area.write({SUMMARY_FILE: dumps(summary)}))
     if failure is not None:
         raise failure
     return outcome
