@@ -43,8 +43,10 @@ def commands(text: str) -> list[str]:
 
 def test_the_topics_have_pages_and_the_readme_links_them() -> None:
     names = {p.name for p in PAGES}
-    for page in ("CONTRACT.md", "MONITOR-TYPES.md", "BATCH-TRANSFORM.md", "ROLLUPS.md",
-                 "SCHEDULES.md", "REPORTS.md", "ALERTS.md", "SECURITY.md", "BENCHMARKS.md"):  # fmt: skip
+    for page in (
+        "CONTRACT.md", "MONITOR-TYPES.md", "BATCH-TRANSFORM.md", "ROLLUPS.md", "SCHEDULES.md",
+        "REPORTS.md", "ALERTS.md", "SECURITY.md", "BENCHMARKS.md",
+    ):  # fmt: skip
         assert page in names
         assert f"](docs/{page})" in (REPO / "README.md").read_text(), page
 
