@@ -245,20 +245,8 @@ def test_a_declared_output_width_splits_joined_csv_read_alone(
     assert code != EXIT_OK  # wider than the rows: one clear line, not a guess
 
 
-def test_what_documents_do_not_support_is_refused_before_spark(
-    tmp_path, monkeypatch, capsys
-) -> None:
-    """Bias reads JSON Lines outputs; a pre-processor reads one side."""
-    config = tmp_path / "analysis.json"
-    facet = [{"name_or_index": 0}]
-    config.write_text(json.dumps({"label_values_or_threshold": [1], "facet": facet}))
-    code, _, _ = run_batch(
-        tmp_path, monkeypatch, _documents(["output"]), "s3://x/y", analysis_type="MODEL_BIAS",
-        analysis_config=str(config), inference_attribute="predictions[*].predicted_label",
-        features_attribute="instances[*].features", ground_truth_source="s3://x/t",
-    )  # fmt: skip
-    assert code == EXIT_CONFIG
-    assert "JSON Lines" in capsys.readouterr().err
+def test_a_preprocessor_on_pairs_is_refused_before_spark(tmp_path, monkeypatch, capsys) -> None:
+    """A pre-processor gets one record of one side."""
     script = tmp_path / "h.py"
     script.write_text("def preprocess_handler(r):\n    return r\n")
     code, _, _ = run_batch(tmp_path, monkeypatch, _documents(["input", "output"]), "s3://x/y",

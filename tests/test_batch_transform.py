@@ -435,9 +435,11 @@ def test_model_quality_without_inference_ids_is_refused_before_spark(
     assert "GenerateInferenceId" in capsys.readouterr().err
 
 
-def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
-    """The inputs of a transform (CSV without a header, named by the analysis config's
-    headers) explained as the same rows in one plain CSV are."""
+@pytest.mark.parametrize("shape", ["csv", "documents"])
+def test_explainability_of_the_transforms_inputs(tmp_path, shape) -> None:
+    """The inputs of a transform (CSV without a header, or JSON documents of
+    ``{"instances": [[...], ...]}``; named by the analysis config's headers) explained as the
+    same rows in one plain CSV are."""
     from tests.explainability.models import LINEAR, NAMES, features, write_config, write_script
 
     data = features(80, 2)
@@ -448,13 +450,19 @@ def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
     data.to_csv(tmp_path / "data.csv", index=False)
     parts = tmp_path / "transform"
     parts.mkdir()
+    suffix = ".csv" if shape == "csv" else ".json"
     for part in range(2):
-        data.iloc[part * 40 : part * 40 + 40].to_csv(
-            parts / f"p{part}.csv", index=False, header=False
-        )
+        rows = data.iloc[part * 40 : part * 40 + 40]
+        if shape == "csv":
+            rows.to_csv(parts / f"p{part}.csv", index=False, header=False)
+        else:
+            instances = [[float(v) for v in row] for row in rows.itertuples(index=False)]
+            (parts / f"p{part}.json").write_text(json.dumps({"instances": instances}))
     hour = tmp_path / "capture" / "input" / "2024" / "03" / "01" / "10"
     hour.mkdir(parents=True)
-    (hour / "m.json").write_text(json.dumps([{"prefix": f"{parts}/"}, "p0.csv", "p1.csv"]))
+    listed = [{"prefix": f"{parts}/"}, f"p0{suffix}", f"p1{suffix}"]
+    (hour / "m.json").write_text(json.dumps(listed))
+    data_format = {"csv": {"header": False}} if shape == "csv" else {"json": {"line": False}}
     plain = [
         "explain",
         "--dataset",
@@ -467,7 +475,8 @@ def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
     config.write_text(yaml.safe_dump({
         "analysis_type": "MODEL_EXPLAINABILITY",
         "analysis_config": str(named),
-        "dataset_format": json.loads(batch_format(["input"])),
+        "dataset_format": {"batchTransformCapture": {"sides": ["input"],
+                                                     "datasetFormat": data_format}},
         "dataset_source": str(tmp_path / "capture"),
         "output_path": str(tmp_path / "batch"),
     }))  # fmt: skip
@@ -477,13 +486,15 @@ def test_explainability_of_the_transforms_inputs(tmp_path) -> None:
     assert_close(ours, json.loads((tmp_path / "csv" / "analysis.json").read_text()), 1e-12)
 
 
-@pytest.mark.parametrize("shape", ["jsonl", "csv"])
+@pytest.mark.parametrize("shape", ["jsonl", "csv", "documents"])
 def test_bias_on_joined_outputs(bucket, tmp_path, monkeypatch, shape) -> None:
     """Bias on a transform's outputs joined with their input, merged with ground truth on
     SageMakerInferenceId: JSON Lines (the features from the input, the prediction under
-    SageMakerOutput) or CSV (the input's copy, then the model's outputColumns, then the id
-    and time). The analysis of the same merged records as a labelled CSV, which equals
-    smclarify's (tests/bias/test_job.py)."""
+    SageMakerOutput), CSV (the input's copy, then the model's outputColumns, then the id
+    and time), or JSON documents of 300 records (``instances[*].features`` beside
+    ``SageMakerOutput.predictions``, one id each, a label per line). The analysis of the
+    same merged records as a labelled CSV, which equals smclarify's
+    (tests/bias/test_job.py)."""
     from tests.bias.test_records import CAPTURE_CONFIG, assert_same_metrics, csv_analysis
 
     records = pd.read_csv(demo_data(tmp_path) / "bias" / "window-12h" / "records.csv")
@@ -498,19 +509,44 @@ def test_bias_on_joined_outputs(bucket, tmp_path, monkeypatch, shape) -> None:
         for r, i in zip(records.itertuples(), ids, strict=True)
     ]  # fmt: skip
     s3 = boto3.client("s3")
-    put(s3, bucket, "jobs/out/part-0.jsonl.out", "\n".join(lines) + "\n")
+    if shape == "documents":  # 4 documents of 300 records; the last one's labels never came
+        names, truth = [], []
+        for n in range(4):
+            part = records.iloc[n * 300 : (n + 1) * 300]
+            ident = str(uuid.uuid4())
+            document = {
+                "SageMakerInferenceId": ident, "SageMakerInferenceTime": when,
+                "instances": [{"features": [r.sex, int(r.age), int(r.zip)]}
+                              for r in part.itertuples()],
+                "SageMakerOutput": {"predictions": [{"predicted_label": int(r.predicted)}
+                                                    for r in part.itertuples()]},
+            }  # fmt: skip
+            put(s3, bucket, f"jobs/out/p{n}.json.out", json.dumps(document))
+            names.append(f"p{n}.json.out")
+            labels = "\n".join(str(v) for v in part["approved"])
+            truth += [json.dumps({"groundTruthData": {"data": labels, "encoding": "CSV"},
+                                  "eventMetadata": {"eventId": ident}, "eventVersion": "0"})
+                      ] if n < 3 else []  # fmt: skip
+        kept = records.index < 900
+    else:
+        names = ["part-0.jsonl.out"]
+        put(s3, bucket, "jobs/out/part-0.jsonl.out", "\n".join(lines) + "\n")
+        kept = records.index % 7 != 3  # some labels never came
+        truth = [
+            json.dumps({"groundTruthData": {"data": str(r.approved), "encoding": "CSV"},
+                        "eventMetadata": {"eventId": i}, "eventVersion": "0"})
+            for r, i, k in zip(records.itertuples(), ids, kept, strict=True) if k
+        ]  # fmt: skip
     put(s3, bucket, "capture/output/2024/03/01/10/m.json",
-        json.dumps([{"prefix": f"s3://{bucket}/jobs/out/"}, "part-0.jsonl.out"]))  # fmt: skip
-    kept = records.index % 7 != 3  # some labels never came
-    truth = [
-        json.dumps({"groundTruthData": {"data": str(r.approved), "encoding": "CSV"},
-                    "eventMetadata": {"eventId": i}, "eventVersion": "0"})
-        for r, i, k in zip(records.itertuples(), ids, kept, strict=True) if k
-    ]  # fmt: skip
+        json.dumps([{"prefix": f"s3://{bucket}/jobs/out/"}, *names]))  # fmt: skip
     put(s3, bucket, "truth/2024/03/01/10/labels.jsonl", "\n".join(truth) + "\n")
     if shape == "jsonl":
         fmt: dict = {"datasetFormat": {"json": {"line": True}}}
         attributes = {"features_attribute": "features", "inference_attribute": "predicted_label"}
+    elif shape == "documents":
+        fmt = {"datasetFormat": {"json": {"line": False}}}
+        attributes = {"features_attribute": "instances[*].features",
+                      "inference_attribute": "predictions[*].predicted_label"}  # fmt: skip
     else:
         fmt = {"datasetFormat": {"csv": {"header": False}}, "outputColumns": 1}
         attributes = {"inference_attribute": "0"}

@@ -54,13 +54,15 @@ def _check_bias(config: JobConfig) -> None:
         )
     data = fmt.batch.data
     json_lines = data.kind == "json" and data.json_lines and config.features_attribute
+    documents = data.kind == "json" and not data.json_lines
     joined_csv = data.kind == "csv" and not data.header and fmt.batch.output_columns
-    if not (json_lines or joined_csv):
+    if not (json_lines or documents or joined_csv):
         raise ConfigError(
             "bias on a batch transform reads outputs joined with their input (JoinSource="
             'Input) so far: JSON Lines ({"json": {"line": true}}) with features_attribute '
-            "(the JMESPath of the features list in the model's input), or CSV without a "
-            "header with outputColumns (the model's values after the input's copy)"
+            "(the JMESPath of the features list in the model's input), JSON documents, or "
+            "CSV without a header with outputColumns (the model's values after the input's "
+            "copy)"
         )
 
 

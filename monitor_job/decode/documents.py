@@ -134,6 +134,17 @@ def row_attribute(attribute: str | None, path: str, key: str) -> str | None:
     return "$[0]" if within == "$" else within
 
 
+def row_jmespath(attribute: str | None, path: str, key: str) -> str | None:
+    """``features_attribute`` over a document's request (``instances[*].features``) as the
+    JMESPath within each of its records (``features``); None for the whole record."""
+    within = row_attribute(attribute, path, key)
+    if within is None or within == attribute:
+        return within
+    if within == "$[0]":  # the record itself (a list of values)
+        return None
+    return within[2:] if within.startswith("$.") else within[1:]
+
+
 def capture_lines(rows: DataFrame) -> DataFrame:
     """Each pair of records as one capture line (``value``), with the reader's ``reason``
     and the record's ``position``; a record that failed there is its ``raw``."""

@@ -25,6 +25,7 @@ from monitor_job.decode.documents import (
     capture_lines,
     document_records,
     row_attribute,
+    row_jmespath,
     sampled_lines,
 )
 from monitor_job.decode.sample import sample_lines
@@ -154,8 +155,8 @@ def labelled_from_batch(
 ) -> Labelled:
     """The transform's output records merged with ground truth on their inference ids; with
     ``features`` (bias), each record's features list too (``FEATURES``)."""
-    if batch.data.kind == "json" and not batch.data.json_lines and not features:
-        return _documents(spark, files, label_files, attrs)
+    if batch.data.kind == "json" and not batch.data.json_lines:
+        return _documents(spark, files, label_files, attrs, features)
     lines = text_lines(spark, files).where(F.trim("value") != "")
     if batch.data.kind == "json" and batch.data.json_lines:
         rows, note = _json(lines, attrs, features)
@@ -191,20 +192,34 @@ def labelled_from_batch(
 
 
 def _documents(
-    spark: SparkSession, files: list[str], label_files: list[str], attrs: Attributes
+    spark: SparkSession,
+    files: list[str],
+    label_files: list[str],
+    attrs: Attributes,
+    features: bool = False,
 ) -> Labelled:
     """JSON documents (``SplitType=None``): each answer's records at their positions, the id
     the document's ``SageMakerInferenceId``; the ground truth's rows matched by (id,
-    position) as for a captured batch request."""
-    rows, paths = document_records(spark, files, [], "output", requests=False)
-    answers = paths["endpointOutput"]
+    position) as for a captured batch request. With ``features`` (bias), each record of the
+    joined answer's input copy at the same position (``features_attribute`` within it)."""
+    rows, paths = document_records(spark, files, [], "output", requests=features)
+    answers, requests = paths["endpointOutput"], paths.get("endpointInput", "")
+    if features and not requests:
+        raise InputDataError(
+            "bias on a batch transform's JSON documents reads answers joined with their input "
+            "(SageMakerOutput beside the input's copy): these answers hold no copy"
+        )
     attrs = replace(
         attrs,
         prediction=row_attribute(attrs.prediction, answers, "inference_attribute"),
         probability=row_attribute(attrs.probability, answers, "probability_attribute"),
+        features=row_jmespath(attrs.features, requests, "features_attribute"),
     )
     lines = capture_lines(rows)
     sample = sampled_lines(lines)
-    captures, note, _ = read_captures(spark, lines, sample, attrs, None, None, merged=False)
+    captures, note, in_layout = read_captures(
+        spark, lines, sample, attrs, None, None, merged=False, features=features
+    )
     note = f"batch transform output: JSON documents, ids SageMakerInferenceId; {note}"
-    return merged_with_labels(spark, captures, label_files, attrs, note)
+    names = in_layout.names if in_layout is not None else ()
+    return merged_with_labels(spark, captures, label_files, attrs, note, names)
