@@ -6,7 +6,10 @@ JSON Lines outputs: the record's ``SageMakerInferenceId``, and the prediction at
 ``inference_attribute`` / ``probability_attribute`` JMESPaths into the model's output, which
 is ``SageMakerOutput`` when the transform joined its input (``JoinSource=Input``), else the
 record. CSV outputs: the model's values, then the id and the job's start time; the
-attributes are positions among the model's values.
+attributes are positions among the model's values (after the input's copy when
+``outputColumns`` is declared). JSON documents (``SplitType=None``): one id per document,
+its records matched with the ground truth's rows by position; the attributes are JMESPaths
+over the answer's records (``predictions[*].score``).
 """
 
 from __future__ import annotations
