@@ -3,7 +3,6 @@ package monitorjob.aggregates;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,14 +15,12 @@ import com.fasterxml.jackson.core.JsonToken;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.util.TaskCompletionListener;
 
 /**
@@ -59,31 +56,9 @@ public final class DocumentRecords {
    */
   public static Dataset<Row> read(
       SparkSession spark, String listed, String inputPath, String outputPath) {
-    String[] fields = listed.split("\0", -1);
-    if (fields.length % 2 != 1 || !fields[fields.length - 1].isEmpty()) {
-      throw new IllegalArgumentException("a listing of pairs is input and output per pair");
-    }
-    List<String[]> pairs = new ArrayList<>();
-    List<Integer> ids = new ArrayList<>();
-    for (int i = 0; i + 1 < fields.length; i += 2) {
-      ids.add(pairs.size());
-      pairs.add(new String[] {fields[i], fields[i + 1]});
-    }
-    SerializableConfiguration conf =
-        new SerializableConfiguration(spark.sessionState().newHadoopConf());
-    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<Row> rows =
-        context
-            .parallelize(ids, Math.max(1, ids.size()))
-            .mapPartitions(
-                part -> {
-                  if (!part.hasNext()) {
-                    return Collections.emptyIterator();
-                  }
-                  int id = part.next();
-                  String[] pair = pairs.get(id);
-                  return new Pair(conf.value(), id, pair[0], pair[1], inputPath, outputPath);
-                });
+        PairedLines.perPair(
+            spark, listed, (conf, id, input, output) -> new Pair(conf, id, input, output, inputPath, outputPath));
     StructType schema =
         new StructType()
             .add("pair", DataTypes.IntegerType, false)

@@ -1,12 +1,6 @@
 package monitorjob.aggregates;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -14,16 +8,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * A batch transform's JSON Lines inputs paired with their outputs ({@code SplitType=Line}):
@@ -51,33 +42,9 @@ public final class JsonLinePairs {
    * a line on one side only failing with {@link #MISMATCH}.
    */
   public static Dataset<Row> read(SparkSession spark, String listed) {
-    String[] fields = listed.split("\0", -1);
-    if (fields.length % 2 != 1 || !fields[fields.length - 1].isEmpty()) {
-      throw new IllegalArgumentException("a listing of pairs is input and output per pair");
-    }
-    List<String[]> pairs = new ArrayList<>();
-    for (int i = 0; i + 1 < fields.length; i += 2) {
-      pairs.add(new String[] {fields[i], fields[i + 1]});
-    }
-    SerializableConfiguration conf =
-        new SerializableConfiguration(spark.sessionState().newHadoopConf());
-    List<Integer> ids = new ArrayList<>();
-    for (int i = 0; i < pairs.size(); i++) {
-      ids.add(i);
-    }
-    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<Row> rows =
-        context
-            .parallelize(ids, Math.max(1, ids.size()))
-            .mapPartitions(
-                part -> {
-                  if (!part.hasNext()) {
-                    return Collections.emptyIterator();
-                  }
-                  int id = part.next();
-                  String[] pair = pairs.get(id);
-                  return new Answers(new PairedLines.Lines(conf.value(), id, pair[0], pair[1]));
-                });
+        PairedLines.perPair(
+            spark, listed, (conf, id, input, output) -> new Answers(new PairedLines.Lines(conf, id, input, output)));
     StructType schema =
         new StructType()
             .add("pair", DataTypes.IntegerType, false)

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,33 +45,7 @@ public final class PairedLines {
 
   /** The paired lines of {@code listed}: {@code input \0 output \0} per pair. */
   public static Dataset<Row> read(SparkSession spark, String listed) {
-    String[] fields = listed.split("\0", -1);
-    if (fields.length % 2 != 1 || !fields[fields.length - 1].isEmpty()) {
-      throw new IllegalArgumentException("a listing of pairs is input and output per pair");
-    }
-    List<String[]> pairs = new ArrayList<>();
-    for (int i = 0; i + 1 < fields.length; i += 2) {
-      pairs.add(new String[] {fields[i], fields[i + 1]});
-    }
-    SerializableConfiguration conf =
-        new SerializableConfiguration(spark.sessionState().newHadoopConf());
-    List<Integer> ids = new ArrayList<>();
-    for (int i = 0; i < pairs.size(); i++) {
-      ids.add(i);
-    }
-    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    JavaRDD<Row> rows =
-        context
-            .parallelize(ids, Math.max(1, ids.size()))
-            .mapPartitions(
-                part -> {
-                  if (!part.hasNext()) {
-                    return Collections.emptyIterator();
-                  }
-                  int id = part.next();
-                  String[] pair = pairs.get(id);
-                  return new Lines(conf.value(), id, pair[0], pair[1]);
-                });
+    JavaRDD<Row> rows = perPair(spark, listed, Lines::new);
     StructType schema =
         new StructType()
             .add("pair", DataTypes.IntegerType, false)
@@ -78,6 +53,42 @@ public final class PairedLines {
             .add("input", DataTypes.StringType, true)
             .add("output", DataTypes.StringType, true);
     return spark.createDataFrame(rows, schema);
+  }
+
+  /** The rows one pair of a listing gives (a function Spark ships to its task). */
+  interface PairReader extends Serializable {
+    Iterator<Row> rows(Configuration conf, int pair, String input, String output);
+  }
+
+  /**
+   * One task per pair of {@code listed} ({@code input \0 output \0} per pair, a name ""
+   * when that side is not read), each giving the rows {@code reader} reads from its pair.
+   */
+  static JavaRDD<Row> perPair(SparkSession spark, String listed, PairReader reader) {
+    String[] fields = listed.split("\0", -1);
+    if (fields.length % 2 != 1 || !fields[fields.length - 1].isEmpty()) {
+      throw new IllegalArgumentException("a listing of pairs is input and output per pair");
+    }
+    List<String[]> pairs = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 0; i + 1 < fields.length; i += 2) {
+      ids.add(pairs.size());
+      pairs.add(new String[] {fields[i], fields[i + 1]});
+    }
+    SerializableConfiguration conf =
+        new SerializableConfiguration(spark.sessionState().newHadoopConf());
+    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    return context
+        .parallelize(ids, Math.max(1, ids.size()))
+        .mapPartitions(
+            part -> {
+              if (!part.hasNext()) {
+                return Collections.emptyIterator();
+              }
+              int id = part.next();
+              String[] pair = pairs.get(id);
+              return reader.rows(conf.value(), id, pair[0], pair[1]);
+            });
   }
 
   static BufferedReader open(Configuration conf, String name) throws IOException {
