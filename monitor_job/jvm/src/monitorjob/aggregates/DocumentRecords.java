@@ -3,11 +3,9 @@ package monitorjob.aggregates;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -56,9 +54,16 @@ public final class DocumentRecords {
    */
   public static Dataset<Row> read(
       SparkSession spark, String listed, String inputPath, String outputPath) {
-    JavaRDD<Row> rows =
+    return frame(
+        spark,
         PairedLines.perPair(
-            spark, listed, (conf, id, input, output) -> new Pair(conf, id, input, output, inputPath, outputPath));
+            spark,
+            listed,
+            (conf, id, input, output) -> new Pair(conf, id, input, output, inputPath, outputPath)));
+  }
+
+  /** Rows of (pair, position, input, output, id, time, reason, raw) as a frame. */
+  static Dataset<Row> frame(SparkSession spark, JavaRDD<Row> rows) {
     StructType schema =
         new StructType()
             .add("pair", DataTypes.IntegerType, false)
@@ -157,7 +162,7 @@ public final class DocumentRecords {
   }
 
   /** One pair's rows, both sides in step. */
-  private static final class Pair implements Iterator<Row> {
+  private static final class Pair extends LookAhead<Row> {
     private final int pair;
     private final List<JsonRecords> open = new ArrayList<>();
     private JsonRecords input;
@@ -165,7 +170,7 @@ public final class DocumentRecords {
     private String id;
     private String time;
     private long position;
-    private Row next;
+    private Row pending;  // a failure found before the first record
     private boolean done;
 
     Pair(
@@ -183,8 +188,7 @@ public final class DocumentRecords {
       if (!outputName.isEmpty()) {
         String broken = check(conf, outputName);
         if (broken != null) {
-          next = failed("output is not one JSON document", broken);
-          done = true;
+          pending = failed("output is not one JSON document", broken);
           return;
         }
         if (!outputPath.isEmpty()) {
@@ -195,7 +199,6 @@ public final class DocumentRecords {
         String from = inputName.isEmpty() ? outputName : inputName;
         input = opened(new JsonRecords(conf, from, inputPath, "input"));
       }
-      advance();
     }
 
     private JsonRecords opened(JsonRecords records) {
@@ -232,34 +235,36 @@ public final class DocumentRecords {
       }
     }
 
-    private void advance() {
-      if (done) {
-        next = null;
-        return;
+    @Override
+    protected Row ahead() {
+      if (pending != null || done) {  // a failure ends the pair
+        Row row = pending;
+        pending = null;
+        done = true;
+        close();
+        return row;
       }
       String request = input == null ? null : input.next();
       String answer = output == null ? null : output.next();
       for (JsonRecords side : new JsonRecords[] {input, output}) {
         if (side != null && side.error != null) {
-          next = failed(side.error, side.raw);
           done = true;
-          return;
+          close();
+          return failed(side.error, side.raw);
         }
       }
       boolean inputEnded = input != null && request == null;
       boolean outputEnded = output != null && answer == null;
       if ((input == null || inputEnded) && (output == null || outputEnded)) {
-        next = null;
         done = true;
         close();
-        return;
+        return null;
       }
       if (inputEnded || outputEnded) {
         String raw = request != null ? request : answer;
-        next = RowFactory.create(pair, position++, null, null, id, time, MISMATCH, raw);
-        return;
+        return RowFactory.create(pair, position++, null, null, id, time, MISMATCH, raw);
       }
-      next = RowFactory.create(pair, position++, request, answer, id, time, null, null);
+      return RowFactory.create(pair, position++, request, answer, id, time, null, null);
     }
 
     private Row failed(String reason, String raw) {
@@ -273,25 +278,6 @@ public final class DocumentRecords {
       open.clear();
     }
 
-    @Override
-    public boolean hasNext() {
-      return next != null;
-    }
-
-    @Override
-    public Row next() {
-      if (next == null) {
-        throw new NoSuchElementException();
-      }
-      Row row = next;
-      if (done) {
-        next = null;
-        close();
-      } else {
-        advance();
-      }
-      return row;
-    }
   }
 
 }

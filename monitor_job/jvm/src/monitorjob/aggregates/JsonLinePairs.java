@@ -1,20 +1,16 @@
 package monitorjob.aggregates;
 
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * A batch transform's JSON Lines inputs paired with their outputs ({@code SplitType=Line}):
@@ -42,19 +38,13 @@ public final class JsonLinePairs {
    * a line on one side only failing with {@link #MISMATCH}.
    */
   public static Dataset<Row> read(SparkSession spark, String listed) {
-    JavaRDD<Row> rows =
+    return DocumentRecords.frame(
+        spark,
         PairedLines.perPair(
-            spark, listed, (conf, id, input, output) -> new Answers(new PairedLines.Lines(conf, id, input, output)));
-    StructType schema =
-        new StructType()
-            .add("pair", DataTypes.IntegerType, false)
-            .add("raw", DataTypes.StringType, true)
-            .add("input", DataTypes.StringType, true)
-            .add("output", DataTypes.StringType, true)
-            .add("id", DataTypes.StringType, true)
-            .add("time", DataTypes.StringType, true)
-            .add("reason", DataTypes.StringType, true);
-    return spark.createDataFrame(rows, schema);
+            spark,
+            listed,
+            (conf, id, input, output) ->
+                new Answers(new PairedLines.Lines(conf, id, input, output))));
   }
 
   static ObjectMapper mapper() {
@@ -64,18 +54,18 @@ public final class JsonLinePairs {
 
   /** The request and the model's answer, SageMaker's additions taken out of the answer. */
   static Row answered(
-      ObjectMapper mapper, int pair, String given, String answer, String malformed) {
+      ObjectMapper mapper, int pair, long line, String given, String answer, String malformed) {
     JsonNode doc;
     try {
       doc = mapper.readTree(answer);
     } catch (JsonProcessingException err) {
-      return failed(pair, excerpt(answer), malformed);
+      return failed(pair, line, excerpt(answer), malformed);
     }
     if (doc == null || doc.isMissingNode()) {
-      return failed(pair, excerpt(answer), malformed);
+      return failed(pair, line, excerpt(answer), malformed);
     }
     if (!doc.isObject()) {
-      return RowFactory.create(pair, null, given, answer, null, null, null);
+      return RowFactory.create(pair, line, given, answer, null, null, null, null);
     }
     ObjectNode object = (ObjectNode) doc;
     JsonNode id = object.remove(ID);
@@ -84,12 +74,12 @@ public final class JsonLinePairs {
     object.remove(INPUT);
     String kept = model != null ? Json.write(model) : Json.write(object);
     return RowFactory.create(
-        pair, null, given, kept, id == null ? null : id.asText(),
-        time == null ? null : time.asText(), null);
+        pair, line, given, kept, id == null ? null : id.asText(),
+        time == null ? null : time.asText(), null, null);
   }
 
-  private static Row failed(int pair, String raw, String reason) {
-    return RowFactory.create(pair, raw, null, null, null, null, reason);
+  private static Row failed(int pair, long line, String raw, String reason) {
+    return RowFactory.create(pair, line, null, null, null, null, reason, raw);
   }
 
   private static String excerpt(String text) {
@@ -97,51 +87,35 @@ public final class JsonLinePairs {
   }
 
   /** Paired lines as rows of {@link #read}; lines blank on both sides skipped. */
-  private static final class Answers implements Iterator<Row> {
+  private static final class Answers extends LookAhead<Row> {
     private final Iterator<Row> lines;
     private final ObjectMapper mapper = mapper();
-    private Row next;
 
     Answers(Iterator<Row> lines) {
       this.lines = lines;
-      advance();
     }
 
-    private void advance() {
-      next = null;
-      while (next == null && lines.hasNext()) {
+    @Override
+    protected Row ahead() {
+      while (lines.hasNext()) {
         Row line = lines.next();
         int pair = line.getInt(0);
+        long at = line.getLong(1);
         String input = line.getString(2);
         String output = line.getString(3);
         if (blank(input) && blank(output)) {
           continue;
         }
         if (input == null || output == null) {
-          next = failed(pair, excerpt(input != null ? input : output), MISMATCH);
-        } else {
-          next = answered(mapper, pair, input, output, "malformed JSON line");
+          return failed(pair, at, excerpt(input != null ? input : output), MISMATCH);
         }
+        return answered(mapper, pair, at, input, output, "malformed JSON line");
       }
+      return null;
     }
 
     private static boolean blank(String text) {
       return text == null || text.trim().isEmpty();
-    }
-
-    @Override
-    public boolean hasNext() {
-      return next != null;
-    }
-
-    @Override
-    public Row next() {
-      if (next == null) {
-        throw new NoSuchElementException();
-      }
-      Row row = next;
-      advance();
-      return row;
     }
   }
 }
