@@ -259,6 +259,7 @@ def test_a_preprocessor_on_pairs_is_refused_before_spark(tmp_path, monkeypatch, 
     ("document", "expected"),
     [
         ([{"a": 1}, {"a": 2}], [(None, '{"a":1}'), (None, '{"a":2}')]),
+        ([0.1, 0.7], [(None, "[0.1]"), (None, "[0.7]")]),
         ({"predictions": [0.1, 0.2], "SageMakerInferenceId": "x"},
          [(None, "[0.1]"), (None, "[0.2]")]),
         ({"SageMakerInferenceId": "x", "label": 1, "score": 0.3},
@@ -270,10 +271,10 @@ def test_a_preprocessor_on_pairs_is_refused_before_spark(tmp_path, monkeypatch, 
     ],
 )  # fmt: skip
 def test_where_a_documents_records_are(spark, tmp_path, document, expected) -> None:
-    """An answer read alone: a top-level list of records, one key holding values (each a
-    one-value record), the whole document (SageMaker's additions left out), a joined answer
-    with ``SageMakerInput`` or with the input's copy beside it; the id and time on every
-    record."""
+    """An answer read alone: a top-level list of records, a list of values (one per record:
+    a batch's predictions), one key holding values (each a one-value record), the whole
+    document (SageMaker's additions left out), a joined answer with ``SageMakerInput`` or
+    with the input's copy beside it; the id and time on every record."""
     from monitor_job.decode.documents import document_records
 
     path = tmp_path / "p.json.out"

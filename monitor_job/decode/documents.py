@@ -56,12 +56,14 @@ def outline(spark: SparkSession, files: list[str]) -> dict[str, Any]:
     return found
 
 
-def records_path(node: dict[str, Any], keys: tuple[str, ...] = ()) -> str:
+def records_path(node: dict[str, Any], keys: tuple[str, ...] = (), answer: bool = False) -> str:
     """Where the records are in the value at ``keys`` (outlined by ``node``): ``*`` and the
-    keys of a list of records, or ``1`` and the keys of the one record."""
+    keys of a list of records, or ``1`` and the keys of the one record. A list of values is
+    one record of a request (a row of features), and one value per record of an
+    ``answer`` (a batch's predictions, ``[0.1, 0.7]``)."""
     kind = node.get("type")
-    if kind == "array" and node.get("first") not in VALUES:
-        return "\0".join(("*", *keys))  # a list of records; a top-level list of values is one
+    if kind == "array" and (answer or node.get("first") not in VALUES):
+        return "\0".join(("*", *keys))
     if kind == "object":
         fields = [f for f in node.get("fields", []) if f.get("name") not in ADDED]
         if len(fields) == 1 and fields[0].get("type") == "array":
@@ -75,12 +77,12 @@ def answer_paths(node: dict[str, Any]) -> tuple[str, str]:
     """(the answer's records, the joined input copy's records or "") of an ``.out``."""
     fields = {str(f.get("name")): f for f in node.get("fields", [])}
     if ANSWER not in fields:
-        return records_path(node), ""
+        return records_path(node, answer=True), ""
     if GIVEN in fields:
         copy = records_path(fields[GIVEN], (GIVEN,))
     else:
         copy = records_path(node)
-    return records_path(fields[ANSWER], (ANSWER,)), copy
+    return records_path(fields[ANSWER], (ANSWER,), answer=True), copy
 
 
 def document_records(
