@@ -16,7 +16,7 @@ import boto3
 import pytest
 import yaml
 
-from tests.test_recipes import _Tagged
+from tests.test_recipes import _Tagged, resolve
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "configs" / "alarms.cfn.yaml"
 WHEN = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
@@ -41,35 +41,11 @@ def resolved(endpoint: str) -> dict[str, Any]:
     template = yaml.load(TEMPLATE.read_text(), Loader=_Tagged)
     params = {k: str(v.get("Default", "")) for k, v in template["Parameters"].items()}
     params.update(GIVEN, EndpointName=endpoint, AlertTopic="arn:aws:sns:us-east-1:1:alerts")
-
-    def value(node: Any) -> Any:
-        if isinstance(node, dict) and len(node) == 1:
-            [(kind, arg)] = node.items()
-            if kind == "Ref":
-                return params[arg]
-            if kind == "Sub":
-                text = str(arg)
-                for key, given in params.items():
-                    text = text.replace("${" + key + "}", given)
-                return text
-            if kind == "If":
-                name, yes, no = arg
-                return value(yes if conditions[name] else no)
-            if kind == "Not":
-                return not value(arg[0])
-            if kind == "Equals":
-                return value(arg[0]) == value(arg[1])
-        if isinstance(node, dict):
-            return {k: value(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [value(v) for v in node]
-        return node
-
-    conditions: dict[str, bool] = {}
-    for name, test in template["Conditions"].items():
-        conditions[name] = bool(value(test))
+    conditions = {
+        name: bool(resolve(test, params)) for name, test in template["Conditions"].items()
+    }
     return {
-        name: value(resource)
+        name: resolve(resource, params, conditions=conditions)
         for name, resource in template["Resources"].items()
         if conditions.get(resource.get("Condition", ""), True)
     }

@@ -188,27 +188,44 @@ PARAMETERS = {
 }
 
 
-def _resolve(value: Any, resources: dict[str, Any]) -> Any:
-    """CloudFormation's intrinsic functions of the template, with sample parameters."""
-    if isinstance(value, dict) and len(value) == 1:
-        [(kind, arg)] = value.items()
-        if kind == "Ref":
-            return PARAMETERS[arg]
-        if kind == "Sub":
-            text = str(arg)
-            for key, given in PARAMETERS.items():
-                text = text.replace("${" + key + "}", given)
-            return text
-        if kind == "GetAtt":
-            name, attribute = arg.split(".") if isinstance(arg, str) else arg
-            if attribute == "Arn":
-                return f"arn:aws:iam::123456789012:role/{name}"
-            return _resolve(resources[name]["Properties"][attribute], resources)
-    if isinstance(value, dict):
-        return {k: _resolve(v, resources) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, resources) for v in value]
-    return value
+def resolve(
+    value: Any,
+    params: dict[str, str],
+    resources: dict[str, Any] | None = None,
+    conditions: dict[str, bool] | None = None,
+) -> Any:
+    """CloudFormation's intrinsic functions (Ref, Sub, GetAtt, If, Not, Equals) of a
+    template, with the given parameters, resources and evaluated conditions."""
+
+    def go(node: Any) -> Any:
+        if isinstance(node, dict) and len(node) == 1:
+            [(kind, arg)] = node.items()
+            if kind == "Ref":
+                return params[arg]
+            if kind == "Sub":
+                text = str(arg)
+                for key, given in params.items():
+                    text = text.replace("${" + key + "}", given)
+                return text
+            if kind == "GetAtt":
+                name, attribute = arg.split(".") if isinstance(arg, str) else arg
+                if attribute == "Arn":
+                    return f"arn:aws:iam::123456789012:role/{name}"
+                return go((resources or {})[name]["Properties"][attribute])
+            if kind == "If":
+                name, yes, no = arg
+                return go(yes if (conditions or {})[name] else no)
+            if kind == "Not":
+                return not go(arg[0])
+            if kind == "Equals":
+                return go(arg[0]) == go(arg[1])
+        if isinstance(node, dict):
+            return {k: go(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [go(v) for v in node]
+        return node
+
+    return go(value)
 
 
 def test_the_model_monitor_template_defines_valid_jobs_and_schedules() -> None:
@@ -235,7 +252,7 @@ def test_the_model_monitor_template_defines_valid_jobs_and_schedules() -> None:
         operation = operations.get(resource["Type"])
         if operation is None:
             continue
-        request = _resolve(resource["Properties"], resources)
+        request = resolve(resource["Properties"], PARAMETERS, resources)
         request.pop("EndpointName", None)  # the schedule's own property, not the API's
         validate_parameters(request, model.operation_model(operation).input_shape)
         seen[operation] = seen.get(operation, 0) + 1
@@ -247,6 +264,6 @@ def test_the_model_monitor_template_defines_valid_jobs_and_schedules() -> None:
         "CreateModelQualityJobDefinition": 1,
         "CreateMonitoringSchedule": 3,
     }
-    batch = _resolve(resources["BatchDataQuality"]["Properties"], resources)
+    batch = resolve(resources["BatchDataQuality"]["Properties"], PARAMETERS, resources)
     given = batch["DataQualityJobInput"]["BatchTransformInput"]
     assert given["DataCapturedDestinationS3Uri"] == PARAMETERS["BatchCaptureS3Uri"]
