@@ -45,9 +45,9 @@ def finish_run(
     files already written; the summary last, listing every file of the set with its size
     and SHA-256; the set published (on S3, the summary uploaded last); then, and only then,
     the metrics published (``metrics``; to a Pushgateway too when one is named), and the
-    summary stored again with their outcome. A
-    report that cannot be built is a warning and a note in the summary: the JSON files and
-    metrics the alarms read are complete. A publish failure is raised last."""
+    summary stored again with their outcome. A report that cannot be built is a warning and
+    a note in the summary: the JSON files and metrics the alarms read are complete. A
+    publish failure is raised last."""
     set_phase("writing the report")
     summary = {**summary_document(outcome), **run_context(config)}
     for key in drop:
@@ -69,15 +69,16 @@ def finish_run(
     [stored] = area.write({SUMMARY_FILE: dumps(summary)})
     area.publish(last=stored)
     outcome = replace(outcome, files=tuple(files))
-    failure = None
-    published = metrics is not None and metrics.target is not None
+    failure, stored_again = None, False
     if metrics is not None and metrics.target is not None:
         failure = metrics.publish()
         summary["cloudwatch"] = metrics.summary
+        stored_again = True
     pushed = prometheus.push(config, metrics.lines if metrics else (), outcome.violations)
     if pushed is not None:
         summary["prometheus"] = pushed
-    if published or pushed is not None:
+        stored_again = True
+    if stored_again:
         area.publish(only=area.write({SUMMARY_FILE: dumps(summary)}))
     if failure is not None:
         raise failure

@@ -63,25 +63,21 @@ def _registry(lines: Sequence[dict[str, Any]], outcome: dict[str, float]) -> Any
             for d in line.get("Dimensions") or []
             if d["Name"] not in GROUPED
         }
-        values = (
-            {"": line["Value"]}
-            if "Value" in line
-            else {k: v for k, v in (line.get("StatisticValues") or {}).items()}
-        )
-        if "Value" not in line:
-            labels = {**labels, "statistic": ""}
-        name = safe(str(line["MetricName"]))
+        if "Value" in line:
+            samples = [(labels, line["Value"])]
+        else:  # StatisticValues: a sample per statistic
+            stats = line.get("StatisticValues") or {}
+            samples = [({**labels, "statistic": k}, v) for k, v in stats.items()]
+        if not samples:
+            continue
+        name, names = safe(str(line["MetricName"])), sorted(samples[0][0])
         if name not in gauges:
             help_text = f"monitor-job metric {line['MetricName']}"
-            gauges[name] = (
-                Gauge(name, help_text, sorted(labels), registry=registry),
-                sorted(labels),
-            )
-        gauge, names = gauges[name]
-        if sorted(labels) != names:
+            gauges[name] = (Gauge(name, help_text, names, registry=registry), names)
+        gauge, known = gauges[name]
+        if names != known:
             continue  # a sanitized name met another metric's: keep the first
-        for statistic, value in values.items():
-            given = {**labels, **({"statistic": statistic} if statistic else {})}
+        for given, value in samples:
             (gauge.labels(**given) if given else gauge).set(float(value))
     for name, value in outcome.items():
         Gauge(name, f"monitor-job run outcome: {name}", registry=registry).set(value)
@@ -91,8 +87,8 @@ def _registry(lines: Sequence[dict[str, Any]], outcome: dict[str, float]) -> Any
 def push(
     config: JobConfig, lines: Sequence[dict[str, Any]], violations: int, exit_code: int = 0
 ) -> dict[str, Any] | None:
-    """Push the run's metrics and outcome when ``prometheus_pushgateway`` is set; the
-    summary's entry (None when not set)."""
+    """Push the run's metrics (none for a failed run) and outcome when
+    ``prometheus_pushgateway`` is set; the summary's entry (None when not set)."""
     gateway = config.prometheus_pushgateway
     if not gateway:
         return None
@@ -110,11 +106,11 @@ def push(
         outcome["monitor_job_last_success_timestamp_seconds"] = now
     group = grouping(config)
     try:
-        registry = _registry(lines if ok else (), outcome)
+        registry = _registry(lines, outcome)
         send = push_to_gateway if ok else pushadd_to_gateway
         send(gateway, job=JOB, registry=registry, grouping_key=group, timeout=TIMEOUT)
     except Exception as err:  # never fail a run for its side channel
         log.warning("metrics not pushed to %s: %s: %s", gateway, type(err).__name__, err)
         return {"gateway": gateway, "status": "failed", "error": f"{type(err).__name__}: {err}"}
-    log.info("pushed %d metric line(s) to the Pushgateway %s", len(lines) if ok else 0, gateway)
+    log.info("pushed %d metric line(s) to the Pushgateway %s", len(lines), gateway)
     return {"gateway": gateway, "status": "pushed", "group": group, "metrics": len(lines)}
