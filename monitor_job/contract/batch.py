@@ -2,8 +2,8 @@
 starts: data quality reads either side (or both, paired); model quality reads the outputs
 and merges ground truth on SageMaker's inference ids, so it needs them and the ground
 truth, and bias does the same with each record's features (outputs joined with their
-input: JSON Lines, or CSV with ``outputColumns``); explainability explains the transform's
-inputs."""
+input: JSON Lines, JSON documents, or CSV with ``outputColumns``); explainability explains
+the transform's inputs."""
 
 from __future__ import annotations
 
@@ -54,9 +54,8 @@ def _check_bias(config: JobConfig) -> None:
         )
     data = fmt.batch.data
     json_lines = data.kind == "json" and data.json_lines and config.features_attribute
-    documents = data.kind == "json" and not data.json_lines
     joined_csv = data.kind == "csv" and not data.header and fmt.batch.output_columns
-    if not (json_lines or documents or joined_csv):
+    if not (json_lines or data.is_documents or joined_csv):
         raise ConfigError(
             "bias on a batch transform reads outputs joined with their input (JoinSource="
             'Input) so far: JSON Lines ({"json": {"line": true}}) with features_attribute '

@@ -61,6 +61,12 @@ class DatasetFormat:
         return self.batch is not None
 
     @property
+    def is_documents(self) -> bool:
+        """JSON documents, one value per file (``{"json": {"line": false}}``: a batch
+        transform's ``SplitType=None``), not JSON Lines."""
+        return self.kind == "json" and not self.json_lines
+
+    @property
     def is_merged(self) -> bool:
         """Captures already merged with ground truth (what SageMaker's merge job writes)."""
         return self.kind == "sagemakerMergeJson"

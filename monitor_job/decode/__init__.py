@@ -91,8 +91,7 @@ def _decoded(spark: SparkSession, config: JobConfig, listing: InputListing) -> D
                 "datasets, not parquet"
             )
         # JSON documents (SplitType=None): a record is a whole file
-        whole = fmt.batch is not None and kind == "json" and not fmt.batch.data.json_lines
-        if whole:
+        if fmt.batch is not None and fmt.batch.data.is_documents:
             lines = spark.read.text(files, wholetext=True)
             sample = [str(r[0]) for r in lines.limit(SAMPLE_WHOLE).collect()]
         else:
@@ -123,7 +122,7 @@ def _decoded(spark: SparkSession, config: JobConfig, listing: InputListing) -> D
         from monitor_job.decode.batch import read_batch, read_pairs
         from monitor_job.decode.documents import read_documents
 
-        if fmt.batch.data.kind == "json" and (listing.paired or not fmt.batch.data.json_lines):
+        if fmt.batch.data.is_documents or (fmt.batch.data.kind == "json" and listing.paired):
             frame, names, notes = read_documents(spark, fmt.batch, files, list(listing.paired))
         elif listing.paired:
             frame, names, notes = read_pairs(spark, fmt.batch, files, list(listing.paired))

@@ -125,7 +125,7 @@ def described(path: str) -> str:
     return f" at {where}" if where else ""
 
 
-def row_attribute(attribute: str | None, path: str, key: str) -> str | None:
+def record_attribute(attribute: str | None, path: str, key: str) -> str | None:
     """An attribute over a document's answer (``predictions[*].score``, a JMESPath into the
     model's output) as the JSON path within each of its records (``$.score``); ``$[0]``
     for a record that is one value. Within the record already when it is the whole answer."""
@@ -136,10 +136,10 @@ def row_attribute(attribute: str | None, path: str, key: str) -> str | None:
     return "$[0]" if within == "$" else within
 
 
-def row_jmespath(attribute: str | None, path: str, key: str) -> str | None:
+def record_jmespath(attribute: str | None, path: str, key: str) -> str | None:
     """``features_attribute`` over a document's request (``instances[*].features``) as the
     JMESPath within each of its records (``features``); None for the whole record."""
-    within = row_attribute(attribute, path, key)
+    within = record_attribute(attribute, path, key)
     if within is None or within == attribute:
         return within
     if within == "$[0]":  # the record itself (a list of values)
@@ -186,7 +186,7 @@ def read_documents(
     """(frame of ``c0..`` strings + reason + raw, the columns' names, notes)."""
     from pyspark.sql import DataFrame as Frame
 
-    if batch.data.json_lines:  # JSON Lines pairs, line by line
+    if not batch.data.is_documents:  # JSON Lines pairs, line by line
         listed = "".join(f"{i}\0{o}\0" for i, o in zip(files, paired, strict=True))
         jvm = spark.sparkContext._jvm
         assert jvm is not None
@@ -216,6 +216,8 @@ def read_documents(
         f"{'answers' if i == OUTPUT else 'requests'}{described(paths[i])}: {lay.width} column(s)"
         for i, lay in ordered.items()
     )
-    what = "JSON Lines file(s) paired line by line" if batch.data.json_lines else "JSON document(s)"
+    what = (
+        "JSON document(s)" if batch.data.is_documents else "JSON Lines file(s) paired line by line"
+    )
     note = f"batch transform: {len(files)} {what}, record by record ({shapes})"
     return frame, names, (note,)

@@ -25,10 +25,12 @@ from monitor_job.decode import jmespaths
 from monitor_job.decode.batch import has_inference_ids, lacks_ids, model_first, positional
 from monitor_job.decode.capture import RAW, REASON
 from monitor_job.decode.documents import (
+    INPUT,
+    OUTPUT,
     capture_lines,
     document_records,
-    row_attribute,
-    row_jmespath,
+    record_attribute,
+    record_jmespath,
     sampled_lines,
 )
 from monitor_job.decode.sample import sample_lines
@@ -158,10 +160,10 @@ def labelled_from_batch(
 ) -> Labelled:
     """The transform's output records merged with ground truth on their inference ids; with
     ``features`` (bias), each record's features list too (``FEATURES``)."""
-    if batch.data.kind == "json" and not batch.data.json_lines:
+    if batch.data.is_documents:
         return _documents(spark, files, label_files, attrs, features)
     lines = text_lines(spark, files).where(F.trim("value") != "")
-    if batch.data.kind == "json" and batch.data.json_lines:
+    if batch.data.kind == "json":  # JSON Lines
         rows, note = _json(lines, attrs, features)
     elif batch.data.kind == "csv" and not batch.data.header:
         rows, note = _csv(spark, files, lines, attrs, batch, features)
@@ -206,7 +208,7 @@ def _documents(
     position) as for a captured batch request. With ``features`` (bias), each record of the
     joined answer's input copy at the same position (``features_attribute`` within it)."""
     rows, paths = document_records(spark, files, [], "output", requests=features)
-    answers, requests = paths["endpointOutput"], paths.get("endpointInput", "")
+    answers, requests = paths[OUTPUT], paths.get(INPUT, "")
     if features and not requests:
         raise InputDataError(
             "bias on a batch transform's JSON documents reads answers joined with their input "
@@ -214,9 +216,9 @@ def _documents(
         )
     attrs = replace(
         attrs,
-        prediction=row_attribute(attrs.prediction, answers, "inference_attribute"),
-        probability=row_attribute(attrs.probability, answers, "probability_attribute"),
-        features=row_jmespath(attrs.features, requests, "features_attribute"),
+        prediction=record_attribute(attrs.prediction, answers, "inference_attribute"),
+        probability=record_attribute(attrs.probability, answers, "probability_attribute"),
+        features=record_jmespath(attrs.features, requests, "features_attribute"),
     )
     lines = capture_lines(rows)
     sample = sampled_lines(lines)
