@@ -93,6 +93,11 @@ public final class DocumentRecords {
     }
   }
 
+  /**
+   * The value at {@code token}: its type, a list's first element's type, and (with {@code
+   * depth} above 0) an object's fields, each outlined at depth 0 but SageMaker's additions,
+   * a level deeper.
+   */
   private static Map<String, Object> outlined(JsonParser parser, JsonToken token, int depth)
       throws IOException {
     Map<String, Object> node = new LinkedHashMap<>();
@@ -104,37 +109,22 @@ public final class DocumentRecords {
         parser.skipChildren();
         skipRest(parser);
       }
-    } else if (token == JsonToken.START_OBJECT) {
+    } else if (token == JsonToken.START_OBJECT && depth > 0) {
       List<Map<String, Object>> fields = new ArrayList<>();
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.getCurrentName();
         JsonToken value = parser.nextToken();
-        if (fields.size() < OUTLINE_FIELDS && depth > 1 && ADDED.contains(name)) {
-          Map<String, Object> inner = outlined(parser, value, depth - 1);
-          inner.put("name", name);
-          fields.add(inner);
+        if (fields.size() >= OUTLINE_FIELDS) {
+          parser.skipChildren();
           continue;
         }
-        if (fields.size() < OUTLINE_FIELDS) {
-          Map<String, Object> field = new LinkedHashMap<>();
-          field.put("name", name);
-          field.put("type", kind(value));
-          if (value == JsonToken.START_ARRAY) {
-            JsonToken first = parser.nextToken();
-            field.put("first", first == JsonToken.END_ARRAY ? "none" : kind(first));
-            if (first != JsonToken.END_ARRAY) {
-              parser.skipChildren();
-              skipRest(parser);
-            }
-          } else {
-            parser.skipChildren();
-          }
-          fields.add(field);
-        } else {
-          parser.skipChildren();
-        }
+        Map<String, Object> field = outlined(parser, value, ADDED.contains(name) ? depth - 1 : 0);
+        field.put("name", name);
+        fields.add(field);
       }
       node.put("fields", fields);
+    } else {
+      parser.skipChildren();
     }
     return node;
   }
