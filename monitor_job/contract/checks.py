@@ -17,6 +17,10 @@ def check_config(config: JobConfig) -> None:
             "from its own attributes and does not use it",
             config.analysis_type.value,
         )
+    if config.custom_checks and config.analysis_type is not AnalysisType.DATA_QUALITY:
+        raise ConfigError(
+            f"custom_checks are data-quality checks; got analysis_type={config.analysis_type.value}"
+        )
     if config.dataset_format.is_runs:
         check_rollup(config)
     if config.analysis_type in CLARIFY_TYPES and config.analysis_config is None:

@@ -68,6 +68,8 @@ KNOWN_KEYS = frozenset(
         "bias_drift_method",
         "bias_drift_confidence",
         "feature_attribution_drift_threshold",
+        "custom_checks",
+        "metrics_history",
     }
 )
 # How a MODEL_BIAS monitoring run decides drift (monitor_job/bias/drift.py); the first is
@@ -140,6 +142,10 @@ class JobConfig:
     bias_drift_confidence: float = 0.95
     # MODEL_EXPLAINABILITY: a label's nDCG below it is a feature_attribution_drift_check.
     feature_attribution_drift_threshold: float = 0.9
+    # DATA_QUALITY: a YAML or JSON file of checks in Deequ's vocabulary, and where the
+    # earlier runs are whose values an anomaly check compares with.
+    custom_checks: str | None = None
+    metrics_history: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
     # Running as a SageMaker Processing job (processingjobconfig.json present): SageMaker
     # publishes the BYOC metrics file itself, so the job does not call PutMetricData.
@@ -301,6 +307,8 @@ def config_from_mapping(
         or BIAS_DRIFT_METHODS[0],
         bias_drift_confidence=confidence,
         feature_attribution_drift_threshold=ndcg_threshold,
+        custom_checks=_text(env, "custom_checks"),
+        metrics_history=_text(env, "metrics_history"),
         extra={k: str(v) for k, v in env.items() if k not in KNOWN_KEYS},
         sagemaker_processing=sagemaker_processing,
     )

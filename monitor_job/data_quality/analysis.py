@@ -42,12 +42,16 @@ TYPE_NAMES = ("Fractional", "Integral", "Boolean", "String", "Unknown")
 
 
 def _spec(
-    spark: SparkSession, names: tuple[str, ...], hints: ProfileHints, samples: int = FAILURE_SAMPLES
+    spark: SparkSession,
+    names: tuple[str, ...],
+    hints: ProfileHints,
+    samples: int = FAILURE_SAMPLES,
+    columns: list[str] | None = None,
 ) -> Any:
     domains = dict(hints.domains)
     return jvm.profile_spec(
         spark,
-        columns=[f"c{i}" for i in range(len(names))],
+        columns=columns or [f"c{i}" for i in range(len(names))],
         features=list(names),
         reason=REASON,
         raw=RAW,
@@ -81,9 +85,24 @@ def profile(
     ``hints`` (monitoring runs) add per-column work to the same scan, never a new one;
     ``samples`` failed records are kept per reason (0: none, not even in the states).
     """
+    return observed_profile(spark, frame, names, hints, samples)[0]
+
+
+def observed_profile(
+    spark: SparkSession,
+    frame: DataFrame,
+    names: tuple[str, ...],
+    hints: ProfileHints | None = None,
+    samples: int = FAILURE_SAMPLES,
+    columns: list[str] | None = None,
+    observed: str | None = None,
+) -> tuple[DatasetProfile, Any]:
+    """:func:`profile`, of value ``columns`` (default ``c0..``), and the row of metrics the
+    frame observed as ``observed`` in the same scan (None when not asked or none)."""
     hints = hints or ProfileHints()
-    profiler = jvm.profile(spark, frame, _spec(spark, names, hints, samples))
-    return _profile_of(profiler, names, hints)
+    profiler = jvm.profile(spark, frame, _spec(spark, names, hints, samples, columns))
+    row = profiler.observed(observed) if observed else None
+    return _profile_of(profiler, names, hints), row
 
 
 class StateFold:

@@ -14,10 +14,12 @@ without naming them). Namespace ``aws/sagemaker/Endpoints/data-metrics`` with di
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from monitor_job.contract import JobConfig
 from monitor_job.data_quality.checks import Evaluation
+from monitor_job.data_quality.custom import CheckValue
 from monitor_job.data_quality.documents import BaselineConstraints
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.outputs import cloudwatch
@@ -36,8 +38,10 @@ def metric_lines(
     window: DatasetProfile,
     evaluation: Evaluation,
     constraints: BaselineConstraints,
+    checks: Sequence[CheckValue] = (),
 ) -> list[dict[str, Any]]:
-    """The BYOC lines of a run; empty when ``emit_metrics`` is Disabled."""
+    """The BYOC lines of a run; empty when ``emit_metrics`` is Disabled. Each custom
+    check with a value is ``custom_<name>``."""
     if not constraints.config.emit_metrics:
         return []
     lines = [
@@ -80,4 +84,9 @@ def metric_lines(
                     target, f"feature_baseline_drift_{feature.name}", Value=drift.distance.value
                 )
             )
+    lines += [
+        metric_line(target, f"custom_{c.check.name}", Value=c.value)
+        for c in checks
+        if c.value is not None
+    ]
     return [line for line in lines if finite(line)]

@@ -42,13 +42,25 @@ def add_commands(commands: Commands) -> None:
             help="columns left out of the analysis: names or 0-based indices, comma-separated "
             "(exclude_features_attribute)",
         )
-    mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
-    mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
-    add_window_options(mon, "also PutMetricData to CloudWatch (the metrics file is always written)")
     roll = commands.add(
         "rollup",
         help="merge finished monitoring runs (a day, a week) and check them, no data read",
     )
+    for p in (base, mon, roll):
+        p.add_argument(
+            "--checks",
+            metavar="FILE",
+            help="custom checks in Deequ's vocabulary, a YAML or JSON file (custom_checks)",
+        )
+    for p in (mon, roll):
+        p.add_argument(
+            "--metrics-history",
+            metavar="DIR",
+            help="folder or s3:// prefix of earlier runs, for anomaly checks (metrics_history)",
+        )
+    mon.add_argument("--baseline-statistics", help="statistics.json of the baseline")
+    mon.add_argument("--baseline-constraints", help="constraints.json of the baseline")
+    add_window_options(mon, "also PutMetricData to CloudWatch (the metrics file is always written)")
     roll.add_argument(
         "--runs", required=True, help="folder or s3:// prefix of the hourly runs' outputs"
     )
@@ -66,6 +78,8 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
             "dataset_source": args.runs,
             "output_path": args.output,
             "post_analytics_processor_script": args.postprocessor,
+            "custom_checks": args.checks,
+            "metrics_history": args.metrics_history,
             **_baseline_files(args),
             **window_settings(args),
         }
@@ -78,9 +92,11 @@ def settings(args: argparse.Namespace) -> dict[str, Any] | None:
         "record_preprocessor_script": args.preprocessor,
         "post_analytics_processor_script": args.postprocessor,
         "exclude_features_attribute": args.exclude_features,
+        "custom_checks": args.checks,
     }
     if args.command == "monitor":
         env.update(**_baseline_files(args), **window_settings(args))
+        env["metrics_history"] = args.metrics_history
     return env
 
 

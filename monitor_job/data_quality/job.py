@@ -9,8 +9,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from monitor_job.contract import JobConfig
+from monitor_job.contract.custom_checks import CheckFile, check_columns
+from monitor_job.data_quality import anomaly, custom
 from monitor_job.data_quality.baseline import Baseline, load_baseline
-from monitor_job.data_quality.checks import evaluate
+from monitor_job.data_quality.checks import Evaluation, evaluate
 from monitor_job.data_quality.cloudwatch import metric_lines, metric_target
 from monitor_job.data_quality.documents import STATES, statistics_document
 from monitor_job.data_quality.profile import DatasetProfile
@@ -42,9 +44,13 @@ def run(config: JobConfig) -> Outcome:
     Spark starts: the baseline files and scripts are read, the input is listed, the output
     location proved writable."""
     baseline = load_baseline(config) if config.is_monitoring else None
+    checks = custom.load_check_file(config.custom_checks) if config.custom_checks else None
+    if checks is not None and baseline is not None and baseline.names:
+        types = {f.name: f.inferred_type for f in baseline.statistics.features}
+        check_columns(checks, baseline.names, types)
     postprocess = load_scripts(config)
     if baseline is not None and config.dataset_format.is_runs:
-        outcome = run_rollup(config, baseline)
+        outcome = run_rollup(config, baseline, checks)
         finish_scripts(config, postprocess)
         return outcome
     listing = list_dataset(
@@ -55,9 +61,9 @@ def run(config: JobConfig) -> Outcome:
     check_writable(config)
     with spark_run(config) as (spark, area):
         if baseline is not None:
-            outcome = run_monitoring(spark, config, baseline, area, listing)
+            outcome = run_monitoring(spark, config, baseline, area, listing, checks)
         else:
-            outcome = run_baseline(spark, config, area, listing)
+            outcome = run_baseline(spark, config, area, listing, checks)
     finish_scripts(config, postprocess)
     return outcome
 
@@ -71,16 +77,21 @@ def _write(area: OutputArea, documents: dict[str, Any], prof: DatasetProfile) ->
 
 
 def run_baseline(
-    spark: SparkSession, config: JobConfig, area: OutputArea, listing: InputListing | None = None
+    spark: SparkSession,
+    config: JobConfig,
+    area: OutputArea,
+    listing: InputListing | None = None,
+    checks: CheckFile | None = None,
 ) -> Outcome:
-    prof, notes = analyse(spark, config, listing=listing)
+    prof, notes, values = analyse(spark, config, listing=listing, checks=checks)
     documents = {
         "statistics.json": statistics_document(prof),
         "constraints.json": suggest(prof, config.categorical_drift_method),
     }
     set_phase("writing outputs")
     files = _write(area, documents, prof)
-    outcome = Outcome("baseline", 0, tuple(area.final(f) for f in files), prof, notes)
+    extra = {"custom_checks": _documents(values)} if checks is not None else {}
+    outcome = Outcome("baseline", 0, tuple(area.final(f) for f in files), prof, notes, extra)
     report = RunDocuments(
         documents["statistics.json"], constraints=documents["constraints.json"], view=build_view
     )
@@ -93,14 +104,21 @@ def run_monitoring(
     baseline: Baseline,
     area: OutputArea,
     listing: InputListing | None = None,
+    checks: CheckFile | None = None,
 ) -> Outcome:
     for note in baseline.notes:
         log.info("%s", note)
-    window, notes = analyse(spark, config, baseline, listing)
-    return check_window(config, baseline, area, window, notes)
+    window, notes, values = analyse(spark, config, baseline, listing, checks)
+    return check_window(spark, config, baseline, area, window, notes, (checks, values))
 
 
-def run_rollup(config: JobConfig, baseline: Baseline) -> Outcome:
+def _documents(values: tuple[custom.CheckValue, ...]) -> dict[str, Any]:
+    for v in values:
+        log.info("custom check %s: %s (value %s)", v.check.name, v.status, v.value)
+    return {v.check.name: v.document() for v in values}
+
+
+def run_rollup(config: JobConfig, baseline: Baseline, checks: CheckFile | None = None) -> Outcome:
     """A rollup: the runs of the span found (before Spark starts), their states merged,
     the window checked and written as a monitoring run's."""
     for note in baseline.notes:
@@ -118,21 +136,37 @@ def run_rollup(config: JobConfig, baseline: Baseline) -> Outcome:
         window, notes, rollup = merge_runs(spark, span, baseline)
         if not config.failed_record_samples:  # the hourly runs' states may hold some
             window = replace(window, failure_samples=())
-        return check_window(config, baseline, area, window, notes, {"rollup": rollup})
+        values = custom.evaluate_profile(checks, window) if checks is not None else ()
+        custom_run = (checks, values)
+        return check_window(
+            spark, config, baseline, area, window, notes, custom_run, {"rollup": rollup}
+        )
 
 
 def check_window(
+    spark: SparkSession,
     config: JobConfig,
     baseline: Baseline,
     area: OutputArea,
     window: DatasetProfile,
     notes: tuple[str, ...],
+    custom_run: tuple[CheckFile | None, tuple[custom.CheckValue, ...]] = (None, ()),
     extra: dict[str, Any] | None = None,
 ) -> Outcome:
-    """A monitoring run's end: the window checked against the baseline; statistics,
-    violations, constraints, metrics, summary and report written."""
+    """A monitoring run's end: the window checked against the baseline and the custom
+    checks (anomaly checks against their history); statistics, violations, constraints,
+    metrics, summary and report written."""
     set_phase("checking constraints")
     evaluation = evaluate(baseline.constraints, baseline.statistics, window)
+    checks, values = custom_run
+    if checks is not None:
+        values, history_notes = anomaly.judge(
+            spark, checks, values, config.metrics_history, config.end_time
+        )
+        notes = (*notes, *history_notes)
+        found = tuple(v for v in (x.violation() for x in values) if v is not None)
+        evaluation = Evaluation(evaluation.violations + found, evaluation.drifts)
+        extra = {**(extra or {}), "custom_checks": _documents(values)}
     for v in evaluation.violations:
         log.info("violation %s %s: %s", v.constraint_check_type, v.feature_name, v.description)
     documents = {
@@ -145,7 +179,7 @@ def check_window(
     files = _write(area, documents, window)
 
     target = metric_target(config)
-    lines = metric_lines(target, window, evaluation, baseline.constraints)
+    lines = metric_lines(target, window, evaluation, baseline.constraints, values)
     metrics = emit(config, target, lines, area.local_for(config.cloudwatch_metrics_directory))
     files.extend(metrics.files)
 

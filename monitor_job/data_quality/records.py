@@ -7,7 +7,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from monitor_job.contract import JobConfig
-from monitor_job.data_quality.analysis import FAILURE_SAMPLES, profile
+from monitor_job.contract.custom_checks import CheckFile, check_columns
+from monitor_job.data_quality import custom
+from monitor_job.data_quality.analysis import FAILURE_SAMPLES, observed_profile
 from monitor_job.data_quality.baseline import Baseline, align_names, profile_hints
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.decode import decode_dataset
@@ -48,10 +50,13 @@ def analyse(
     config: JobConfig,
     baseline: Baseline | None = None,
     listing: InputListing | None = None,
-) -> tuple[DatasetProfile, tuple[str, ...]]:
+    checks: CheckFile | None = None,
+) -> tuple[DatasetProfile, tuple[str, ...], tuple[custom.CheckValue, ...]]:
     """List (unless the caller did, before Spark started), decode and profile the dataset
     of a run; with a ``baseline`` (monitoring), the window's columns take the baseline's
-    names and the profile collects what checks need."""
+    names and the profile collects what checks need. The custom ``checks`` ride on the
+    profile's scan in a monitoring run (typed by the baseline), and get a scan after the
+    profile in a baseline run (typed by the profile)."""
     if listing is None:
         set_phase("listing input")
         listing = list_dataset(
@@ -84,11 +89,28 @@ def analyse(
             log.info("%s", note)
         set_phase("decoding and profiling")
         samples = FAILURE_SAMPLES if config.failed_record_samples else 0
-        prof = profile(spark, decoded.frame, names, hints, samples)
+        frame, columns, plan = decoded.frame, None, None
+        if checks is not None and checks.checks and baseline is not None:
+            types = {f.name: f.inferred_type for f in baseline.statistics.features}
+            check_columns(checks, names, types or None)
+            plan = custom.CheckPlan(spark, checks, names, types)
+            typed = plan.typed(decoded.frame)
+            frame, columns = plan.observe(typed), plan.columns
+        prof, row = observed_profile(
+            spark, frame, names, hints, samples, columns, custom.OBSERVED if plan else None
+        )
+        values: tuple[custom.CheckValue, ...] = ()
+        if plan is not None:
+            set_phase("custom checks")
+            values = plan.finish(row, typed)
+        elif checks is not None and checks.checks and prof.item_count:
+            check_columns(checks, names, {f.name: f.inferred_type for f in prof.features})
+            set_phase("custom checks")
+            values = custom.evaluate_after(spark, checks, decoded.frame, prof)
     check_bad_records(config, prof)
     if prof.item_count == 0:
         raise EmptyInputError(
             f"no data{listing.window()}: {listing.describe()}, "
             f"skipped {sum(prof.records_skipped.values())} record(s)"
         )
-    return prof, (listing.describe(), *notes)
+    return prof, (listing.describe(), *notes), values

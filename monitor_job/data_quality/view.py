@@ -220,10 +220,49 @@ def build_view(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
     if drift_rows:
         overview = len(specs)
         specs.append(charts.drift_overview_spec(drift_rows))
+    checks = custom_check_rows((docs.summary or {}).get("custom_checks"), specs)
     view = {
+        "custom_checks": checks,
         "features": features,
         "violations": [{**v, "anchor": index.get(str(v.get("feature_name")))} for v in violations],
         "overview": overview,
         "drift_note": drift_note,
     }
     return view, specs
+
+
+def custom_check_rows(documents: Any, specs: list[Spec]) -> list[dict[str, Any]]:
+    """The summary's custom checks as the page's table rows; an anomaly check with a
+    history gets a chart of its series with this run's value last."""
+    rows = []
+    for name, c in (documents or {}).items() if isinstance(documents, dict) else ():
+        if not isinstance(c, dict):
+            continue
+        anomaly = c.get("anomaly") if isinstance(c.get("anomaly"), dict) else None
+        chart = None
+        history = [h for h in c.get("history") or [] if isinstance(h, dict)]
+        if anomaly and history:
+            points = [
+                {"run": str(h.get("time")), "value": number(h.get("value")), "new": False}
+                for h in history
+            ]
+            points.append({"run": "this run", "value": number(c.get("value")), "new": True})
+            chart = len(specs)
+            specs.append(charts.series_spec(points, c.get("status") == "failed"))
+        requirement = c.get("assert")
+        if anomaly:
+            shown = ", ".join(f"{k}={v}" for k, v in anomaly.items() if k != "strategy")
+            requirement = f"not anomalous by {anomaly.get('strategy')}({shown})"
+        rows.append(
+            {
+                "name": str(name),
+                "constraint": c.get("constraint"),
+                "value": number(c.get("value")),
+                "requirement": requirement,
+                "level": c.get("level"),
+                "status": c.get("status"),
+                "note": c.get("note"),
+                "chart": chart,
+            }
+        )
+    return rows

@@ -310,6 +310,36 @@ def history_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+def series_spec(rows: list[dict[str, Any]], flagged: bool) -> dict[str, Any]:
+    """A custom check's value over earlier runs, with this run's value (``new``) marked:
+    red when it was judged an anomaly."""
+    return _spec(
+        {
+            "encoding": {
+                "x": {
+                    "field": "run",
+                    "type": "ordinal",
+                    "sort": None,
+                    "title": None,
+                    "axis": {"labelAngle": -40, "labelLimit": 110, "labelOverlap": "greedy"},
+                },
+                "y": {"field": "value", "type": "quantitative", "title": None},
+            },
+            "layer": [
+                {"mark": {"type": "line", "color": COLORS[WINDOW]}},
+                {
+                    "transform": [{"filter": "datum.new"}],
+                    "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 140},
+                    "encoding": {"color": {"value": VIOLATED if flagged else COLORS[WINDOW]}},
+                },
+            ],
+        },
+        rows,
+        width=360,
+        height=120,
+    )
+
+
 @lru_cache(maxsize=64)
 def _compiled(shape: str) -> dict[str, Any]:
     import vl_convert

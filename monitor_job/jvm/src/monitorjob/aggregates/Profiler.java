@@ -44,6 +44,7 @@ public final class Profiler {
   private final List<Analyzer<?, Metric<?>>> analyzers = new ArrayList<>();
   private final ProfileState state;
   private final AnalyzerContext context;
+  private final Map<String, Row> observed = new LinkedHashMap<>();
 
   private Profiler(ProfileSpec spec, List<ProfileState> states) {
     this.spec = spec;
@@ -85,7 +86,16 @@ public final class Profiler {
 
   /** As {@link #run(Dataset, ProfileSpec)}, with a given fan-in of the merge levels. */
   public static Profiler run(Dataset<Row> frame, ProfileSpec spec, int fanIn) {
-    return new Profiler(spec, Arrays.asList(StateTree.run(frame, spec, fanIn)));
+    Map<String, Row> observed = new LinkedHashMap<>();
+    Profiler profiler =
+        new Profiler(spec, Arrays.asList(StateTree.run(frame, spec, fanIn, observed)));
+    profiler.observed.putAll(observed);
+    return profiler;
+  }
+
+  /** What the profiled frame observed under {@code name} in the scan (null: nothing). */
+  public Row observed(String name) {
+    return observed.get(name);
   }
 
   /** {@link StateTree#merge}: the tree on one machine, for a test. */

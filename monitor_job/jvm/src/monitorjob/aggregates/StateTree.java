@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 
 import org.apache.spark.Partitioner;
@@ -16,8 +17,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.execution.QueryExecution;
 import org.apache.spark.sql.types.DataTypes;
 import scala.Tuple2;
+import scala.collection.JavaConverters;
 
 /**
  * The profile's scan and merge, spread over the cluster with memory flat in the number of
@@ -43,12 +46,18 @@ final class StateTree {
 
   private StateTree() {}
 
-  /** The profile state of {@code frame}: scanned once, merged in levels of {@code fanIn}. */
-  static ProfileState run(Dataset<Row> frame, ProfileSpec spec, int fanIn) {
+  /**
+   * The profile state of {@code frame}: scanned once, merged in levels of {@code fanIn}. What
+   * the frame observes ({@code Dataset.observe}: metrics computed as the scan passes) is put
+   * in {@code observed} by name.
+   */
+  static ProfileState run(
+      Dataset<Row> frame, ProfileSpec spec, int fanIn, Map<String, Row> observed) {
     if (fanIn < 2) {
       throw new IllegalArgumentException("a merge level needs a fan-in of 2 or more");
     }
-    JavaRDD<InternalRow> rows = rows(frame, spec);
+    QueryExecution execution = frame.select(ProfileAggregator.inputs(spec)).queryExecution();
+    JavaRDD<InternalRow> rows = execution.toRdd().toJavaRDD();
     int span = rows.getNumPartitions();
     JavaPairRDD<Integer, byte[]> level = states(rows, spec);
     do {
@@ -60,6 +69,7 @@ final class StateTree {
       span = groups;
     } while (span > 1);
     List<Tuple2<Integer, byte[]>> out = level.collect();
+    observed.putAll(JavaConverters.mapAsJavaMap(execution.observedMetrics()));
     return out.isEmpty() ? spec.emptyState() : ProfileState.fromBytes(out.get(0)._2());
   }
 
