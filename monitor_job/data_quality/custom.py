@@ -34,6 +34,7 @@ CHECK_TYPE = "custom_check"
 SPARK_TYPES = {"Integral": "bigint", "Fractional": "double", "Boolean": "boolean"}
 # The decoded frame's value columns, renamed so that the features can take their names.
 PREFIX = "_mj_"
+ADAPTIVE = "spark.sql.adaptive.enabled"
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,15 @@ class CheckPlan:
         assert self._java is not None
         if observed is not None:
             self._java.scanned(observed)
-        self._java.grouped(typed._jdf)
+        # One job per grouped pass: adaptive execution would run each of its shuffle
+        # stages as a job of its own (three per pass, the same work).
+        conf = self.spark.conf
+        adaptive = conf.get(ADAPTIVE, "true")
+        conf.set(ADAPTIVE, "false")
+        try:
+            self._java.grouped(typed._jdf)
+        finally:
+            conf.set(ADAPTIVE, adaptive)
         results = json.loads(str(self._java.json()))
         return tuple(
             judged(c, _finite(r["value"]), r["error"])

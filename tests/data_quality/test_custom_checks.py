@@ -279,3 +279,96 @@ def test_a_baseline_run_reports_its_checks_without_violations(runs) -> None:
     assert mine["enough_rows"]["status"] == "warning"  # 3000 rows
     assert not (base / "constraint_violations.json").exists()
     assert 'id="custom-checks"' in (base / "report.html").read_text()
+
+
+def _jobs(spark, runs: dict[str, Any], tag: str, checks: str | None) -> int:
+    root = runs["root"]
+    args = []
+    if checks is not None:
+        (root / f"{tag}.yaml").write_text(checks)
+        args = ["--checks", str(root / f"{tag}.yaml")]
+    sc = spark.sparkContext
+    sc.setJobGroup(f"jobs-{tag}", "count jobs")
+    code = main(
+        [
+            "monitor",
+            "--dataset",
+            str(root / "csv"),
+            "--format",
+            "csv",
+            "--output",
+            str(root / f"jobs-{tag}"),
+            "--baseline-statistics",
+            str(runs["base"] / "statistics.json"),
+            "--baseline-constraints",
+            str(runs["base"] / "constraints.json"),
+            *args,
+        ]
+    )
+    sc.setJobGroup("", "")
+    assert code == EXIT_OK
+    return len(sc.statusTracker().getJobIdsForGroup(f"jobs-{tag}"))
+
+
+def test_spark_jobs_grow_by_one_per_grouped_column_set_only(spark, runs) -> None:
+    """Scan-shareable checks ride on the profile's scan (no job of their own); grouping
+    checks add one job per column set and filter, however many checks share it."""
+    scan_only = "version: 1\nchecks:\n" + "".join(
+        f"  - {{name: s{i}, rule: {rule}, column: amount, assert: ['>', 0]}}\n"
+        for i, rule in enumerate(["hasMin", "hasMax", "hasMean", "hasSum", "hasCompleteness"])
+    )
+    grouping = scan_only + (
+        "  - {name: u, rule: isUnique, column: id}\n"
+        "  - {name: d, rule: hasDistinctness, columns: [id], assert: ['>', 0]}\n"
+        "  - {name: n, rule: hasNumberOfDistinctValues, column: country, assert: ['>', 0]}\n"
+        "  - {name: e, rule: hasEntropy, column: country, assert: ['>', 0]}\n"
+    )
+    none = _jobs(spark, runs, "none", None)
+    assert _jobs(spark, runs, "scan", scan_only) == none
+    assert _jobs(spark, runs, "grouping", grouping) == none + 2  # {id}, {country}
+
+
+def test_a_rollup_answers_the_checks_its_merged_states_can(runs) -> None:
+    """A rollup reads no rows: checks that are one of the merged statistics (sizes,
+    completeness, moments, min and max, without ``where``) are evaluated; the others are
+    named as not evaluated, never guessed."""
+    root = runs["root"]
+    hourly = root / "hourly"
+    for kind in ("csv", "capture"):
+        (hourly / kind).mkdir(parents=True)
+        for f in runs[kind].iterdir():
+            if f.is_file():
+                (hourly / kind / f.name).write_bytes(f.read_bytes())
+    out = root / "rollup"
+    code = main(
+        [
+            "rollup",
+            "--runs",
+            str(hourly),
+            "--output",
+            str(out),
+            "--baseline-statistics",
+            str(runs["base"] / "statistics.json"),
+            "--checks",
+            str(runs["checks"]),
+        ]
+    )
+    assert code in (0,)
+    mine = _summary(out)["custom_checks"]
+    each = [_summary(runs[k])["custom_checks"] for k in ("csv", "capture")]
+    assert mine["enough_rows"]["value"] == sum(e["enough_rows"]["value"] for e in each)
+    assert mine["enough_rows"]["status"] == "passed"  # 6000 rows >= 4000
+    assert mine["amount_max"]["value"] == max(e["amount_max"]["value"] for e in each)
+    assert mine["amount_completeness"]["value"] == pytest.approx(
+        sum(e["amount_completeness"]["value"] for e in each) / 2
+    )
+    for name in ("id_unique", "within_limit", "us_amount_mean", "email_ok"):
+        assert mine[name]["status"] == "not evaluated", name
+        assert "merged states cannot answer" in mine[name]["note"]
+    violations = json.loads((out / "constraint_violations.json").read_text())["violations"]
+    custom = {
+        v["description"].split(":")[0]
+        for v in violations
+        if v["constraint_check_type"] == "custom_check"
+    }
+    assert custom == {n for n, c in mine.items() if c["status"] == "failed"}
