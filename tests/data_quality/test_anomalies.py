@@ -108,7 +108,7 @@ def test_holt_winters_takes_deequs_hourly_interval(spark) -> None:
     daily seasons of history, then the next hour judged as Deequ judges it."""
     sizes, _ = series()
     values = [float(v) for v in sizes[:DROP]] + [float(np.mean(sizes[:DROP]))]
-    values = values + [values[-1] * 3]  # 49 points: 48 of history, one spike
+    values = [*values, values[-1] * 3]  # 49 points: 48 of history, one spike
     text = one("{strategy: HoltWinters, metricsInterval: Hourly, seasonality: Daily}")
     check = parse_check_file(text).checks[0]
     assert check.anomaly is not None
