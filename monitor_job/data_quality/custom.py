@@ -201,7 +201,7 @@ class CheckPlan:
         # One job per grouped pass: adaptive execution would run each of its shuffle
         # stages as a job of its own (three per pass, the same work).
         conf = self.spark.conf
-        adaptive = conf.get(ADAPTIVE, "true")
+        adaptive = conf.get(ADAPTIVE, "true") or "true"
         conf.set(ADAPTIVE, "false")
         try:
             self._java.grouped(typed._jdf)
