@@ -16,6 +16,7 @@ import boto3
 import pytest
 import yaml
 
+from tests.data_quality.test_cloudwatch import constraints
 from tests.test_recipes import _Tagged, resolve
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "configs" / "alarms.cfn.yaml"
@@ -32,6 +33,7 @@ GIVEN = {
     "BiasFacetValue": "0",
     "ExplainabilitySchedule": "explain-daily",
     "AttributionFeature": "age",
+    "CustomCheckName": "email_ok",
 }
 
 
@@ -51,19 +53,42 @@ def resolved(endpoint: str) -> dict[str, Any]:
     }
 
 
+def custom_lines(dq: Any) -> list[dict[str, Any]]:
+    """The data-quality lines of a run with one custom check (``email_ok``)."""
+    from monitor_job.contract.custom_checks import parse_check_file
+    from monitor_job.data_quality.cloudwatch import metric_lines, metric_target
+    from monitor_job.data_quality.custom import judged
+    from tests.data_quality.test_cloudwatch import profile
+
+    text = "checks:\n  - {name: email_ok, rule: containsEmail, column: x}\n"
+    [check] = parse_check_file(text).checks
+    prof = profile()
+    lines = metric_lines(
+        metric_target(dq), prof, evaluate_nothing(), constraints(), [judged(check, 0.97)]
+    )
+    return [line for line in lines if line["MetricName"].startswith("custom_")]
+
+
+def evaluate_nothing() -> Any:
+    from monitor_job.data_quality.checks import Evaluation
+
+    return Evaluation((), {})
+
+
 def written_lines(endpoint: str) -> list[tuple[str, dict[str, Any]]]:
     """(namespace, line) of what each monitor type's code writes for these schedules."""
     from monitor_job.bias.cloudwatch import bias_lines, bias_target
     from monitor_job.explainability.cloudwatch import explainability_lines, explainability_target
     from monitor_job.model_quality.cloudwatch import metric_target
     from monitor_job.outputs.cloudwatch import value_lines
-    from tests.data_quality.test_cloudwatch import config, constraints, lines_for
+    from tests.data_quality.test_cloudwatch import config, lines_for
 
     named = {"sagemaker_endpoint_name": endpoint} if endpoint else {}
     dq = config(**named, sagemaker_monitoring_schedule_name=GIVEN["DataQualitySchedule"])
     from monitor_job.data_quality.cloudwatch import metric_target as dq_target
 
     out = [(dq_target(dq).namespace, line) for line in lines_for(dq, constraints())]
+    out += [(dq_target(dq).namespace, line) for line in custom_lines(dq)]
     mq = config(**named, sagemaker_monitoring_schedule_name=GIVEN["ModelQualitySchedule"])
     out += [(metric_target(mq).namespace, line)
             for line in value_lines(metric_target(mq), {"mae": 0.3, "rmse": 0.5})]  # fmt: skip
@@ -101,7 +126,7 @@ def test_each_alarm_watches_a_metric_the_job_writes(endpoint: str) -> None:
               if r["Type"] == "AWS::CloudWatch::Alarm"}  # fmt: skip
     assert set(alarms) == {
         "FeatureDriftAlarm", "FeatureCompletenessAlarm", "ViolationsAlarm", "NoRunAlarm",
-        "ModelQualityAlarm", "BiasAlarm", "AttributionAlarm",
+        "ModelQualityAlarm", "BiasAlarm", "AttributionAlarm", "CustomCheckAlarm",
     }  # fmt: skip
     for name, alarm in alarms.items():
         request = {**alarm, "AlarmName": name, "Threshold": float(alarm["Threshold"])}
