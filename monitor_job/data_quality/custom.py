@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from monitor_job.contract.custom_checks import MAX_BYTES, CheckFile, CustomCheck, parse_check_file
 from monitor_job.data_quality.checks import Violation
 from monitor_job.data_quality.profile import DatasetProfile
@@ -127,9 +129,11 @@ class CheckPlan:
         types: Mapping[str, str],
     ) -> None:
         self.spark = spark
-        self.checks = checks.checks
         self.names = tuple(names)
         self.types = dict(types)
+        self.everything = checks.checks
+        # Checks that are one of the profile's statistics cost no work per row.
+        self.checks = tuple(c for c in checks.checks if not profile_answers(c, self.types))
         self._java: Any = None
 
     @property
@@ -166,35 +170,58 @@ class CheckPlan:
 
     def observe(self, typed: DataFrame) -> DataFrame:
         """``typed`` observing the scan-shareable analyzers' aggregations (computed by
-        whatever scans it: the profile). Each check's SQL is proved first, alone, so that
-        a fault names its check (Spark's analyzer: no data read)."""
+        whatever scans it: the profile). Spark's analyzer proves every check's SQL here (no
+        data read); when it refuses, each check is proved alone so that the line names
+        the one at fault."""
         from pyspark.sql import Column
 
-        for check in self.checks:
-            try:
-                one = self._build(typed, [check])
-                columns = [Column(c) for c in one.scanColumns()]
-                if columns:
-                    typed.agg(*columns)
+        if not self.checks:
+            return typed
+        try:
+            self._java = self._build(typed, self.checks)
+            columns = [Column(c) for c in self._java.scanColumns()]
+            for check in self.checks:
                 if check.where:
                     typed.where(check.where)
-            except Exception as err:  # Spark's parse or analysis error, as py4j raises it
-                raise_if_stopped(err)
-                raise ConfigError(
-                    f"custom check {check.name} ({check.rule}): {_first_line(err)}"
-                ) from None
-        self._java = self._build(typed, self.checks)
-        columns = [Column(c) for c in self._java.scanColumns()]
-        return typed.observe(OBSERVED, *columns) if columns else typed
+            return typed.observe(OBSERVED, *columns) if columns else typed
+        except Exception as err:  # Spark's parse or analysis error, as py4j raises it
+            raise_if_stopped(err)
+            for check in self.checks:
+                self._prove(typed, check)
+            raise ConfigError(f"custom checks: {_first_line(err)}") from None
 
-    @property
-    def passes(self) -> int:
-        """Grouped passes :meth:`finish` runs (one Spark job each)."""
-        return int(self._java.passes()) if self._java is not None else 0
+    def _prove(self, typed: DataFrame, check: CustomCheck) -> None:
+        from pyspark.sql import Column
 
-    def finish(self, observed: Any, typed: DataFrame) -> tuple[CheckValue, ...]:
-        """The checks' values from the scan's observed row and the grouped passes over
-        ``typed``, judged by their assertions."""
+        try:
+            columns = [Column(c) for c in self._build(typed, [check]).scanColumns()]
+            if columns:
+                typed.agg(*columns)
+            if check.where:
+                typed.where(check.where)
+        except Exception as err:
+            raise_if_stopped(err)
+            raise ConfigError(
+                f"custom check {check.name} ({check.rule}): {_first_line(err)}"
+            ) from None
+
+    def finish(
+        self, observed: Any, typed: DataFrame, prof: DatasetProfile
+    ) -> tuple[CheckValue, ...]:
+        """The checks' values from the scan's observed row, the grouped passes over
+        ``typed`` and the profile ``prof``, judged by their assertions."""
+        computed = {v.check.name: v for v in self._computed(observed, typed)}
+        out = []
+        for check in self.everything:
+            if check.name in computed:
+                out.append(computed[check.name])
+            else:
+                out.append(judged(check, from_profile(check, prof)))
+        return tuple(out)
+
+    def _computed(self, observed: Any, typed: DataFrame) -> tuple[CheckValue, ...]:
+        if not self.checks:
+            return ()
         assert self._java is not None
         if observed is not None:
             self._java.scanned(observed)
@@ -241,11 +268,40 @@ def evaluate_after(
     plan = CheckPlan(spark, checks, names, {f.name: f.inferred_type for f in prof.features})
     typed = plan.typed(frame)
     observed = plan.observe(typed)
-    execution = observed._jdf.queryExecution()
-    execution.toRdd().count()
-    metrics = execution.observedMetrics()
-    row = metrics.get(OBSERVED).getOrElse(None) if metrics.contains(OBSERVED) else None
-    return plan.finish(row, typed)
+    row = None
+    if plan.checks:
+        execution = observed._jdf.queryExecution()
+        execution.toRdd().count()
+        metrics = execution.observedMetrics()
+        row = metrics.get(OBSERVED).getOrElse(None) if metrics.contains(OBSERVED) else None
+    return plan.finish(row, typed, prof)
+
+
+# Rules whose value, without ``where``, is one of the profile's statistics of a column of
+# the right type (the job's own Deequ analyzers, already computed in the scan).
+NUMERIC_STATISTICS = {
+    "hasMin": "min",
+    "hasMax": "max",
+    "hasMean": "mean",
+    "hasSum": "sum",
+    "hasStandardDeviation": "std_dev",
+}
+
+
+def profile_answers(check: CustomCheck, types: Mapping[str, str]) -> bool:
+    """Whether the profile's statistics give this check's value in a monitoring run:
+    ``hasSize``; completeness; a numeric column's moments, min, max and quantile; a string
+    column's approximate distinct count. Not with ``where``."""
+    if check.where is not None:
+        return False
+    if check.rule == "hasSize":
+        return True
+    kind = types.get(check.args.get("column", ""))
+    if check.rule in ("isComplete", "hasCompleteness"):
+        return kind is not None
+    if check.rule in NUMERIC_STATISTICS or check.rule == "hasApproxQuantile":
+        return kind in ("Integral", "Fractional")
+    return check.rule == "hasApproxCountDistinct" and kind == "String"
 
 
 def from_profile(check: CustomCheck, prof: DatasetProfile) -> float | None:
@@ -264,18 +320,25 @@ def from_profile(check: CustomCheck, prof: DatasetProfile) -> float | None:
         if stats is not None and prof.item_count:
             return stats.num_present / prof.item_count
         return feature.completeness
-    numeric = {
-        "hasMin": "min",
-        "hasMax": "max",
-        "hasMean": "mean",
-        "hasSum": "sum",
-        "hasStandardDeviation": "std_dev",
-    }
-    if check.rule in numeric and stats is not None and stats.num_present:
-        return float(getattr(stats, numeric[check.rule]))
+    if check.rule in NUMERIC_STATISTICS and stats is not None and stats.num_present:
+        return float(getattr(stats, NUMERIC_STATISTICS[check.rule]))
+    if check.rule == "hasApproxQuantile" and stats is not None and stats.distribution:
+        return quantile(stats.distribution.sketch_data, float(check.args["quantile"]))
     if check.rule == "hasApproxCountDistinct" and feature.string is not None:
         return float(feature.string.distinct_count)
     return None
+
+
+def quantile(levels: Sequence[Sequence[float]], q: float) -> float | None:
+    """The ``q`` quantile of a KLL sketch's items (weight ``2**level``): the smallest item
+    whose cumulative weight reaches ``q`` of the total."""
+    from monitor_job.data_quality.distance import weighted_items
+
+    values, cumulative = weighted_items(levels)
+    if not len(values):
+        return None
+    index = int(np.searchsorted(cumulative, q * cumulative[-1], side="left"))
+    return float(values[min(index, len(values) - 1)])
 
 
 def evaluate_profile(checks: CheckFile, prof: DatasetProfile) -> tuple[CheckValue, ...]:

@@ -102,7 +102,7 @@ def analyse(
         values: tuple[custom.CheckValue, ...] = ()
         if plan is not None:
             set_phase("custom checks")
-            values = plan.finish(row, typed)
+            values = plan.finish(row, typed, prof)
         elif checks is not None and checks.checks and prof.item_count:
             check_columns(checks, names, {f.name: f.inferred_type for f in prof.features})
             set_phase("custom checks")

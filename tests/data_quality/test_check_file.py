@@ -144,3 +144,36 @@ def test_the_cli_refuses_a_bad_file_before_spark_starts(spark, tmp_path, capsys)
         ["baseline", "--dataset", str(data), "--output", str(tmp_path / "b2"), "--checks", str(bad)]
     )
     assert code == EXIT_CONFIG  # a baseline run knows its columns once read: still exit 2
+
+
+def test_the_check_files_in_the_docs_parse() -> None:
+    """Every YAML check file shown in docs/CHECKS.md and the README is one the job reads;
+    the docs' first example is the issue's form."""
+    import re
+
+    repo = Path(__file__).resolve().parents[2]
+    blocks = []
+    for page in (repo / "docs" / "CHECKS.md", repo / "README.md"):
+        blocks += re.findall(r"(?ms)^```yaml\n(.*?)^```", page.read_text())
+    files = [b for b in blocks if "checks:" in b]
+    assert len(files) >= 3
+    for text in files:
+        assert parse_check_file(text).checks
+    example = EXAMPLE.read_text().split("\n", 1)[1]  # without the fixture's comment line
+    assert files[0] == example
+
+
+def test_sql_that_spark_refuses_names_its_check(spark, tmp_path, capsys) -> None:
+    data = write_csv(mixed_frame(50, seed=3), tmp_path / "d.csv")
+    assert main(["baseline", "--dataset", str(data), "--output", str(tmp_path / "b")]) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "checks:\n  - {name: fine, rule: hasSize, assert: ['>', 0]}\n"
+        "  - {name: typo, rule: satisfies, condition: 'nowhere > 1'}\n"
+    )
+    args = ["--output", str(tmp_path / "m"), "--baseline-statistics"]
+    code = main(["monitor", "--dataset", str(data), "--format", "csv", "--header", *args,
+                 str(tmp_path / "b" / "statistics.json"), "--checks", str(bad)])  # fmt: skip
+    assert code == EXIT_CONFIG
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("ConfigError: custom check typo (satisfies): ") and "nowhere" in line
