@@ -9,7 +9,8 @@
 # (scripts/bench_spread.py, SPREAD_BENCH_ARGS), the S3 requests of Spark's file index
 # against the job's own (scripts/bench_s3_requests.py), and a batch transform's capture
 # read through its manifests against the same records as plain CSV (scripts/bench_batch.py,
-# BATCH_BENCH_ARGS).
+# BATCH_BENCH_ARGS), and custom checks against the run without them (scripts/bench_checks.py,
+# CHECKS_BENCH_ARGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/bench.py ${BENCH_ARGS:-}
@@ -43,3 +44,6 @@ echo "== S3 requests of the input's file index: Spark's own per read, the job's 
 echo
 echo "== batch transform: the same records through a capture destination's manifests and as plain CSV"
 .venv/bin/python scripts/bench_batch.py ${BATCH_BENCH_ARGS:-} 2>/dev/null
+echo
+echo "== custom checks: ten scan-shared, and two grouping, against the run without them"
+.venv/bin/python scripts/bench_checks.py ${CHECKS_BENCH_ARGS:-} 2>/dev/null

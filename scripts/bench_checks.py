@@ -93,14 +93,14 @@ def main() -> None:
     for r in range(args.repeats):
         order = list(variants) if r % 2 == 0 else list(reversed(variants))
         for v in order:
-            args = [
+            argv = [
                 "monitor", "--dataset", str(data), "--format", "capture",
                 "--output", str(work / f"{v}-{r}"),
                 "--baseline-statistics", str(base / "statistics.json"),
                 "--baseline-constraints", str(base / "constraints.json"),
                 *variants[v],
             ]  # fmt: skip
-            times[v].append(run(*args))
+            times[v].append(run(*argv))
     plain = statistics.median(times["none"])
     for v in variants:
         m = statistics.median(times[v])

@@ -16,6 +16,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,8 +25,8 @@ from monitor_job.contract.custom_checks import MAX_BYTES, CheckFile, CustomCheck
 from monitor_job.data_quality.checks import Violation
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.decode import RAW, REASON
-from monitor_job.errors import ConfigError, MonitorJobError, raise_if_stopped
-from monitor_job.io.documents import read_text
+from monitor_job.errors import ConfigError, raise_if_stopped
+from monitor_job.io.s3 import is_s3, read_bytes
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -92,14 +93,20 @@ class CheckValue:
 
 
 def load_check_file(uri: str) -> CheckFile:
-    """Read and validate the check file at ``uri`` (a path or ``s3://``; YAML or JSON)."""
-    try:
-        text = read_text(uri, "custom_checks")
-    except MonitorJobError as err:
-        raise ConfigError(str(err)) from None
-    if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+    """Read and validate the check file at ``uri`` (a path or ``s3://``; YAML or JSON), at
+    most :data:`MAX_BYTES` of it read."""
+    if is_s3(uri):
+        data = read_bytes(uri, "custom_checks", ConfigError, limit=MAX_BYTES + 1)
+    else:
+        path = Path(uri[len("file://") :] if uri.startswith("file://") else uri)
+        try:
+            with path.open("rb") as f:
+                data = f.read(MAX_BYTES + 1)
+        except OSError as err:
+            raise ConfigError(f"custom_checks {uri}: cannot read ({err.strerror})") from None
+    if len(data) > MAX_BYTES:
         raise ConfigError(f"custom_checks {uri}: larger than {MAX_BYTES} bytes")
-    return parse_check_file(text, uri)
+    return parse_check_file(data.decode("utf-8", errors="replace"), uri)
 
 
 def _shown(value: float | None) -> str:
@@ -150,9 +157,18 @@ class CheckPlan:
         typed = [
             F.col(f"c{i}").cast(spark_type(self.types.get(n, "String"))).alias(n)
             for i, n in enumerate(self.names)
-            if not n.startswith(PREFIX)
+            if not n.startswith(PREFIX) and self._read(n)
         ]
         return frame.select(*renamed, REASON, RAW, *typed)
+
+    def _read(self, name: str) -> bool:
+        """Whether a check may read the column (one it names, or a name in its SQL text):
+        only those are typed, as the profile's scan carries them."""
+        for c in self.checks:
+            texts = [c.where or "", str(c.args.get("columnCondition", ""))]
+            if name in c.columns or any(name in text for text in texts):
+                return True
+        return False
 
     def _specs(self, checks: Sequence[CustomCheck]) -> str:
         good = f"`{REASON}` IS NULL"

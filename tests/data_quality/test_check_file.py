@@ -177,3 +177,20 @@ def test_sql_that_spark_refuses_names_its_check(spark, tmp_path, capsys) -> None
     assert code == EXIT_CONFIG
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line.startswith("ConfigError: custom check typo (satisfies): ") and "nowhere" in line
+
+
+def test_a_check_file_is_read_from_s3_and_bounded(bucket, tmp_path) -> None:
+    import boto3
+
+    from monitor_job.data_quality.custom import load_check_file
+
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=bucket, Key="checks.yaml", Body=EXAMPLE.read_bytes())
+    assert len(load_check_file(f"s3://{bucket}/checks.yaml").checks) == 5
+    s3.put_object(Bucket=bucket, Key="big.yaml", Body=b"#" * 1_000_001)
+    with pytest.raises(ConfigError, match="larger than 1000000 bytes"):
+        load_check_file(f"s3://{bucket}/big.yaml")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_check_file(str(tmp_path / "missing.yaml"))
+    with pytest.raises(ConfigError, match=r"NoSuchKey|not found|does not exist"):
+        load_check_file(f"s3://{bucket}/missing.yaml")
