@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor_job.runtime.spark import build_session  # noqa: E402
+from monitor_job.runtime.spark import build_session
 
 
 def main() -> None:
