@@ -78,6 +78,10 @@ def read_history(
         span = select(source, None, before)
     except EmptyInputError:
         return series, [f"metrics_history {source}: no finished run before this one"]
+    except MonitorJobError as err:  # a folder or prefix that cannot be listed
+        raise_if_stopped(err)
+        log.warning("metrics_history %s cannot be read: %s", source, err)
+        return series, [f"metrics_history {source} cannot be read: {err}"]
     runs = [r for r in span.runs if r.end is not None][-MAX_POINTS:]
     for run, values in zip(runs, fetch(runs, lambda r: _run_values(r, wanted)), strict=True):
         assert run.end is not None
@@ -152,10 +156,12 @@ def judge(
     checks: CheckFile,
     values: Sequence[CheckValue],
     source: str | None,
-    now: datetime | None,
+    window: tuple[datetime | None, datetime | None],
 ) -> tuple[tuple[CheckValue, ...], list[str]]:
-    """The anomaly checks among ``values`` judged against their history under ``source``
-    (the run at ``now``); the other values as they are."""
+    """The anomaly checks among ``values`` judged against their history under ``source``:
+    the runs that end by this run's ``window`` start (a rerun of this window is not its own
+    history); this run's point is at the window's end. The other values as they are."""
+    before, now = window
     if not checks.anomalies:
         return tuple(values), []
     if source is None:
@@ -166,7 +172,7 @@ def judge(
             for v in values
         ]
         return tuple(out), []
-    series, notes = read_history(checks, source, now)
+    series, notes = read_history(checks, source, before)
     out = []
     for v in values:
         anomaly = v.check.anomaly

@@ -161,7 +161,7 @@ def check_window(
     checks, values = custom_run
     if checks is not None:
         values, history_notes = anomaly.judge(
-            spark, checks, values, config.metrics_history, config.end_time
+            spark, checks, values, config.metrics_history, (config.start_time, config.end_time)
         )
         notes = (*notes, *history_notes)
         found = tuple(v for v in (x.violation() for x in values) if v is not None)

@@ -260,3 +260,26 @@ def test_a_run_flags_the_planted_drop_against_its_history(spark, history_run) ->
     report = (out / "report.html").read_text()
     assert 'data-check="traffic" data-status="failed"' in report
     assert report.count("<svg") >= 2  # the two series are drawn
+
+
+def test_the_history_is_the_runs_before_this_window(tmp_path) -> None:
+    """A rerun of this run's own window (its earlier output under the same prefix) is not
+    its history; a history that cannot be listed is a note, not a failure."""
+    from monitor_job.data_quality.anomaly import read_history
+
+    checks = parse_check_file(CHECKS)
+    for hour in range(4):  # hour 3 is this run's window, written by an earlier attempt
+        start = START + timedelta(hours=hour)
+        path = tmp_path / (start + timedelta(hours=1)).strftime("ep/AllTraffic/%Y/%m/%d/%H")
+        path.mkdir(parents=True)
+        (path / "statistics.json").write_text(
+            json.dumps({"version": 0.0, "dataset": {"item_count": 100 + hour}, "features": []})
+        )
+        (path / "constraint_violations.json").write_text('{"violations": []}')
+    series, notes = read_history(checks, str(tmp_path), START + timedelta(hours=3))
+    assert [v for _, v in series["traffic"]] == [100.0, 101.0, 102.0]
+    assert series["x_complete"] == []  # no feature x in those statistics: no value
+    assert notes[0].endswith("3 earlier run(s)")
+    series, notes = read_history(checks, str(tmp_path / "nowhere"), None)
+    assert series == {"traffic": [], "x_complete": []}
+    assert "nowhere" in notes[0]
