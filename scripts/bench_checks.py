@@ -11,13 +11,10 @@ medians printed with their ratio to the run without checks.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import logging
 import statistics
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,8 +22,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO))
 
 from bench import ensure_data  # noqa: E402
+from bench_batch import run  # noqa: E402
 
-from monitor_job.cli import main as job  # noqa: E402
 from monitor_job.runtime.spark import build_session  # noqa: E402
 
 
@@ -59,15 +56,6 @@ def checks(names: dict[str, str]) -> tuple[str, str]:
         head + "".join(f"  - {x}\n" for x in ten),
         head + "".join(f"  - {x}\n" for x in ten + grouping),
     )
-
-
-def run(*args: str) -> float:
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = job(list(args))
-    if code != 0:
-        raise SystemExit(f"monitor-job {args[0]} exited {code}")
-    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -271,20 +271,26 @@ def grouped_values_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any
     )
 
 
+# Runs along x, in the order given (labels slanted), a value up y: the history charts.
+RUNS_BY_VALUE: dict[str, Any] = {
+    "x": {
+        "field": "run",
+        "type": "ordinal",
+        "sort": None,
+        "title": None,
+        "axis": {"labelAngle": -40, "labelLimit": 110, "labelOverlap": "greedy"},
+    },
+    "y": {"field": "value", "type": "quantitative", "title": None},
+}
+
+
 def history_spec(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A feature over past runs: drift distance and completeness per run (both on 0..1),
     violations as red points."""
     return _spec(
         {
             "encoding": {
-                "x": {
-                    "field": "run",
-                    "type": "ordinal",
-                    "sort": None,
-                    "title": None,
-                    "axis": {"labelAngle": -40, "labelLimit": 110, "labelOverlap": "greedy"},
-                },
-                "y": {"field": "value", "type": "quantitative", "title": None},
+                **RUNS_BY_VALUE,
                 "color": {
                     "field": "series",
                     "type": "nominal",
@@ -316,14 +322,7 @@ def series_spec(rows: list[dict[str, Any]], flagged: bool) -> dict[str, Any]:
     return _spec(
         {
             "encoding": {
-                "x": {
-                    "field": "run",
-                    "type": "ordinal",
-                    "sort": None,
-                    "title": None,
-                    "axis": {"labelAngle": -40, "labelLimit": 110, "labelOverlap": "greedy"},
-                },
-                "y": {"field": "value", "type": "quantitative", "title": None},
+                **RUNS_BY_VALUE,
             },
             "layer": [
                 {"mark": {"type": "line", "color": COLORS[WINDOW]}},
