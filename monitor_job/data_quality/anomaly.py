@@ -7,6 +7,7 @@ is the one its summary kept for the check, else what its statistics.json says of
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -142,12 +143,12 @@ def anomalous(
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     pkg = jvm.com.amazon.deequ.anomalydetection
-    points = jvm.java.util.ArrayList()
-    for t, v in history:
-        points.add(pkg.DataPoint(int(t), _option(jvm, v)))
-    seq = jvm.scala.collection.JavaConverters.asScalaBuffer(points).toSeq()
-    point = pkg.DataPoint(int(new[0]), _option(jvm, new[1]))
-    result = pkg.AnomalyDetector(strategy(spark, anomaly)).isNewPointAnomalous(seq, point)
+    series = jvm.monitorjob.aggregates.CustomChecks.series
+    points = series(json.dumps([[int(t), float(v)] for t, v in history]))
+    [point] = jvm.scala.collection.JavaConverters.seqAsJavaList(
+        series(json.dumps([[int(new[0]), float(new[1])]]))
+    )
+    result = pkg.AnomalyDetector(strategy(spark, anomaly)).isNewPointAnomalous(points, point)
     return not result.anomalies().isEmpty()
 
 

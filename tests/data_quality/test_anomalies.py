@@ -52,12 +52,11 @@ def deequ_flags(spark, strategy: Any, values: list[float], first: int = 1) -> se
     strategy._set_jvm(jvm)
     detector = pkg.AnomalyDetector(strategy._anomaly_jvm)
     points = jvm.java.util.ArrayList()
-    flagged = set()
     for i, v in enumerate(values):
         points.add(pkg.DataPoint(millis(i), jvm.scala.Option.apply(float(v))))
-        if i < first:
-            continue
-        seq = jvm.scala.collection.JavaConverters.asScalaBuffer(points).toSeq()
+    flagged = set()
+    for i in range(first, len(values)):
+        seq = jvm.scala.collection.JavaConverters.asScalaBuffer(points.subList(0, i + 1)).toSeq()
         found = detector.detectAnomaliesInHistory(seq, jvm.scala.Tuple2(millis(i), 2**62))
         if not found.anomalies().isEmpty():
             flagged.add(i)

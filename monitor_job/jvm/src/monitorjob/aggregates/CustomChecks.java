@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.amazon.deequ.analyzers.Analyzer;
+import com.amazon.deequ.anomalydetection.DataPoint;
 import com.amazon.deequ.analyzers.Analyzers$;
 import com.amazon.deequ.analyzers.DataType;
 import com.amazon.deequ.analyzers.FrequenciesAndNumRows;
@@ -285,6 +286,22 @@ public final class CustomChecks {
       out.add(one);
     }
     return new ObjectMapper().writeValueAsString(out);
+  }
+
+  /**
+   * A metric's series for Deequ's anomaly detection, from {@code [[epoch millis, value],
+   * ...]} in one call (a Py4J call per point costs a round trip each; a history may hold
+   * thousands of runs).
+   */
+  @SuppressWarnings("unchecked")
+  public static Seq<DataPoint<Object>> series(String json) throws Exception {
+    List<List<Number>> points = new ObjectMapper().readValue(json, List.class);
+    List<DataPoint<Object>> out = new ArrayList<>(points.size());
+    for (List<Number> p : points) {
+      Object value = p.get(1).doubleValue();
+      out.add(new DataPoint<>(p.get(0).longValue(), Option.apply(value)));
+    }
+    return JavaConverters.asScalaBuffer(out).toSeq();
   }
 
   private static <T> List<T> list(Seq<T> seq) {
