@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor_job.contract.strategies import Anomaly, parse_anomaly
+from monitor_job.contract.strategies import Anomaly, finite_number, parse_anomaly
 from monitor_job.errors import ConfigError
 
 MAX_BYTES = 1_000_000
@@ -324,17 +324,11 @@ def _argument(key: str, value: Any, where: str) -> Any:
     return _text(value, key, where)  # columnCondition, constraintName
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
 def _assertion(value: Any, where: str) -> Assertion:
     shape = 'assert must be [op, value] (op one of == != < <= > >=) or ["between", lo, hi]'
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{where}: {shape}; got {str(value)[:80]}")
-    op, numbers = value[0], [_number(v) for v in value[1:]]
+    op, numbers = value[0], [finite_number(v) for v in value[1:]]
     if any(n is None for n in numbers):
         raise ConfigError(f"{where}: {shape}; its values must be finite numbers: {value!r}")
     if op == "between" and len(numbers) == 2:

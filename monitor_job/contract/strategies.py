@@ -34,6 +34,8 @@ STRATEGIES: dict[str, dict[str, Any]] = {
 }
 METRIC_INTERVALS = ("Hourly", "Daily", "Monthly")
 SEASONALITIES = ("Daily", "Weekly", "Yearly")
+# HoltWinters' two parameters: Deequ's enums' values.
+CHOICES = {"metricsInterval": METRIC_INTERVALS, "seasonality": SEASONALITIES}
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,12 @@ def parse_anomaly(value: Any, where: str) -> Anomaly:
 
 
 def _parameter(strategy: str, key: str, value: Any, where: str) -> Any:
+    choices = CHOICES.get(key)
     if value is None:
-        if strategy == "HoltWinters":
-            choices = METRIC_INTERVALS if key == "metricsInterval" else SEASONALITIES
+        if choices is not None:
             raise ConfigError(f"{where}: HoltWinters needs {key} (one of {', '.join(choices)})")
         return None
-    if key == "metricsInterval" or key == "seasonality":
-        choices = METRIC_INTERVALS if key == "metricsInterval" else SEASONALITIES
+    if choices is not None:
         if value not in choices:
             raise ConfigError(f"{where}: {key} must be one of {', '.join(choices)}; got {value!r}")
         return value
@@ -93,13 +94,14 @@ def _parameter(strategy: str, key: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
             raise ConfigError(f"{where}: order must be an integer from 1 to 100; got {value!r}")
         return value
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         raise ConfigError(f"{where}: {key} must be a finite number; got {value!r}")
     return number
 
 
-def _number(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
+    """A finite int or float of a parsed file as a float (not a bool), else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None

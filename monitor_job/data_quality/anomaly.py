@@ -23,13 +23,13 @@ from monitor_job.errors import EmptyInputError, MonitorJobError, raise_if_stoppe
 from monitor_job.io.documents import read_json
 from monitor_job.outputs.summary import SUMMARY_FILE
 from monitor_job.report.documents import STATISTICS
+from monitor_job.runtime.jvm import error_line
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger("monitor_job")
 MAX_POINTS = 10_000  # the newest runs of a history kept per check
-PACKAGE = "com.amazon.deequ.anomalydetection"
 
 
 def _millis(when: datetime) -> int:
@@ -186,14 +186,12 @@ def judge(
             why = "no value in this run" if v.value is None else "no earlier value in the history"
             out.append(replace(v, passed=None, note=f"not evaluated: {why}", history=shown))
             continue
-        t = _millis(now) if now is not None else history[-1][0] + 1
-        t = max(t, history[-1][0] + 1)
+        t = max(_millis(now) if now is not None else 0, history[-1][0] + 1)
         try:
             flagged = anomalous(spark, anomaly, history, (t, v.value))
         except Exception as err:  # Deequ refuses the series (too short for the strategy)
             raise_if_stopped(err)
-            java = getattr(err, "java_exception", None)
-            reason = str(java.getMessage()) if java is not None else str(err).splitlines()[0]
+            reason = error_line(err)
             out.append(
                 replace(v, passed=None, note=f"not evaluated: {reason[:200]}", history=shown)
             )

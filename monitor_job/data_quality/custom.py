@@ -23,10 +23,12 @@ import numpy as np
 
 from monitor_job.contract.custom_checks import MAX_BYTES, CheckFile, CustomCheck, parse_check_file
 from monitor_job.data_quality.checks import Violation
+from monitor_job.data_quality.datatypes import NUMERIC_TYPES, STRING
 from monitor_job.data_quality.profile import DatasetProfile
 from monitor_job.decode import RAW, REASON
 from monitor_job.errors import ConfigError, raise_if_stopped
 from monitor_job.io.s3 import is_s3, read_bytes
+from monitor_job.runtime.jvm import error_line
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -204,7 +206,7 @@ class CheckPlan:
             raise_if_stopped(err)
             for check in self.checks:
                 self._prove(typed, check)
-            raise ConfigError(f"custom checks: {_first_line(err)}") from None
+            raise ConfigError(f"custom checks: {error_line(err)[:300]}") from None
 
     def _prove(self, typed: DataFrame, check: CustomCheck) -> None:
         from pyspark.sql import Column
@@ -218,7 +220,7 @@ class CheckPlan:
         except Exception as err:
             raise_if_stopped(err)
             raise ConfigError(
-                f"custom check {check.name} ({check.rule}): {_first_line(err)}"
+                f"custom check {check.name} ({check.rule}): {error_line(err)[:300]}"
             ) from None
 
     def finish(
@@ -268,20 +270,13 @@ def _plain(args: Mapping[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in args.items()}
 
 
-def _first_line(err: Exception) -> str:
-    java = getattr(err, "java_exception", None)
-    text = str(java.getMessage()) if java is not None else str(err)
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return (lines[0] if lines else type(err).__name__)[:300]
-
-
 def evaluate_after(
     spark: SparkSession, checks: CheckFile, frame: DataFrame, prof: DatasetProfile
 ) -> tuple[CheckValue, ...]:
     """A baseline run's checks: its types are known only once profiled, so the checks get
     a scan of their own after the profile (monitoring runs share the profile's)."""
     names = tuple(f.name for f in prof.features)
-    plan = CheckPlan(spark, checks, names, {f.name: f.inferred_type for f in prof.features})
+    plan = CheckPlan(spark, checks, names, prof.inferred_types())
     typed = plan.typed(frame)
     observed = plan.observe(typed)
     row = None
@@ -316,8 +311,8 @@ def profile_answers(check: CustomCheck, types: Mapping[str, str]) -> bool:
     if check.rule in ("isComplete", "hasCompleteness"):
         return kind is not None
     if check.rule in NUMERIC_STATISTICS or check.rule == "hasApproxQuantile":
-        return kind in ("Integral", "Fractional")
-    return check.rule == "hasApproxCountDistinct" and kind == "String"
+        return kind in NUMERIC_TYPES
+    return check.rule == "hasApproxCountDistinct" and kind == STRING
 
 
 def from_profile(check: CustomCheck, prof: DatasetProfile) -> float | None:
@@ -363,7 +358,5 @@ def evaluate_profile(checks: CheckFile, prof: DatasetProfile) -> tuple[CheckValu
     for check in checks.checks:
         value = from_profile(check, prof)
         note = None if value is not None else "not evaluated: the merged states cannot answer it"
-        out.append(
-            judged(check, value, note) if value is not None else CheckValue(check, None, None, note)
-        )
+        out.append(judged(check, value, note))
     return tuple(out)

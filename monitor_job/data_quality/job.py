@@ -46,8 +46,7 @@ def run(config: JobConfig) -> Outcome:
     baseline = load_baseline(config) if config.is_monitoring else None
     checks = custom.load_check_file(config.custom_checks) if config.custom_checks else None
     if checks is not None and baseline is not None and baseline.names:
-        types = {f.name: f.inferred_type for f in baseline.statistics.features}
-        check_columns(checks, baseline.names, types)
+        check_columns(checks, baseline.names, baseline.statistics.inferred_types())
     postprocess = load_scripts(config)
     if baseline is not None and config.dataset_format.is_runs:
         outcome = run_rollup(config, baseline, checks)

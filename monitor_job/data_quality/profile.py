@@ -67,5 +67,9 @@ class DatasetProfile:
     # outputs so that later runs can merge them without the data.
     states: bytes = field(default=b"", repr=False, compare=False)
 
+    def inferred_types(self) -> dict[str, str]:
+        """Each feature's inferred type, by name."""
+        return {f.name: f.inferred_type for f in self.features}
+
     def feature(self, name: str) -> FeatureProfile | None:
         return next((f for f in self.features if f.name == name), None)

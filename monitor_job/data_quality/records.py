@@ -91,7 +91,7 @@ def analyse(
         samples = FAILURE_SAMPLES if config.failed_record_samples else 0
         frame, columns, plan = decoded.frame, None, None
         if checks is not None and checks.checks and baseline is not None:
-            types = {f.name: f.inferred_type for f in baseline.statistics.features}
+            types = baseline.statistics.inferred_types()
             check_columns(checks, names, types or None)
             plan = custom.CheckPlan(spark, checks, names, types)
             typed = plan.typed(decoded.frame)
@@ -104,7 +104,7 @@ def analyse(
             set_phase("custom checks")
             values = plan.finish(row, typed, prof)
         elif checks is not None and checks.checks and prof.item_count:
-            check_columns(checks, names, {f.name: f.inferred_type for f in prof.features})
+            check_columns(checks, names, prof.inferred_types())
             set_phase("custom checks")
             values = custom.evaluate_after(spark, checks, decoded.frame, prof)
     check_bad_records(config, prof)

@@ -156,6 +156,15 @@ def state_of_statistics(spark: SparkSession, spec: Any, description: str) -> byt
     return bytes(state.bytes())
 
 
+def error_line(err: Exception) -> str:
+    """The first line of what went wrong in a JVM call: the Java exception's message (py4j's
+    error, or PySpark's conversion of the Java one), else the Python error's text."""
+    java = getattr(err, "java_exception", None)
+    text = str(java.getMessage()) if java is not None else str(err)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
 # The hash new states' distinct-count sketches are fed (``ProfileState.HASH_XXH64``).
 STATE_HASH = "utf8-xxh64"
 
@@ -180,9 +189,7 @@ def state_header(spark: SparkSession, state: bytes) -> StateHeader:
         text = _jvm(spark).monitorjob.aggregates.ProfileState.header(bytearray(state))
     except Exception as err:  # py4j's error, or PySpark's conversion of the Java one
         raise_if_stopped(err)
-        java = getattr(err, "java_exception", None)
-        reason = str(java.getMessage()) if java is not None else str(err).strip()
-        reason = (reason.splitlines() or [type(err).__name__])[0]
+        reason = error_line(err)
         for noise in ("cannot read a monitor-job state file: ", "java.io.IOException: "):
             reason = reason.replace(noise, "")
         raise InputDataError(f"state file: {reason}") from None
