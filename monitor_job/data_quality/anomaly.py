@@ -21,7 +21,6 @@ from monitor_job.data_quality.documents import profile_from_statistics
 from monitor_job.data_quality.runs import Run, fetch, select
 from monitor_job.errors import EmptyInputError, MonitorJobError, raise_if_stopped
 from monitor_job.io.documents import read_json
-from monitor_job.outputs.summary import SUMMARY_FILE
 from monitor_job.report.documents import STATISTICS
 from monitor_job.runtime.jvm import error_line
 
@@ -41,19 +40,9 @@ def _iso(millis: int) -> str:
 
 
 def _run_values(run: Run, checks: Sequence[CustomCheck]) -> dict[str, float]:
-    """A finished run's value of each check: its summary's, else its statistics'."""
-    out: dict[str, float] = {}
-    try:
-        summary = read_json(run.path(SUMMARY_FILE), "summary") if SUMMARY_FILE in run.files else {}
-    except MonitorJobError as err:
-        raise_if_stopped(err)
-        summary = {}
-    kept = summary.get("custom_checks") if isinstance(summary, dict) else None
-    for check in checks:
-        entry = kept.get(check.name) if isinstance(kept, dict) else None
-        value = entry.get("value") if isinstance(entry, dict) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[check.name] = float(value)
+    """A finished run's value of each check: its summary's (read when the run was found),
+    else its statistics'."""
+    out = {c.name: run.check_values[c.name] for c in checks if c.name in run.check_values}
     missing = [c for c in checks if c.name not in out]
     if missing:
         try:

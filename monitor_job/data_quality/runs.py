@@ -57,6 +57,8 @@ class Run:
     # What its summary lists: {file name: SHA-256} (our runs since the summary listed them)
     digests: Mapping[str, str] = field(default_factory=dict)
     damaged: str | None = None  # why its summary cannot be used (its window is its path's)
+    # The custom checks' values its summary kept, by check name (an anomaly check's history)
+    check_values: Mapping[str, float] = field(default_factory=dict)
 
     def path(self, name: str) -> str:
         return f"{self.location}/{name}"
@@ -208,7 +210,17 @@ def find_runs(source: str, start: datetime | None = None, end: datetime | None =
         except MonitorJobError as err:  # an untrusted document: the run is left out
             damaged = f"its summary's window cannot be read: {err}"
             start, end = _window_of(where, None)
-        runs.append(Run(where, start, end, frozenset(names), _digests(summary), damaged))
+        runs.append(
+            Run(
+                where,
+                start,
+                end,
+                frozenset(names),
+                _digests(summary),
+                damaged,
+                _check_values(summary),
+            )
+        )
     return runs
 
 
@@ -253,6 +265,20 @@ def _digests(summary: Mapping[str, Any] | None) -> dict[str, str]:
         digest = entry.get("sha256") if isinstance(entry, dict) else None
         if name in RUN_FILES and isinstance(digest, str) and _SHA256.fullmatch(digest):
             out[name] = digest
+    return out
+
+
+def _check_values(summary: Mapping[str, Any] | None) -> dict[str, float]:
+    """The custom checks' values a summary kept (an untrusted document: anything not a
+    number under a name is ignored)."""
+    kept = (summary or {}).get("custom_checks")
+    if not isinstance(kept, dict):
+        return {}
+    out = {}
+    for name, entry in kept.items():
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[str(name)] = float(value)
     return out
 
 
