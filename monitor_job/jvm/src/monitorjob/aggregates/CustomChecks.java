@@ -74,15 +74,18 @@ public final class CustomChecks {
     Object analyzer; // a Deequ Analyzer (its state type differs by rule)
     Recorder recorder = new Recorder();
     boolean fixed; // no assertion (isComplete, isUnique, areComplete): the metric is the value
-    String group; // grouping analyzers: the key of their column set and filter
     boolean own; // a pass of its own (Deequ's DataType: a Spark UDAF, which cannot be observed)
     int offset = -1;
     Metric<?> metric;
   }
 
-  /** A grouped pass: its columns and filter, its row count and whether a value is null. */
+  /**
+   * A grouped pass: its columns (and the test that one of them is not null, Deequ's
+   * {@code computeFrequencies}'), its filter, its row count and whether a value is null.
+   */
   private static final class Group {
-    List<String> columns;
+    Column[] by;
+    Column any;
     String where;
     int offset;
     long rows;
@@ -134,23 +137,24 @@ public final class CustomChecks {
       columns = list(((GroupingAnalyzer<?, ?>) e.analyzer).groupingColumns());
     }
     String where = (String) spec.get("where");
-    e.group = columns + "|" + where;
-    Group g = groups.get(e.group);
+    String key = columns + "|" + where;
+    Group g = groups.get(key);
     if (g == null) {
       g = new Group();
-      g.columns = columns;
+      g.by = new Column[columns.size()];
+      g.any = functions.lit(false);
       g.where = where;
       g.offset = scan.size();
-      Column any = functions.lit(false);
       Column none = functions.lit(true);
-      for (String c : columns) {
-        any = any.or(functions.col(c).isNotNull());
-        none = none.and(functions.col(c).isNull());
+      for (int i = 0; i < g.by.length; i++) {
+        g.by[i] = functions.col(columns.get(i));
+        g.any = g.any.or(g.by[i].isNotNull());
+        none = none.and(g.by[i].isNull());
       }
       Column filter = where == null ? functions.lit(true) : functions.expr(where);
-      scan.add(functions.count(functions.when(filter.and(any), 1)));
+      scan.add(functions.count(functions.when(filter.and(g.any), 1)));
       scan.add(functions.count(functions.when(filter.and(none), 1)));
-      groups.put(e.group, g);
+      groups.put(key, g);
     }
     g.entries.add(e);
   }
@@ -158,15 +162,6 @@ public final class CustomChecks {
   /** The aggregation functions to compute in the profile's scan. */
   public Column[] scanColumns() {
     return scan.toArray(new Column[0]);
-  }
-
-  /** The passes {@link #grouped} runs (one Spark job each). */
-  public int passes() {
-    int own = 0;
-    for (Entry e : entries) {
-      own += e.own ? 1 : 0;
-    }
-    return groups.size() + own;
   }
 
   /** The scan's results: the scan-shareable analyzers' metrics, the groups' row counts. */
@@ -203,18 +198,12 @@ public final class CustomChecks {
     }
     String count = Analyzers$.MODULE$.COUNT_COL();
     for (Group g : groups.values()) {
-      Column[] by = new Column[g.columns.size()];
-      Column any = functions.lit(false);
-      for (int i = 0; i < by.length; i++) {
-        by[i] = functions.col(g.columns.get(i));
-        any = any.or(by[i].isNotNull());
-      }
-      Dataset<Row> rows = frame.select(by).where(any);
+      Dataset<Row> rows = frame.select(g.by).where(g.any);
       if (g.where != null) {
         rows = rows.where(g.where);
       }
       Dataset<Row> frequencies =
-          rows.groupBy(by).agg(functions.count(functions.lit(1)).alias(count));
+          rows.groupBy(g.by).agg(functions.count(functions.lit(1)).alias(count));
       List<Column> aggs = new ArrayList<>();
       List<Integer> offsets = new ArrayList<>();
       for (Entry e : g.entries) {
@@ -242,7 +231,8 @@ public final class CustomChecks {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Metric<?> metric(Entry e, Group g, Dataset<Row> frequencies, Row result, int at) {
     if (e.analyzer instanceof ScanShareableFrequencyBasedAnalyzer) {
-      return ((ScanShareableFrequencyBasedAnalyzer) e.analyzer).fromAggregationResult(result, at, Option.empty());
+      ScanShareableFrequencyBasedAnalyzer a = (ScanShareableFrequencyBasedAnalyzer) e.analyzer;
+      return a.fromAggregationResult(result, at, Option.empty());
     }
     if (e.analyzer instanceof Histogram) {
       // Deequ's Histogram counts a null as one more value ("NullValue"); only the number of
@@ -254,7 +244,8 @@ public final class CustomChecks {
           ((Histogram) e.analyzer).column(), new Success<>(new Distribution(none, bins, 0L)));
     }
     MutualInformation mi = (MutualInformation) e.analyzer;
-    return mi.computeMetricFrom(Option.apply(new FrequenciesAndNumRows(frequencies, g.rows, Option.empty())));
+    FrequenciesAndNumRows state = new FrequenciesAndNumRows(frequencies, g.rows, Option.empty());
+    return mi.computeMetricFrom(Option.apply(state));
   }
 
   /**

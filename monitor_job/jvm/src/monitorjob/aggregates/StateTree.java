@@ -12,14 +12,12 @@ import java.util.NoSuchElementException;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.execution.QueryExecution;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
@@ -58,7 +56,7 @@ final class StateTree {
     if (fanIn < 2) {
       throw new IllegalArgumentException("a merge level needs a fan-in of 2 or more");
     }
-    QueryExecution execution = frame.select(selection(frame, spec)).queryExecution();
+    QueryExecution execution = inputs(frame, spec);
     JavaRDD<InternalRow> rows = execution.toRdd().toJavaRDD();
     int span = rows.getNumPartitions();
     JavaPairRDD<Integer, byte[]> level = states(rows, spec);
@@ -75,31 +73,9 @@ final class StateTree {
     return out.isEmpty() ? spec.emptyState() : ProfileState.fromBytes(out.get(0)._2());
   }
 
-  /**
-   * The profile's inputs; when the frame's first columns are those inputs (an observed frame
-   * with the columns its metrics read after them), all of its columns, so that it is read as
-   * it is, with no projection copying each row again after the observer. The scan reads the
-   * first {@code width + 2} columns only.
-   */
-  private static Column[] selection(Dataset<Row> frame, ProfileSpec spec) {
-    Column[] inputs = ProfileAggregator.inputs(spec);
-    String[] columns = frame.columns();
-    List<String> names = new ArrayList<>(Arrays.asList(spec.columns));
-    names.add(spec.reason);
-    names.add(spec.raw);
-    if (columns.length <= names.size()
-        || !Arrays.asList(columns).subList(0, names.size()).equals(names)) {
-      return inputs;
-    }
-    List<Column> out = new ArrayList<>(Arrays.asList(inputs));
-    for (int i = names.size(); i < columns.length; i++) {
-      out.add(functions.col("`" + columns[i].replace("`", "``") + "`"));
-    }
-    return out.toArray(new Column[0]);
-  }
-
-  private static JavaRDD<InternalRow> rows(Dataset<Row> frame, ProfileSpec spec) {
-    return frame.select(ProfileAggregator.inputs(spec)).queryExecution().toRdd().toJavaRDD();
+  /** The query of the profile's input columns of {@code frame}. */
+  private static QueryExecution inputs(Dataset<Row> frame, ProfileSpec spec) {
+    return frame.select(ProfileAggregator.inputs(spec)).queryExecution();
   }
 
   private static JavaPairRDD<Integer, byte[]> states(JavaRDD<InternalRow> rows, ProfileSpec spec) {
@@ -109,7 +85,7 @@ final class StateTree {
 
   /** Every input partition's state by partition id (null: no rows), on the driver. */
   static List<byte[]> partitions(Dataset<Row> frame, ProfileSpec spec) {
-    JavaRDD<InternalRow> rows = rows(frame, spec);
+    JavaRDD<InternalRow> rows = inputs(frame, spec).toRdd().toJavaRDD();
     byte[][] out = new byte[rows.getNumPartitions()][];
     for (Tuple2<Integer, byte[]> state : states(rows, spec).collect()) {
       out[state._1()] = state._2();
