@@ -234,8 +234,10 @@ def build_view(docs: RunDocuments) -> tuple[dict[str, Any], list[Spec]]:
 def custom_check_rows(documents: Any, specs: list[Spec]) -> list[dict[str, Any]]:
     """The summary's custom checks as the page's table rows; an anomaly check with a
     history gets a chart of its series with this run's value last."""
+    if not isinstance(documents, dict):
+        return []
     rows = []
-    for name, c in (documents or {}).items() if isinstance(documents, dict) else ():
+    for name, c in documents.items():
         if not isinstance(c, dict):
             continue
         anomaly = c.get("anomaly") if isinstance(c.get("anomaly"), dict) else None
