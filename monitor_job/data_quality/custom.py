@@ -156,19 +156,24 @@ class CheckPlan:
         from pyspark.sql import functions as F
 
         renamed = [F.col(f"c{i}").alias(f"{PREFIX}c{i}") for i in range(len(self.names))]
-        typed = [
-            F.col(f"c{i}").cast(spark_type(self.types.get(n, "String"))).alias(n)
+        typed = [F.col(f"c{i}").cast(t).alias(n) for n, (i, t) in self._typed().items()]
+        return frame.select(*renamed, REASON, RAW, *typed)
+
+    def _typed(self) -> dict[str, tuple[int, str]]:
+        """The features a check reads: their value column's index and their Spark type."""
+        return {
+            n: (i, spark_type(self.types.get(n, "String")))
             for i, n in enumerate(self.names)
             if not n.startswith(PREFIX) and self._read(n)
-        ]
-        return frame.select(*renamed, REASON, RAW, *typed)
+        }
 
     def _read(self, name: str) -> bool:
         """Whether a check may read the column (one it names, or a name in its SQL text):
         only those are typed, as the profile's scan carries them."""
+        lower = name.lower()  # Spark's SQL names are not case-sensitive
         for c in self.checks:
             texts = [c.where or "", str(c.args.get("columnCondition", ""))]
-            if name in c.columns or any(name in text for text in texts):
+            if name in c.columns or any(lower in text.lower() for text in texts):
                 return True
         return False
 
@@ -201,7 +206,16 @@ class CheckPlan:
             for check in self.checks:
                 if check.where:
                     typed.where(check.where)
-            return typed.observe(OBSERVED, *columns) if columns else typed
+            if not columns:
+                return typed
+            # The profile reads the untyped frame with each typed value cast where an
+            # aggregation reads it: no typed columns carried past the observer.
+            sources = {n: [f"{PREFIX}c{i}", t] for n, (i, t) in self._typed().items()}
+            inlined = self._java.scanColumns(json.dumps(sources))
+            if inlined is None:  # a lambda function: its variables need the typed frame
+                return typed.observe(OBSERVED, *columns)
+            untyped = typed.select(*self.columns, REASON, RAW)
+            return untyped.observe(OBSERVED, *(Column(c) for c in inlined))
         except Exception as err:  # Spark's parse or analysis error, as py4j raises it
             raise_if_stopped(err)
             for check in self.checks:

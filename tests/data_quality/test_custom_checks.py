@@ -340,6 +340,57 @@ def test_spark_jobs_grow_by_one_per_grouped_column_set_only(spark, runs) -> None
     assert _jobs(spark, runs, "grouping", grouping) == none + 2  # {id}, {country}
 
 
+LAMBDA_CHECKS = """version: 1
+checks:
+  - name: lambda_sql
+    rule: satisfies
+    condition: "exists(array(amount, credit_limit), x -> x > 3000)"
+    assert: [">", 0]
+  - {name: amount_nonneg, rule: isNonNegative, column: amount}
+"""
+
+
+def test_a_check_with_a_lambda_reads_the_typed_frame_and_equals_deequ(spark, runs) -> None:
+    """A lambda's variable is spelled as a column: such a scan observes the typed frame as
+    it is (the others cast each value where it is read), with Deequ's values."""
+    assert _jobs(spark, runs, "lambda", LAMBDA_CHECKS) > 0
+    checks = yaml.safe_load(LAMBDA_CHECKS)["checks"]
+    oracle = deequ_oracle(spark, runs["window"], checks)
+    mine = _summary(runs["root"] / "jobs-lambda")["custom_checks"]
+    for c in checks:
+        value, status = oracle[c["name"]]
+        assert mine[c["name"]]["value"] == pytest.approx(value, rel=1e-9), (c, mine)
+        assert (mine[c["name"]]["status"] == "passed") == (status == "Success")
+
+
+def test_the_profile_reads_its_own_columns_unless_a_lambda_needs_the_typed_ones(spark) -> None:
+    """The observed frame the profile scans has only the profile's inputs: the checks' typed
+    values are cast inside their aggregations (SQL in any case), except with a lambda."""
+    from monitor_job.contract.custom_checks import parse_check_file
+    from monitor_job.data_quality.custom import CheckPlan
+    from monitor_job.decode import RAW, REASON
+
+    frame = spark.createDataFrame(
+        [("1.5", "a", None, None), ("-2", "b", None, None), ("x", "c", "bad", "x,c")],
+        f"c0 string, c1 string, {REASON} string, {RAW} string",
+    )
+
+    def observed(condition: str) -> list[str]:
+        text = f"version: 1\nchecks:\n  - {{name: s, rule: satisfies, condition: '{condition}'}}"
+        plan = CheckPlan(spark, parse_check_file(text, "t.yaml"), ("Amount", "name"),
+                         {"Amount": "Fractional", "name": "String"})  # fmt: skip
+        typed = plan.typed(frame)
+        out = plan.observe(typed)
+        execution = out._jdf.queryExecution()
+        execution.toRdd().count()
+        row = execution.observedMetrics().get("monitor_job_custom_checks").get()
+        assert [row.get(i) for i in range(row.length())] == [1, 2]  # 1.5 > 0 of 2 good rows
+        return list(out.columns)
+
+    assert observed("amount > 0") == ["_mj_c0", "_mj_c1", REASON, RAW]
+    assert "Amount" in observed("exists(array(AMOUNT), x -> x > 0)")
+
+
 def test_a_rollup_answers_the_checks_its_merged_states_can(runs) -> None:
     """A rollup reads no rows: checks that are one of the merged statistics (sizes,
     completeness, moments, min and max, without ``where``) are evaluated; the others are

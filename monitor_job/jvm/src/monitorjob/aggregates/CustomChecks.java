@@ -164,6 +164,15 @@ public final class CustomChecks {
     return scan.toArray(new Column[0]);
   }
 
+  /**
+   * The same reading the untyped frame, each typed feature of {@code typed} ({@code
+   * {"feature": ["source column", "Spark type"]}}) cast where it is read ({@link
+   * TypedInline}); null when they cannot be.
+   */
+  public Column[] scanColumns(String typed) throws Exception {
+    return new TypedInline(typed).rewrite(scanColumns());
+  }
+
   /** The scan's results: the scan-shareable analyzers' metrics, the groups' row counts. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public void scanned(Row row) {

@@ -1,0 +1,80 @@
+package monitorjob.aggregates;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.LambdaFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.internal.SQLConf;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Aggregations over a frame's typed features rewritten to read the untyped frame: each
+ * reference to a feature becomes the cast that types it ({@code CAST(_mj_c3 AS DOUBLE)}),
+ * the same expression the typed frame projects. Observed that way, the profile's scan reads
+ * its own input columns (no typed columns carried past the observer, no projection after it):
+ * half the cost of a check per row at 1M records (docs/BENCHMARKS.md, "Custom checks").
+ */
+final class TypedInline {
+  private final Map<String, Expression> typed = new HashMap<>();
+  private final boolean caseSensitive = SQLConf.get().caseSensitiveAnalysis();
+
+  /** {@code json}: {@code {"feature": ["source column", "Spark type"], ...}}. */
+  @SuppressWarnings("unchecked")
+  TypedInline(String json) throws Exception {
+    Map<String, java.util.List<String>> spec = new ObjectMapper().readValue(json, Map.class);
+    for (Map.Entry<String, java.util.List<String>> e : spec.entrySet()) {
+      String source = "`" + e.getValue().get(0).replace("`", "``") + "`";
+      typed.put(key(e.getKey()), functions.col(source).cast(e.getValue().get(1)).expr());
+    }
+  }
+
+  private String key(String name) {
+    return caseSensitive ? name : name.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * {@code columns} rewritten, or null when one holds a lambda function (whose variables
+   * the parser spells as column names: the typed frame must resolve those).
+   */
+  Column[] rewrite(Column[] columns) {
+    Column[] out = new Column[columns.length];
+    for (int i = 0; i < columns.length; i++) {
+      Expression e = inline(columns[i].expr());
+      if (e == null) {
+        return null;
+      }
+      out[i] = new Column(e);
+    }
+    return out;
+  }
+
+  private Expression inline(Expression e) {
+    if (e instanceof LambdaFunction) {
+      return null;
+    }
+    if (e instanceof UnresolvedAttribute) {
+      scala.collection.Seq<String> parts = ((UnresolvedAttribute) e).nameParts();
+      Expression cast = parts.size() == 1 ? typed.get(key(parts.head())) : null;
+      return cast != null ? cast : e;
+    }
+    boolean[] lambda = {false};
+    Expression out =
+        (Expression)
+            e.mapChildren(
+                new AbstractFunction1<Expression, Expression>() {
+                  @Override
+                  public Expression apply(Expression child) {
+                    Expression done = inline(child);
+                    lambda[0] |= done == null;
+                    return done == null ? child : done;
+                  }
+                });
+    return lambda[0] ? null : out;
+  }
+}
