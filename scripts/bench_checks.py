@@ -2,13 +2,15 @@
 (scripts/make_bench_data.py: base64 CSV, 20 numbers and 5 categories) without custom
 checks, with ten scan-shared checks (seven are the profile's own statistics; three are
 Deequ's analyzers observed in the profile's scan), and with the ten plus two grouping
-checks (one grouped pass of the input each), timed in one warm session; medians printed
-with their ratio to the run without checks.
+checks (one grouped pass of the input each), and with ten scan-shared checks that are none
+of the profile's statistics (all observed: two regular expressions, lengths, comparisons,
+`where`), timed in one warm session; medians printed with their ratio to the run without
+checks.
 
-The protocol: one untimed run of each of the pair first; then the pair alternates (none,
-ten, ten, none, ...), so that each follows the other and itself equally often; every run
-starts from a collected heap (the previous run's garbage is not charged to the next); the
-grouping runs come last.
+The protocol: one untimed run of each scan-shared variant first; then they rotate (none,
+ten, observed; ten, observed, none; ...), so that each follows each other as often; every
+run starts from a collected heap (the previous run's garbage is not charged to the next);
+the grouping runs come last.
 
     .venv/bin/python scripts/bench_checks.py [--records 1000000] [--repeats 7]
 """
@@ -33,9 +35,9 @@ from bench_batch import run  # noqa: E402
 from monitor_job.runtime.spark import build_session  # noqa: E402
 
 
-def checks(names: dict[str, str]) -> tuple[str, str]:
-    """Ten scan-shared checks over the baseline's columns, and the same plus two grouping
-    checks."""
+def checks(names: dict[str, str]) -> tuple[str, str, str]:
+    """Ten scan-shared checks over the baseline's columns, the same plus two grouping
+    checks, and ten scan-shared checks the profile answers none of (all observed)."""
     numbers = [n for n, t in names.items() if t in ("Integral", "Fractional")]
     strings = [n for n, t in names.items() if t == "String"]
     a, b, c, d, e = numbers[1:6]
@@ -57,10 +59,24 @@ def checks(names: dict[str, str]) -> tuple[str, str]:
         f"{{name: unique, rule: hasUniqueness, columns: [{a}], assert: ['>=', 0]}}",
         f"{{name: distinct, rule: hasNumberOfDistinctValues, column: {s}, assert: ['>', 0]}}",
     ]
+    observed = [
+        f"{{name: o1, rule: hasMean, column: {b}, where: \"{s} = 'x'\", assert: ['>', 0]}}",
+        f"{{name: o2, rule: containsEmail, column: {s}, assert: ['>=', 0]}}",
+        f"{{name: o3, rule: hasPattern, column: {t}, pattern: '^c', assert: ['>=', 0]}}",
+        f"{{name: o4, rule: isContainedIn, column: {s}, allowed_values: [a, b], "
+        "assert: ['>=', 0]}",
+        f"{{name: o5, rule: isPositive, column: {c}, assert: ['>=', 0]}}",
+        f"{{name: o6, rule: isLessThan, columnA: {b}, columnB: {d}, assert: ['>=', 0]}}",
+        f"{{name: o7, rule: hasMinLength, column: {t}, assert: ['>=', 0]}}",
+        f"{{name: o8, rule: hasMaxLength, column: {s}, assert: ['>=', 0]}}",
+        f"{{name: o9, rule: satisfies, condition: '{a} + {e} > 0', assert: ['>=', 0]}}",
+        f"{{name: o10, rule: hasCompleteness, column: {a}, where: '{c} > 0', assert: ['>=', 0]}}",
+    ]
     head = "version: 1\nchecks:\n"
     return (
         head + "".join(f"  - {x}\n" for x in ten),
         head + "".join(f"  - {x}\n" for x in ten + grouping),
+        head + "".join(f"  - {x}\n" for x in observed),
     )
 
 
@@ -78,11 +94,10 @@ def main() -> None:
     stats = json.loads((base / "statistics.json").read_text())
     names = {f["name"]: f["inferred_type"] for f in stats["features"]}
     files = {}
-    for name, text in zip(("scan", "grouping"), checks(names), strict=True):
+    for name, text in zip(("scan", "grouping", "observed"), checks(names), strict=True):
         files[name] = work / f"{name}.yaml"
         files[name].write_text(text)
-    variants = {"none": [], "scan": ["--checks", str(files["scan"])],
-                "grouping": ["--checks", str(files["grouping"])]}  # fmt: skip
+    variants = {"none": [], **{v: ["--checks", str(f)] for v, f in files.items()}}
     jvm = build_session("monitor-job-bench").sparkContext._jvm
 
     def timed(v: str, r: int) -> float:
@@ -99,13 +114,14 @@ def main() -> None:
         ]  # fmt: skip
         return run(*argv)
 
-    timed("none", -1)  # warm-up, not counted
-    timed("scan", -1)
+    rotation = ["none", "scan", "observed"]
+    for v in rotation:
+        timed(v, -1)  # warm-up, not counted
     times: dict[str, list[float]] = {v: [] for v in variants}
-    # The bar's pair alternates (none, scan, scan, none, ...): each follows the other and
-    # itself equally often. The grouping runs come after, as a third variant.
+    # The scan-shared variants rotate (none, scan, observed; scan, observed, none; ...):
+    # each follows each other as often. The grouping runs come after.
     for r in range(args.repeats):
-        for v in ("none", "scan") if r % 2 == 0 else ("scan", "none"):
+        for v in rotation[r % 3 :] + rotation[: r % 3]:
             times[v].append(timed(v, r))
     for r in range(args.repeats):
         times["grouping"].append(timed("grouping", r))

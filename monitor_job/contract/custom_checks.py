@@ -184,11 +184,32 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
 
+# YAML 1.2's (and JSON's) floats: PyYAML reads YAML 1.1, where ``1e9`` and ``1E-3`` are text.
+FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+def _load(text: str) -> Any:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", FLOAT, list("-+0123456789."))
+    return yaml.load(text, Loader=Loader)  # a SafeLoader with one more resolver
+
+
 def parse_check_file(text: str, source: str = "custom_checks") -> CheckFile:
     import yaml
 
     try:
-        doc = yaml.safe_load(text)  # JSON is YAML
+        doc = _load(text)  # JSON is YAML
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -3,6 +3,7 @@ Spark starts (no Spark job runs, no output is written)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,28 @@ def test_the_issue_example_parses_with_deequs_defaults() -> None:
     )
     assert checks[4].level == "warning"
     assert len(RULES) >= 32
+
+
+def test_exponents_are_numbers_in_yaml_and_json() -> None:
+    """JSON's and YAML 1.2's ``1e9`` is a number (PyYAML alone reads YAML 1.1: text)."""
+    yaml_text = (
+        "version: 1\nchecks:\n"
+        "  - {name: a, rule: hasMax, column: x, assert: ['<', 1e9]}\n"
+        "  - {name: b, rule: hasMean, column: x, assert: [between, -2.5E-3, +1E+3]}\n"
+        "  - {name: c, rule: hasSize, anomaly: {strategy: AbsoluteChange, maxRateIncrease: 5e2}}\n"
+    )
+    json_text = json.dumps({"checks": [{"name": "a", "rule": "hasMax", "column": "x"}]})
+    json_text = json_text.replace('"column": "x"', '"column": "x", "assert": ["<", 1e9]')
+    a, b, c = parse_check_file(yaml_text).checks
+    assert a.assertion.text() == "< 1000000000"
+    assert b.assertion.holds(-0.0025) and b.assertion.holds(1000.0)
+    assert not b.assertion.holds(1000.5)
+    assert dict(c.anomaly.params)["maxRateIncrease"] == 500.0
+    (j,) = parse_check_file(json_text).checks
+    assert j.assertion.holds(1e9 - 1) and not j.assertion.holds(1e9)
+    assert parse_check_file("version: 1\nchecks: []\n").checks == ()
+    assert parse_check_file("{version: 1, checks: [{name: '1e9', rule: hasSize, "
+                            "assert: ['>', 0]}]}").checks[0].name == "1e9"  # fmt: skip
 
 
 def test_columns_are_checked_against_the_baseline_with_their_types() -> None:

@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import scala.Function1;
@@ -68,14 +69,14 @@ public final class CustomChecks {
     }
   }
 
-  /** One check: its Deequ check, analyzer and recorder; the scan offset of its results. */
+  /** One check: its Deequ check, analyzer and recorder; where its results are in the scan. */
   private static final class Entry {
     Check check;
     Object analyzer; // a Deequ Analyzer (its state type differs by rule)
     Recorder recorder = new Recorder();
     boolean fixed; // no assertion (isComplete, isUnique, areComplete): the metric is the value
     boolean own; // a pass of its own (Deequ's DataType: a Spark UDAF, which cannot be observed)
-    int offset = -1;
+    int[] at; // its aggregations' positions in the scan's row (null: not in the scan)
     Metric<?> metric;
   }
 
@@ -87,8 +88,9 @@ public final class CustomChecks {
     Column[] by;
     Column any;
     String where;
-    int offset;
-    long rows;
+    int rows; // the positions of its row count and of its all-null count in the scan
+    int nulls;
+    long count;
     boolean anyNull;
     final List<Entry> entries = new ArrayList<>();
   }
@@ -120,8 +122,12 @@ public final class CustomChecks {
       } else if (e.analyzer instanceof DataType) {
         e.own = true;
       } else if (e.analyzer instanceof ScanShareableAnalyzer) {
-        e.offset = scan.size();
-        scan.addAll(list(((ScanShareableAnalyzer<?, ?>) e.analyzer).aggregationFunctions()));
+        List<Column> aggregations =
+            list(((ScanShareableAnalyzer<?, ?>) e.analyzer).aggregationFunctions());
+        e.at = new int[aggregations.size()];
+        for (int i = 0; i < e.at.length; i++) {
+          e.at[i] = add(aggregations.get(i));
+        }
       } else {
         group(e, spec);
       }
@@ -144,7 +150,6 @@ public final class CustomChecks {
       g.by = new Column[columns.size()];
       g.any = functions.lit(false);
       g.where = where;
-      g.offset = scan.size();
       Column none = functions.lit(true);
       for (int i = 0; i < g.by.length; i++) {
         g.by[i] = functions.col(columns.get(i));
@@ -152,11 +157,25 @@ public final class CustomChecks {
         none = none.and(g.by[i].isNull());
       }
       Column filter = where == null ? functions.lit(true) : functions.expr(where);
-      scan.add(functions.count(functions.when(filter.and(g.any), 1)));
-      scan.add(functions.count(functions.when(filter.and(none), 1)));
+      g.rows = add(functions.count(functions.when(filter.and(g.any), 1)));
+      g.nulls = add(functions.count(functions.when(filter.and(none), 1)));
       groups.put(key, g);
     }
     g.entries.add(e);
+  }
+
+  /**
+   * The position of {@code aggregation} in the scan: one equal to it (the same expression
+   * tree: each analyzer of the same filter counts the same rows) is computed once.
+   */
+  private int add(Column aggregation) {
+    for (int i = 0; i < scan.size(); i++) {
+      if (scan.get(i).expr().equals(aggregation.expr())) {
+        return i;
+      }
+    }
+    scan.add(aggregation);
+    return scan.size() - 1;
   }
 
   /** The aggregation functions to compute in the profile's scan. */
@@ -177,18 +196,22 @@ public final class CustomChecks {
   @SuppressWarnings({"unchecked", "rawtypes"})
   public void scanned(Row row) {
     for (Entry e : entries) {
-      if (e.offset >= 0) {
+      if (e.at != null) {
         ScanShareableAnalyzer a = (ScanShareableAnalyzer) e.analyzer;
+        Object[] own = new Object[e.at.length];
+        for (int i = 0; i < own.length; i++) {
+          own[i] = row.get(e.at[i]);
+        }
         try {
-          e.metric = a.computeMetricFrom(a.fromAggregationResult(row, e.offset));
+          e.metric = a.computeMetricFrom(a.fromAggregationResult(RowFactory.create(own), 0));
         } catch (Exception err) {
           e.metric = a.toFailureMetric(err);
         }
       }
     }
     for (Group g : groups.values()) {
-      g.rows = row.getLong(g.offset);
-      g.anyNull = row.getLong(g.offset + 1) > 0;
+      g.count = row.getLong(g.rows);
+      g.anyNull = row.getLong(g.nulls) > 0;
     }
   }
 
@@ -219,7 +242,7 @@ public final class CustomChecks {
         offsets.add(aggs.size());
         if (e.analyzer instanceof ScanShareableFrequencyBasedAnalyzer) {
           ScanShareableFrequencyBasedAnalyzer a = (ScanShareableFrequencyBasedAnalyzer) e.analyzer;
-          aggs.addAll(list(a.aggregationFunctions(g.rows)));
+          aggs.addAll(list(a.aggregationFunctions(g.count)));
         } else if (e.analyzer instanceof Histogram) {
           aggs.add(functions.count(functions.lit(1)));
         }
@@ -253,7 +276,7 @@ public final class CustomChecks {
           ((Histogram) e.analyzer).column(), new Success<>(new Distribution(none, bins, 0L)));
     }
     MutualInformation mi = (MutualInformation) e.analyzer;
-    FrequenciesAndNumRows state = new FrequenciesAndNumRows(frequencies, g.rows, Option.empty());
+    FrequenciesAndNumRows state = new FrequenciesAndNumRows(frequencies, g.count, Option.empty());
     return mi.computeMetricFrom(Option.apply(state));
   }
 
