@@ -22,6 +22,15 @@ import scala.runtime.AbstractFunction1;
  * typed frame (docs/BENCHMARKS.md, "Custom checks").
  */
 final class TypedInline {
+  /** Whether an expression is a lambda function (for {@code find}). */
+  private static final AbstractFunction1<Expression, Object> IS_LAMBDA =
+      new AbstractFunction1<Expression, Object>() {
+        @Override
+        public Object apply(Expression e) {
+          return e instanceof LambdaFunction;
+        }
+      };
+
   private final Map<String, Expression> typed = new HashMap<>();
   private final boolean caseSensitive = SQLConf.get().caseSensitiveAnalysis();
 
@@ -46,36 +55,28 @@ final class TypedInline {
   Column[] rewrite(Column[] columns) {
     Column[] out = new Column[columns.length];
     for (int i = 0; i < columns.length; i++) {
-      Expression e = inline(columns[i].expr());
-      if (e == null) {
+      Expression e = columns[i].expr();
+      if (e.find(IS_LAMBDA).isDefined()) {
         return null;
       }
-      out[i] = new Column(e);
+      out[i] = new Column(inline(e));
     }
     return out;
   }
 
   private Expression inline(Expression e) {
-    if (e instanceof LambdaFunction) {
-      return null;
-    }
     if (e instanceof UnresolvedAttribute) {
       scala.collection.Seq<String> parts = ((UnresolvedAttribute) e).nameParts();
       Expression cast = parts.size() == 1 ? typed.get(key(parts.head())) : null;
       return cast != null ? cast : e;
     }
-    boolean[] lambda = {false};
-    Expression out =
-        (Expression)
-            e.mapChildren(
-                new AbstractFunction1<Expression, Expression>() {
-                  @Override
-                  public Expression apply(Expression child) {
-                    Expression done = inline(child);
-                    lambda[0] |= done == null;
-                    return done == null ? child : done;
-                  }
-                });
-    return lambda[0] ? null : out;
+    return (Expression)
+        e.mapChildren(
+            new AbstractFunction1<Expression, Expression>() {
+              @Override
+              public Expression apply(Expression child) {
+                return inline(child);
+              }
+            });
   }
 }
