@@ -144,6 +144,12 @@ class CheckPlan:
         # Checks that are one of the profile's statistics cost no work per row.
         self.checks = tuple(c for c in checks.checks if not profile_answers(c, self.types))
         self._java: Any = None
+        # The features a check reads: their value column's index and their Spark type.
+        self.read: dict[str, tuple[int, str]] = {
+            n: (i, spark_type(self.types.get(n, "String")))
+            for i, n in enumerate(self.names)
+            if not n.startswith(PREFIX) and self._read(n)
+        }
 
     @property
     def columns(self) -> list[str]:
@@ -156,16 +162,8 @@ class CheckPlan:
         from pyspark.sql import functions as F
 
         renamed = [F.col(f"c{i}").alias(f"{PREFIX}c{i}") for i in range(len(self.names))]
-        typed = [F.col(f"c{i}").cast(t).alias(n) for n, (i, t) in self._typed().items()]
+        typed = [F.col(f"c{i}").cast(t).alias(n) for n, (i, t) in self.read.items()]
         return frame.select(*renamed, REASON, RAW, *typed)
-
-    def _typed(self) -> dict[str, tuple[int, str]]:
-        """The features a check reads: their value column's index and their Spark type."""
-        return {
-            n: (i, spark_type(self.types.get(n, "String")))
-            for i, n in enumerate(self.names)
-            if not n.startswith(PREFIX) and self._read(n)
-        }
 
     def _read(self, name: str) -> bool:
         """Whether a check may read the column (one it names, or a name in its SQL text):
@@ -210,7 +208,7 @@ class CheckPlan:
                 return typed
             # The profile reads the untyped frame with each typed value cast where an
             # aggregation reads it: no typed columns carried past the observer.
-            sources = {n: [f"{PREFIX}c{i}", t] for n, (i, t) in self._typed().items()}
+            sources = {n: [f"{PREFIX}c{i}", t] for n, (i, t) in self.read.items()}
             inlined = self._java.scanColumns(json.dumps(sources))
             if inlined is None:  # a lambda function: its variables need the typed frame
                 return typed.observe(OBSERVED, *columns)
