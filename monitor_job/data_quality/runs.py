@@ -254,32 +254,32 @@ def _near(where: str, start: datetime | None, end: datetime | None) -> bool:
     return end is None or hour - PATH_MARGIN < end
 
 
+def _fields(summary: Mapping[str, Any] | None, key: str, name: str) -> Iterator[tuple[str, Any]]:
+    """Each entry's ``name`` field in the summary's ``key`` mapping (an untrusted document:
+    a part of another shape is skipped)."""
+    listed = (summary or {}).get(key)
+    if isinstance(listed, dict):
+        for entry_name, entry in listed.items():
+            yield str(entry_name), entry.get(name) if isinstance(entry, dict) else None
+
+
 def _digests(summary: Mapping[str, Any] | None) -> dict[str, str]:
-    """The run files' SHA-256 its summary lists (an untrusted document: anything not a
-    64-hex-digit digest of a run file is ignored)."""
-    listed = (summary or {}).get("files")
-    if not isinstance(listed, dict):
-        return {}
-    out = {}
-    for name, entry in listed.items():
-        digest = entry.get("sha256") if isinstance(entry, dict) else None
-        if name in RUN_FILES and isinstance(digest, str) and _SHA256.fullmatch(digest):
-            out[name] = digest
-    return out
+    """The run files' SHA-256 its summary lists (anything not a 64-hex-digit digest of a
+    run file is ignored)."""
+    return {
+        name: digest
+        for name, digest in _fields(summary, "files", "sha256")
+        if name in RUN_FILES and isinstance(digest, str) and _SHA256.fullmatch(digest)
+    }
 
 
 def _check_values(summary: Mapping[str, Any] | None) -> dict[str, float]:
-    """The custom checks' values a summary kept (an untrusted document: anything not a
-    number under a name is ignored)."""
-    kept = (summary or {}).get("custom_checks")
-    if not isinstance(kept, dict):
-        return {}
-    out = {}
-    for name, entry in kept.items():
-        value = entry.get("value") if isinstance(entry, dict) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[str(name)] = float(value)
-    return out
+    """The custom checks' values a summary kept (anything not a number is ignored)."""
+    return {
+        name: float(value)
+        for name, value in _fields(summary, "custom_checks", "value")
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
 
 
 def _overlap(run: Run, start: datetime, end: datetime) -> bool:
